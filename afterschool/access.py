@@ -1,0 +1,228 @@
+"""Who may see what: decided here, once, and nowhere else.
+
+Every view resolves the signed-in person into an :class:`Actor` for one school (their roles
+there, their staff and guardian profiles) and fetches rows through a ``<entity>_visible_to``
+function, so "missing" and "not yours" both answer 404. Apps above the core add their own
+scoping functions next to their models (``enrollment/access.py`` …) built on the same Actor,
+and may widen who sees a student (a tutor sees the children of their sections) by registering a
+scope with :func:`register_student_scope` — the core never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from .models import (
+    Grade,
+    Guardian,
+    Homeroom,
+    ImportJob,
+    Role,
+    RoleAssignment,
+    School,
+    Staff,
+    Student,
+)
+
+SCHOOL_WIDE = frozenset({Role.COORDINATOR, Role.PRINCIPAL})
+SESSION_SCHOOL_KEY = "school_id"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in person as seen by one school."""
+
+    user: object
+    school: School | None
+    roles: frozenset = field(default_factory=frozenset)
+    staff: Staff | None = None
+    guardian: Guardian | None = None
+    district: str = ""
+
+    def has(self, *roles) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def is_school_wide(self) -> bool:
+        return bool(self.roles & SCHOOL_WIDE)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.COORDINATOR in self.roles
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in Role.values if r in self.roles]
+
+
+ANONYMOUS = Actor(user=None, school=None)
+
+
+def schools_of(user) -> QuerySet[School]:
+    """Every school in which this login holds some role."""
+    if not user or not user.is_authenticated:
+        return School.objects.none()
+    districts = list(
+        RoleAssignment.objects.filter(user=user, role=Role.DISTRICT_OFFICER)
+        .values_list("district", flat=True))
+    return School.objects.filter(
+        Q(staff__user=user, staff__is_active=True)
+        | Q(guardians__user=user)
+        | Q(role_assignments__user=user)
+        | Q(district__in=districts)
+    ).distinct().order_by("name")
+
+
+def actor_for(user, school: School | None) -> Actor:
+    if not user or not user.is_authenticated:
+        return ANONYMOUS
+    district_roles = list(RoleAssignment.objects.filter(
+        user=user, role=Role.DISTRICT_OFFICER).values_list("district", flat=True))
+    district = district_roles[0] if district_roles else ""
+    if school is None:
+        roles = {Role.DISTRICT_OFFICER} if district else set()
+        return Actor(user=user, school=None, roles=frozenset(roles), district=district)
+    roles = set(RoleAssignment.objects.filter(user=user, school=school)
+                .values_list("role", flat=True))
+    if district and school.district == district:
+        roles.add(Role.DISTRICT_OFFICER)
+    staff = Staff.objects.filter(user=user, school=school, is_active=True).first()
+    if staff:
+        roles.add(Role.EXTERNAL_INSTRUCTOR if staff.is_external else Role.TUTOR)
+        if Homeroom.objects.filter(head_teacher=staff).exists():
+            roles.add(Role.HOMEROOM_TEACHER)
+    guardian = Guardian.objects.filter(user=user, school=school).first()
+    if guardian and guardian.student_links.exists():
+        roles.add(Role.GUARDIAN)
+    return Actor(user=user, school=school, roles=frozenset(roles), staff=staff,
+                 guardian=guardian, district=district)
+
+
+def actor_from_request(request) -> Actor:
+    """The request's Actor, for the school chosen in the session (or the first one)."""
+    cached = getattr(request, "_actor", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    if not user.is_authenticated:
+        request._actor = ANONYMOUS
+        return ANONYMOUS
+    schools = schools_of(user)
+    wanted = request.session.get(SESSION_SCHOOL_KEY)
+    school = None
+    if wanted:
+        school = schools.filter(pk=wanted).first()
+    if school is None:
+        # A district officer works across schools; others land in their first school.
+        own = RoleAssignment.objects.filter(user=user, role=Role.DISTRICT_OFFICER).exists()
+        school = None if own and not wanted else schools.first()
+    request._actor = actor_for(user, school)
+    return request._actor
+
+
+def require(actor: Actor, *roles) -> None:
+    """Refuse (403) unless the actor holds one of these roles in the current school."""
+    if not actor.has(*roles):
+        raise PermissionDenied("您没有权限执行此操作。")
+
+
+# ---------------------------------------------------------------- scoping, one per entity
+
+_student_scopes: list[Callable[[Actor], Q | None]] = []
+
+
+def register_student_scope(scope: Callable[[Actor], Q | None]) -> None:
+    """Let an app above the core widen who sees a student (called from AppConfig.ready)."""
+    if scope not in _student_scopes:
+        _student_scopes.append(scope)
+
+
+def grades_visible_to(actor: Actor) -> QuerySet[Grade]:
+    if actor.school is None:
+        return Grade.objects.none()
+    return Grade.objects.filter(school=actor.school)
+
+
+def homerooms_visible_to(actor: Actor) -> QuerySet[Homeroom]:
+    qs = Homeroom.objects.select_related("grade", "head_teacher")
+    if actor.school is None:
+        return qs.none()
+    qs = qs.filter(school=actor.school)
+    if actor.is_school_wide:
+        return qs
+    if actor.has(Role.HOMEROOM_TEACHER) and actor.staff:
+        return qs.filter(head_teacher=actor.staff)
+    return qs.none()
+
+
+def students_visible_to(actor: Actor) -> QuerySet[Student]:
+    qs = Student.objects.select_related("homeroom__grade", "school")
+    if actor.school is None:
+        return qs.none()
+    qs = qs.filter(school=actor.school)
+    if actor.is_school_wide:
+        return qs
+    condition = Q(pk__in=[])
+    if actor.has(Role.HOMEROOM_TEACHER) and actor.staff:
+        condition |= Q(homeroom__head_teacher=actor.staff)
+    if actor.has(Role.GUARDIAN) and actor.guardian:
+        condition |= Q(guardian_links__guardian=actor.guardian)
+    for scope in _student_scopes:
+        extra = scope(actor)
+        if extra is not None:
+            condition |= extra
+    return qs.filter(condition).distinct()
+
+
+def children_of(actor: Actor) -> QuerySet[Student]:
+    """A guardian's own children in this school (empty for anyone else)."""
+    if actor.school is None or actor.guardian is None:
+        return Student.objects.none()
+    return (Student.objects.select_related("homeroom__grade")
+            .filter(school=actor.school, guardian_links__guardian=actor.guardian,
+                    is_active=True).distinct())
+
+
+def guardians_visible_to(actor: Actor) -> QuerySet[Guardian]:
+    qs = Guardian.objects.all()
+    if actor.school is None:
+        return qs.none()
+    qs = qs.filter(school=actor.school)
+    if actor.is_school_wide:
+        return qs
+    if actor.has(Role.HOMEROOM_TEACHER) and actor.staff:
+        return qs.filter(student_links__student__homeroom__head_teacher=actor.staff).distinct()
+    if actor.guardian:
+        return qs.filter(pk=actor.guardian.pk)
+    return qs.none()
+
+
+def staff_visible_to(actor: Actor) -> QuerySet[Staff]:
+    qs = Staff.objects.select_related("user")
+    if actor.school is None:
+        return qs.none()
+    qs = qs.filter(school=actor.school)
+    if actor.is_school_wide:
+        return qs
+    if actor.staff:
+        return qs.filter(pk=actor.staff.pk)
+    return qs.none()
+
+
+def import_jobs_visible_to(actor: Actor) -> QuerySet[ImportJob]:
+    if actor.school is None or not actor.is_coordinator:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(school=actor.school)
+
+
+def schools_visible_to(actor: Actor) -> QuerySet[School]:
+    """District officers see every school of their district; others their own school."""
+    if actor.district:
+        return School.objects.filter(district=actor.district)
+    if actor.school is None:
+        return School.objects.none()
+    return School.objects.filter(pk=actor.school.pk)

@@ -1,0 +1,64 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+
+from .cleaning import clean_phone
+from .models import phone_validator
+
+
+def normalise_phone(value: str) -> str:
+    """Accept a phone typed with spaces, dashes, full-width digits or +86."""
+    return clean_phone(value) or value.strip()
+
+
+class PhoneLoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label="手机号", max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel",
+                                      "autocomplete": "username"}))
+    error_messages = {
+        "invalid_login": "手机号或密码不正确。家长首次使用请先用激活码激活账号。",
+        "inactive": "该账号已停用，请联系课后服务办公室。",
+    }
+
+    def clean_username(self):
+        return normalise_phone(self.cleaned_data["username"])
+
+
+class ActivationForm(forms.Form):
+    phone = forms.CharField(label="手机号", max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    code = forms.CharField(label="激活码", max_length=8,
+                           help_text="见《致家长的一封信》，8 位字母数字")
+    password1 = forms.CharField(label="设置密码", widget=forms.PasswordInput,
+                                help_text="至少 8 位，不能全是数字")
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput)
+
+    def clean_phone(self):
+        phone = normalise_phone(self.cleaned_data["phone"])
+        phone_validator(phone)
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "两次输入的密码不一致。")
+        elif p1:
+            try:
+                validate_password(p1)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class RosterUploadForm(forms.Form):
+    KIND_CHOICES = [("students", "学生及监护人名册"), ("staff", "教职工名册")]
+    kind = forms.ChoiceField(label="名册类型", choices=KIND_CHOICES)
+    file = forms.FileField(label="Excel 文件（.xlsx）")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".xlsx", ".xlsm")):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。")
+        return f

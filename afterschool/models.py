@@ -1,0 +1,441 @@
+"""The school itself: the tenant, its calendar, its people and who may do what."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")
+
+WEEKDAY_LABELS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAY_CODES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone, password=None, **extra):
+        if not phone:
+            raise ValueError("必须提供手机号码。")
+        user = self.model(phone=phone, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(phone, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login: everyone signs in with a mobile phone number and a password."""
+
+    phone = models.CharField("手机号", max_length=11, unique=True, validators=[phone_validator])
+    name = models.CharField("姓名", max_length=50, blank=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    is_staff = models.BooleanField("可进入管理后台", default=False)
+    date_joined = models.DateTimeField("注册时间", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return f"{self.name}（{self.phone}）" if self.name else self.phone
+
+    def get_full_name(self):
+        return self.name or self.phone
+
+    def get_short_name(self):
+        return self.name or self.phone
+
+
+class School(models.Model):
+    """The tenant: every other row belongs to exactly one school."""
+
+    name = models.CharField("学校名称", max_length=100)
+    code = models.SlugField("学校代码", max_length=30, unique=True)
+    district = models.CharField("所属教育局", max_length=100, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    subsidy_per_period = models.DecimalField(
+        "每课时补助（元）", max_digits=8, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        verbose_name = "学校"
+        verbose_name_plural = "学校"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Term(models.Model):
+    """A service period with its calendar, daily periods and application window."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="terms",
+                               verbose_name="学校")
+    name = models.CharField("学期名称", max_length=100)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    # ISO weekday numbers, 1 = Monday … 7 = Sunday.
+    service_weekdays = models.JSONField("服务日", default=list)
+    application_opens_at = models.DateTimeField("意向书开放时间", null=True, blank=True)
+    application_closes_at = models.DateTimeField("意向书截止时间", null=True, blank=True)
+    max_preferences = models.PositiveSmallIntegerField(
+        "最多志愿数", default=3, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    max_courses_per_student = models.PositiveSmallIntegerField(
+        "每生最多课程数", default=1, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    service_content = models.TextField("服务内容", blank=True)
+    schedule_text = models.TextField("作息安排", blank=True)
+    safety_text = models.TextField("安全措施", blank=True)
+    voluntary_statement = models.TextField(
+        "自愿免费声明", blank=True,
+        default="课后服务遵循学生和家长自愿原则，不收取任何费用。家长可根据需要自愿选择是否参加。")
+    is_current = models.BooleanField("当前学期", default=False)
+
+    class Meta:
+        verbose_name = "学期"
+        verbose_name_plural = "学期"
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")),
+                                   name="term_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(application_opens_at__isnull=True)
+                | Q(application_closes_at__isnull=True)
+                | Q(application_opens_at__lt=F("application_closes_at")),
+                name="term_window_opens_before_closes"),
+            models.UniqueConstraint(fields=["school"], condition=Q(is_current=True),
+                                    name="term_one_current_per_school"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def weekday_labels(self):
+        return "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(self.service_weekdays))
+
+    def window_is_open(self, at=None):
+        at = at or timezone.now()
+        if self.application_opens_at is None or self.application_closes_at is None:
+            return False
+        return self.application_opens_at <= at < self.application_closes_at
+
+
+class Period(models.Model):
+    """A daily time slot of a term, e.g. 第1节 16:40–17:20."""
+
+    class Kind(models.TextChoices):
+        HOMEWORK = "homework", "作业辅导"
+        COURSE = "course", "特色课程"
+        READING = "reading", "阅读写字"
+        OTHER = "other", "其他"
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="periods",
+                             verbose_name="学期")
+    number = models.PositiveSmallIntegerField("节次", validators=[MinValueValidator(1)])
+    start_time = models.TimeField("开始时间")
+    end_time = models.TimeField("结束时间")
+    kind = models.CharField("内容", max_length=20, choices=Kind.choices, default=Kind.COURSE)
+
+    class Meta:
+        verbose_name = "节次"
+        verbose_name_plural = "节次"
+        ordering = ["term", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number"], name="period_unique_number"),
+            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")),
+                                   name="period_start_before_end"),
+        ]
+
+    def __str__(self):
+        return f"第{self.number}节 {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class Grade(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="grades",
+                               verbose_name="学校")
+    number = models.PositiveSmallIntegerField(
+        "年级", validators=[MinValueValidator(1), MaxValueValidator(12)])
+    name = models.CharField("名称", max_length=20)
+
+    class Meta:
+        verbose_name = "年级"
+        verbose_name_plural = "年级"
+        ordering = ["school", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="grade_unique_number"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Staff(models.Model):
+    """A teacher or an external instructor (校外教师) of one school."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="staff",
+                               verbose_name="学校")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="staff_profiles", verbose_name="登录账号")
+    name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("手机号", max_length=11, validators=[phone_validator])
+    subjects = models.CharField("任教学科", max_length=100, blank=True,
+                                help_text="多个学科用顿号或逗号分隔")
+    is_external = models.BooleanField("校外教师", default=False)
+    # ISO weekday numbers the person can take after-school service on.
+    available_weekdays = models.JSONField("可服务日", default=list, blank=True)
+    max_weekly_lessons = models.PositiveSmallIntegerField("每周最多课次", default=8)
+    is_active = models.BooleanField("在职", default=True)
+
+    class Meta:
+        verbose_name = "教职工"
+        verbose_name_plural = "教职工"
+        ordering = ["school", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "phone"], name="staff_unique_phone"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def subject_list(self):
+        return [s for s in self.subjects.replace("，", ",").replace("、", ",").split(",") if s]
+
+
+class Homeroom(models.Model):
+    """A homeroom class (班级) and its 班主任."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="homerooms",
+                               verbose_name="学校")
+    grade = models.ForeignKey(Grade, on_delete=models.CASCADE, related_name="homerooms",
+                              verbose_name="年级")
+    number = models.PositiveSmallIntegerField("班号", validators=[MinValueValidator(1)])
+    head_teacher = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="homerooms", verbose_name="班主任")
+
+    class Meta:
+        verbose_name = "班级"
+        verbose_name_plural = "班级"
+        ordering = ["school", "grade__number", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["grade", "number"], name="homeroom_unique_number"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return f"{self.grade.name}{self.number}班"
+
+    @property
+    def short_label(self):
+        return f"{self.grade.number}-{self.number}"
+
+
+class Student(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="students",
+                               verbose_name="学校")
+    student_no = models.CharField("学籍号", max_length=30)
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
+    homeroom = models.ForeignKey(Homeroom, on_delete=models.PROTECT, related_name="students",
+                                 verbose_name="班级")
+    is_boarder = models.BooleanField("寄宿", default=False)
+    is_active = models.BooleanField("在读", default=True)
+    guardians = models.ManyToManyField("Guardian", through="StudentGuardian",
+                                       related_name="students", verbose_name="监护人")
+
+    class Meta:
+        verbose_name = "学生"
+        verbose_name_plural = "学生"
+        ordering = ["homeroom__grade__number", "homeroom__number", "student_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "student_no"],
+                                    name="student_unique_no_per_school"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def new_activation_code():
+    # No 0/O/1/I: the code is read off paper and typed on a phone.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Guardian(models.Model):
+    """A parent or other guardian: one per phone number in a school; siblings share one."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians",
+                               verbose_name="学校")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="guardian_profiles",
+                             verbose_name="登录账号")
+    name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("手机号", max_length=11, validators=[phone_validator])
+    email = models.EmailField("电子邮箱", blank=True)
+    activation_code = models.CharField("激活码", max_length=8, default=new_activation_code)
+    activated_at = models.DateTimeField("激活时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "监护人"
+        verbose_name_plural = "监护人"
+        ordering = ["school", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "phone"], name="guardian_unique_phone"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StudentGuardian(models.Model):
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="student_links")
+    relation = models.CharField("与学生关系", max_length=20, blank=True)
+    is_primary = models.BooleanField("第一监护人", default=True)
+
+    class Meta:
+        verbose_name = "学生监护关系"
+        verbose_name_plural = "学生监护关系"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "guardian"],
+                                    name="student_guardian_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.guardian}（{self.student}的{self.relation or '监护人'}）"
+
+
+class Role(models.TextChoices):
+    GUARDIAN = "guardian", "家长"
+    HOMEROOM_TEACHER = "homeroom_teacher", "班主任"
+    TUTOR = "tutor", "辅导教师"
+    EXTERNAL_INSTRUCTOR = "external_instructor", "校外教师"
+    DUTY_TEACHER = "duty_teacher", "值日教师"
+    COORDINATOR = "coordinator", "课后服务办公室"
+    PRINCIPAL = "principal", "校长"
+    DISTRICT_OFFICER = "district_officer", "教育局"
+
+
+class RoleAssignment(models.Model):
+    """A role granted explicitly; the roles that follow from data are derived in access.py.
+
+    Guardian, homeroom teacher, tutor and external instructor follow from the rows that make
+    a person one (a guardian link, a homeroom's 班主任, a staff profile); coordinators,
+    principals, duty teachers and district officers are granted here. A district officer's
+    assignment names a district instead of a school.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="role_assignments", verbose_name="用户")
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="role_assignments", verbose_name="学校")
+    district = models.CharField("教育局", max_length=100, blank=True)
+    title = models.CharField("职务", max_length=30, blank=True,
+                             help_text="如 领导小组组长、副组长、成员")
+
+    class Meta:
+        verbose_name = "角色分配"
+        verbose_name_plural = "角色分配"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "school"],
+                                    name="role_unique_per_school"),
+            models.CheckConstraint(
+                condition=Q(role="district_officer", school__isnull=True) & ~Q(district="")
+                | ~Q(role="district_officer") & Q(school__isnull=False),
+                name="role_scope_matches_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class Notice(models.Model):
+    """An in-app message on a person's home page (e.g. a review decision)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notices", verbose_name="接收人")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="notices",
+                               verbose_name="学校")
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ImportJob(models.Model):
+    """A roster upload: validated, then written all at once, with progress for large files."""
+
+    class Kind(models.TextChoices):
+        STUDENTS = "students", "学生及监护人名册"
+        STAFF = "staff", "教职工名册"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "处理中"
+        FAILED = "failed", "有错误，未导入"
+        DONE = "done", "已完成"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs",
+                               verbose_name="学校")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+", verbose_name="上传人")
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+    status = models.CharField("状态", max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    summary = models.JSONField("结果", default=dict, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "名册导入"
+        verbose_name_plural = "名册导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def percent(self):
+        if not self.total_rows:
+            return 0 if self.status in (self.Status.PENDING, self.Status.RUNNING) else 100
+        return min(100, round(100 * self.processed_rows / self.total_rows))

@@ -1,0 +1,57 @@
+"""Reads of the core: querysets with their joins applied, so no template queries per row."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .cleaning import mask_phone
+from .models import Homeroom, Notice, RoleAssignment, School, Staff, Student, StudentGuardian, Term
+
+
+def current_term(school: School | None) -> Term | None:
+    if school is None:
+        return None
+    return (Term.objects.filter(school=school, is_current=True).prefetch_related("periods").first()
+            or Term.objects.filter(school=school).prefetch_related("periods")
+            .order_by("-start_date").first())
+
+
+def notices_for(user, school: School | None) -> QuerySet[Notice]:
+    qs = Notice.objects.filter(user=user)
+    return qs.filter(school=school) if school else qs
+
+
+def homerooms_with_counts(qs: QuerySet[Homeroom]) -> QuerySet[Homeroom]:
+    return qs.select_related("grade", "head_teacher").annotate(
+        student_count=Count("students", filter=Q(students__is_active=True)),
+        boarder_count=Count("students", filter=Q(students__is_active=True,
+                                                 students__is_boarder=True)),
+    ).order_by("grade__number", "number")
+
+
+def students_with_guardians(qs: QuerySet[Student]) -> QuerySet[Student]:
+    return qs.select_related("homeroom__grade").prefetch_related(
+        Prefetch("guardian_links",
+                 queryset=StudentGuardian.objects.select_related("guardian")
+                 .order_by("-is_primary", "pk")))
+
+
+def staff_with_roles(qs: QuerySet[Staff]) -> QuerySet[Staff]:
+    return qs.select_related("user").prefetch_related(
+        "homerooms__grade",
+        Prefetch("user__role_assignments", queryset=RoleAssignment.objects.all()),
+    ).order_by("is_external", "name")
+
+
+def letters_for_homeroom(homeroom: Homeroom) -> list[dict]:
+    """One letter per family: siblings in the homeroom share a guardian and a letter."""
+    students = students_with_guardians(
+        Student.objects.filter(homeroom=homeroom, is_active=True)).order_by("student_no")
+    letters: dict[int, dict] = {}
+    for student in students:
+        links = list(student.guardian_links.all())
+        if not links:
+            continue
+        guardian = links[0].guardian
+        letter = letters.setdefault(guardian.pk, {"guardian": guardian, "students": [],
+                                                  "masked_phone": mask_phone(guardian.phone)})
+        letter["students"].append(student)
+    return list(letters.values())

@@ -1,0 +1,11 @@
+"""Settings for the test suite: fast hashing, inline Celery unless a test starts a worker."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

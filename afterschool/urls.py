@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("activate/", views.ActivateView.as_view(), name="activate"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("admin/", admin.site.urls),
+    path("enrollment/", include("enrollment.urls")),
+    path("courses/", include("courses.urls")),
+    path("attendance/", include("attendance.urls")),
+    path("evaluation/", include("evaluation.urls")),
+    path("", include("afterschool.school_urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
