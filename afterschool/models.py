@@ -386,6 +386,7 @@ class Notice(models.Model):
     url = models.CharField("链接", max_length=200, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "通知"

@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,11 +80,31 @@ def guardian_reset_activation(*, actor: Actor, guardian: Guardian) -> Guardian:
     return guardian
 
 
-def notice_create(*, user, school: School, title: str, body: str = "", url: str = "") -> Notice:
+def notice_create(*, user, school: School, title: str, body: str = "", url: str = "",
+                  email: str = "") -> Notice:
+    """An in-app notice; with an email address, also a mail sent by Celery after commit."""
     notice = Notice(user=user, school=school, title=title, body=body, url=url)
     notice.full_clean()
     notice.save()
+    if email:
+        from .tasks import notice_email_task
+
+        transaction.on_commit(lambda: notice_email_task.delay(notice.pk, email))
     return notice
+
+
+def notice_send_email(*, notice: Notice, address: str) -> bool:
+    """Send one notice by mail, once: running the task twice sends one mail."""
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if locked.emailed_at:
+            return False
+        send_mail(subject=f"【{locked.school.name}课后服务】{locked.title}",
+                  message=locked.body or locked.title, from_email=None,
+                  recipient_list=[address])
+        locked.emailed_at = timezone.now()
+        locked.save(update_fields=["emailed_at"])
+    return True
 
 
 def notice_mark_read(*, user, notice_ids) -> int:

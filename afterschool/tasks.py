@@ -1,0 +1,17 @@
+"""Celery tasks of the core: thin, take ids, call a service, own retries and limits."""
+
+from celery import shared_task
+
+from .models import Notice
+from .services import notice_send_email
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60, soft_time_limit=30, time_limit=60)
+def notice_email_task(self, notice_id: int, address: str) -> bool:
+    notice = Notice.objects.filter(pk=notice_id).select_related("school").first()
+    if notice is None:
+        return False
+    try:
+        return notice_send_email(notice=notice, address=address)
+    except OSError as exc:  # the mail server is down or refused: try later
+        raise self.retry(exc=exc) from exc
