@@ -1,0 +1,206 @@
+"""The intention form (意向书), its ranked choices, the signed agreement and its history."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from afterschool.models import School, Student, Term
+
+
+class Agreement(models.Model):
+    """The versioned text a guardian signs: 课后服务协议 and 安全责任书 of one term.
+
+    A new version is a new row; signatures point at the version signed, so a changed text
+    is visibly unsigned until the guardian signs again.
+    """
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="agreements",
+                             verbose_name="学期")
+    version = models.PositiveIntegerField("版本", validators=[MinValueValidator(1)])
+    service_text = models.TextField("课后服务协议")
+    safety_text = models.TextField("安全责任书")
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="发布人")
+
+    class Meta:
+        verbose_name = "服务协议"
+        verbose_name_plural = "服务协议"
+        ordering = ["term", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "version"], name="agreement_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.term} 协议第{self.version}版"
+
+
+class Application(models.Model):
+    """One student's intention form for one term, and where it stands in the review."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "等待班主任审核"
+        RETURNED = "returned", "退回修改"
+        CLASS_APPROVED = "class_approved", "班主任已审核，等待学校复核"
+        CLASS_REJECTED = "class_rejected", "班主任未通过"
+        SCHOOL_APPROVED = "school_approved", "学校已复核，等待统筹安排"
+        SCHOOL_REJECTED = "school_rejected", "学校复核未通过"
+        PLACED = "placed", "已统筹安排"
+        WITHDRAWN = "withdrawn", "已退出"
+
+    class Dismissal(models.TextChoices):
+        PICKED_UP = "picked_up", "家长接送"
+        ALONE = "alone", "自行回家"
+        BUS = "bus", "乘坐校车"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="applications",
+                               verbose_name="学校")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="applications",
+                             verbose_name="学期")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="applications",
+                                verbose_name="学生")
+    status = models.CharField("状态", max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    # None until answered; False is a recorded "we do not need the service".
+    participates = models.BooleanField("参加课后服务", null=True)
+    # ISO weekday numbers among the term's service days.
+    weekdays = models.JSONField("参加日", default=list, blank=True)
+    dismissal = models.CharField("离校方式", max_length=20, choices=Dismissal.choices,
+                                 blank=True)
+    alone_consent = models.BooleanField("同意孩子自行回家", default=False)
+    bus_route = models.CharField("校车线路", max_length=50, blank=True)
+    health_notes = models.TextField("健康情况", blank=True)
+    allergies = models.CharField("过敏史", max_length=200, blank=True)
+    contact_phone = models.CharField("紧急联系电话", max_length=11, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+", verbose_name="填写人")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    status_changed_at = models.DateTimeField("状态变更时间", default=timezone.now)
+    decision_comment = models.TextField("审核意见", blank=True)
+    withdrawn_on = models.DateField("退出生效日期", null=True, blank=True)
+    withdraw_reason = models.CharField("退出原因", max_length=200, blank=True)
+    # Optimistic lock: every write bumps it, so a stale edit is refused instead of winning.
+    revision = models.PositiveIntegerField("修订号", default=0)
+
+    class Meta:
+        verbose_name = "课后服务意向书"
+        verbose_name_plural = "课后服务意向书"
+        ordering = ["student__homeroom__grade__number", "student__homeroom__number",
+                    "student__student_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"],
+                                    name="application_one_per_student_term"),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_on__isnull=False),
+                name="application_withdrawal_has_date"),
+            models.CheckConstraint(
+                condition=~Q(dismissal="alone") | Q(alone_consent=True),
+                name="application_alone_needs_consent"),
+        ]
+        indexes = [models.Index(fields=["term", "status"])]
+
+    def __str__(self):
+        return f"{self.student} · {self.term}"
+
+    @property
+    def is_declined(self) -> bool:
+        return self.participates is False
+
+
+class Preference(models.Model):
+    """A ranked course choice (志愿); rank 1 is the first choice."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="preferences", verbose_name="意向书")
+    rank = models.PositiveSmallIntegerField("志愿顺序", validators=[MinValueValidator(1)])
+    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT,
+                               related_name="preferences", verbose_name="课程")
+
+    class Meta:
+        verbose_name = "志愿"
+        verbose_name_plural = "志愿"
+        ordering = ["application", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "rank"], name="preference_unique_rank"),
+            models.UniqueConstraint(fields=["application", "course"],
+                                    name="preference_unique_course"),
+        ]
+
+    def __str__(self):
+        return f"第{self.rank}志愿：{self.course}"
+
+
+class PickupPerson(models.Model):
+    """Someone the guardian authorises to collect the child (who may be handed over to)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="pickup_persons", verbose_name="意向书")
+    name = models.CharField("姓名", max_length=50)
+    relation = models.CharField("与学生关系", max_length=20)
+    phone = models.CharField("手机号", max_length=11)
+
+    class Meta:
+        verbose_name = "授权接送人"
+        verbose_name_plural = "授权接送人"
+        ordering = ["application", "pk"]
+
+    def __str__(self):
+        return f"{self.name}（{self.relation}）"
+
+
+class Signature(models.Model):
+    """A guardian's signature of one agreement version: typed name, time and address."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="signatures", verbose_name="意向书")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT,
+                                  related_name="signatures", verbose_name="协议版本")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+", verbose_name="签署账号")
+    signed_name = models.CharField("签名", max_length=50)
+    signed_at = models.DateTimeField("签署时间", default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "协议签署"
+        verbose_name_plural = "协议签署"
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "agreement"],
+                                    name="signature_once_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.signed_name} 签署 {self.agreement}"
+
+
+class ApplicationTransition(models.Model):
+    """Every move of an application: who, when, from, to, with what comment."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="transitions", verbose_name="意向书")
+    from_status = models.CharField("原状态", max_length=20, choices=Application.Status.choices)
+    to_status = models.CharField("新状态", max_length=20, choices=Application.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              related_name="+", verbose_name="操作人")
+    actor_role = models.CharField("操作身份", max_length=30, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "意向书流转记录"
+        verbose_name_plural = "意向书流转记录"
+        ordering = ["application", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_status=F("to_status")),
+                                   name="transition_changes_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
