@@ -1,5 +1,5 @@
-from django.urls import path  # noqa: F401
+from . import arrangement_urls, catalog_urls
 
 app_name = "courses"
 
-urlpatterns = []
+urlpatterns = [*catalog_urls.urlpatterns, *arrangement_urls.urlpatterns]
