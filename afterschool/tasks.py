@@ -15,3 +15,16 @@ def notice_email_task(self, notice_id: int, address: str) -> bool:
         return notice_send_email(notice=notice, address=address)
     except OSError as exc:  # the mail server is down or refused: try later
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(soft_time_limit=10 * 60, time_limit=11 * 60)
+def roster_import_task(job_id: int) -> str | None:
+    """Validate and write one uploaded roster; progress and outcome are kept on the ImportJob.
+
+    No retries: a file with errors fails the same way every time, and the job records why.
+    Running it twice is safe (see ``import_job_run``).
+    """
+    from .roster import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.status if job else None
