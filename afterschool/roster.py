@@ -96,7 +96,7 @@ class RowError:
             where.append(f"第 {self.row} 行")
         if self.column:
             where.append(f"「{self.column}」列")
-        return f"{' '.join(where)}：{self.message}" if where else self.message
+        return f"{''.join(where)}：{self.message}" if where else self.message
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 app_name = "school"
 
@@ -17,4 +17,20 @@ urlpatterns = [
          name="staff_reset_password"),
     path("guardians/<int:pk>/reset-activation/", views.GuardianResetActivationView.as_view(),
          name="guardian_reset_activation"),
+    # Rosters: import (with progress), export, templates.
+    path("roster/import/", roster_views.RosterUploadView.as_view(), name="roster_upload"),
+    path("roster/import/<int:pk>/", roster_views.ImportJobView.as_view(), name="roster_job"),
+    path("roster/import/<int:pk>/status/", roster_views.ImportJobStatusView.as_view(),
+         name="roster_job_status"),
+    path("roster/template/<slug:kind>/", roster_views.RosterTemplateView.as_view(),
+         name="roster_template"),
+    path("roster/export/", roster_views.RosterExportView.as_view(), name="roster_export"),
+    path("roster/export/students/", roster_views.SchoolStudentsExportView.as_view(),
+         name="roster_export_school"),
+    path("roster/export/grades/<int:pk>/", roster_views.GradeStudentsExportView.as_view(),
+         name="roster_export_grade"),
+    path("roster/export/staff/", roster_views.StaffExportView.as_view(),
+         name="roster_export_staff"),
+    path("homerooms/<int:pk>/export/", roster_views.HomeroomStudentsExportView.as_view(),
+         name="roster_export_homeroom"),
 ]

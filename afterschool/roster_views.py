@@ -1,0 +1,141 @@
+"""Roster pages: upload and follow an import; download exports and the empty template."""
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+
+from . import access, exports, roster, selectors
+from .mixins import ActorMixin
+from .models import ImportJob, Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_MB = 20
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """The file as a download named in Chinese (RFC 5987 ``filename*=utf-8''…``)."""
+    return HttpResponse(content, content_type=XLSX, headers={
+        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)})
+
+
+class RosterUploadForm(forms.Form):
+    kind = forms.ChoiceField(label="名册类型", choices=ImportJob.Kind.choices,
+                             initial=roster.STUDENTS, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label="Excel 文件", help_text="仅支持 .xlsx；.xls 或 WPS 文件请先“另存为” .xlsx。",
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX}"}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件。")
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"文件太大（超过 {MAX_UPLOAD_MB} MB）。")
+        return upload
+
+
+class RosterUploadView(ActorMixin, FormView):
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "afterschool/roster_upload.html"
+    form_class = RosterUploadForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["jobs"] = access.import_jobs_visible_to(self.actor).select_related("created_by")[:10]
+        ctx["student_columns"] = roster.STUDENT_COLUMNS
+        ctx["staff_columns"] = roster.STAFF_COLUMNS
+        return ctx
+
+    def form_valid(self, form):
+        job = roster.import_job_create(actor=self.actor, kind=form.cleaned_data["kind"],
+                                       file=form.cleaned_data["file"])
+        return redirect("school:roster_job", pk=job.pk)
+
+
+class ImportJobView(ActorMixin, DetailView):
+    """One upload: progress while it runs, then the summary or every error."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "afterschool/roster_job.html"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return access.import_jobs_visible_to(self.actor).select_related("created_by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        job = self.object
+        ctx["running"] = job.status in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)
+        ctx["summary_items"] = roster.summary_items(job.kind, job.summary)
+        ctx["notes"] = job.summary.get("notes", [])
+        ctx["show_sheet"] = any(e.get("sheet") for e in job.errors)
+        return ctx
+
+
+class ImportJobStatusView(ImportJobView):
+    """The part of the job page that htmx polls every second until the job is finished."""
+
+    template_name = "afterschool/roster_job_status.html"
+
+
+class RosterTemplateView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL)
+
+    def get(self, request, kind):
+        if kind not in roster.COLUMNS:
+            raise Http404
+        label = ImportJob.Kind(kind).label
+        return xlsx_response(exports.template_workbook(kind), f"{label}模板.xlsx")
+
+
+class RosterExportView(ActorMixin, TemplateView):
+    """Which roster to download: the whole school, a grade, or the staff."""
+
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL)
+    template_name = "afterschool/roster_export.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["homerooms"] = selectors.homerooms_with_counts(access.homerooms_visible_to(self.actor))
+        return ctx
+
+
+class SchoolStudentsExportView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL)
+
+    def get(self, request):
+        content = exports.students_workbook(access.students_visible_to(self.actor))
+        return xlsx_response(content, f"{self.actor.school.name}学生名册.xlsx")
+
+
+class GradeStudentsExportView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL)
+
+    def get(self, request, pk):
+        grade = get_object_or_404(access.grades_visible_to(self.actor), pk=pk)
+        students = access.students_visible_to(self.actor).filter(homeroom__grade=grade)
+        content = exports.students_workbook(students, title=grade.name)
+        return xlsx_response(content, f"{grade.name}学生名册.xlsx")
+
+
+class HomeroomStudentsExportView(ActorMixin, View):
+    """A homeroom teacher exports their own homeroom; any other answers 404."""
+
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL, Role.HOMEROOM_TEACHER)
+
+    def get(self, request, pk):
+        homeroom = get_object_or_404(access.homerooms_visible_to(self.actor), pk=pk)
+        students = access.students_visible_to(self.actor).filter(homeroom=homeroom)
+        content = exports.students_workbook(students, title=roster.homeroom_label(homeroom))
+        return xlsx_response(content, f"{roster.homeroom_label(homeroom)}学生名册.xlsx")
+
+
+class StaffExportView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL)
+
+    def get(self, request):
+        content = exports.staff_workbook(access.staff_visible_to(self.actor))
+        return xlsx_response(content, f"{self.actor.school.name}教职工名册.xlsx")
