@@ -1,0 +1,55 @@
+"""python manage.py import_roster 名册.xlsx --school jx4 [--kind students|staff] [--json]"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from afterschool.models import School
+from afterschool.roster import COLUMNS, STUDENTS, RowError, roster_import, summary_items
+
+
+class Command(BaseCommand):
+    help = ("导入学生及监护人名册或教职工名册（.xlsx）：先逐行校验，全部通过才一次性写入；"
+            "有错误时列出所有错误、不写入任何数据并以状态 1 退出。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="名册文件路径（.xlsx）")
+        parser.add_argument("--school", required=True, help="学校代码")
+        parser.add_argument("--kind", choices=sorted(COLUMNS), default=STUDENTS,
+                            help="students = 学生及监护人名册（默认），staff = 教职工名册")
+        parser.add_argument("--json", action="store_true",
+                            help="以 JSON 输出结果（成功时为各项计数，失败时为 errors 列表）")
+
+    def handle(self, *args, **options):
+        path, school, kind, as_json = (options["path"], options["school"], options["kind"],
+                                       options["json"])
+        found = School.objects.filter(code=school).first()
+        if found is None:
+            self.fail([RowError(None, "", f"找不到学校代码为「{school}」的学校。")], as_json)
+        if not Path(path).is_file():
+            self.fail([RowError(None, "", f"找不到文件：{path}")], as_json)
+        result = roster_import(school=found, path_or_file=path, kind=kind)
+        if not result.ok:
+            self.fail(result.errors, as_json)
+        if as_json:
+            self.stdout.write(_dumps(result.summary))
+            return
+        counts = "，".join(f"{label} {value}" for label, value in summary_items(kind, result.summary))
+        self.stdout.write(self.style.SUCCESS(f"{found.name}：导入完成，共 {result.total_rows} 行。"
+                                             f"{counts}。"))
+        for note in result.notes:
+            self.stdout.write(f"提示：{note}")
+
+    def fail(self, errors: list[RowError], as_json: bool):
+        if as_json:
+            self.stdout.write(_dumps({"errors": [e.as_dict() for e in errors]}))
+        else:
+            for error in errors:
+                self.stderr.write(error.describe())
+            self.stderr.write(f"共 {len(errors)} 处错误，没有写入任何数据。")
+        raise SystemExit(1)
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False)
