@@ -92,6 +92,8 @@ class Placement(models.Model):
                                 verbose_name="教学班")
     # The preference rank the student gave this course; None when placed outside them by hand.
     rank = models.PositiveSmallIntegerField("志愿顺序", null=True, blank=True)
+    # For the guardian: which choice this is and why not a better one.
+    note = models.CharField("安排说明", max_length=300, blank=True)
     ended_on = models.DateField("结束日期", null=True, blank=True)
     created_at = models.DateTimeField("安排时间", default=timezone.now)
 
@@ -150,7 +152,7 @@ class ArrangementChange(models.Model):
         TUTOR = "tutor", "更换教师"
         WITHDRAW = "withdraw", "退出释放名额"
         FILL = "fill", "递补"
-        PUBLISH = "publish", "发布"
+        STATUS = "status", "状态变更"
 
     arrangement = models.ForeignKey(Arrangement, on_delete=models.CASCADE,
                                     related_name="changes", verbose_name="统筹安排")
