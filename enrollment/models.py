@@ -66,7 +66,7 @@ class Application(models.Model):
     status = models.CharField("状态", max_length=20, choices=Status.choices,
                               default=Status.DRAFT, db_index=True)
     # None until answered; False is a recorded "we do not need the service".
-    participates = models.BooleanField("参加课后服务", null=True)
+    participates = models.BooleanField("参加课后服务", null=True, blank=True)
     # ISO weekday numbers among the term's service days.
     weekdays = models.JSONField("参加日", default=list, blank=True)
     dismissal = models.CharField("离校方式", max_length=20, choices=Dismissal.choices,
@@ -102,6 +102,14 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=~Q(dismissal="alone") | Q(alone_consent=True),
                 name="application_alone_needs_consent"),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdraw_reason=""),
+                name="application_withdrawal_has_reason",
+                violation_error_message="退出课后服务须填写原因。"),
+            models.CheckConstraint(
+                condition=~Q(dismissal="bus") | ~Q(bus_route=""),
+                name="application_bus_needs_route",
+                violation_error_message="选择“乘坐校车”须填写校车线路。"),
         ]
         indexes = [models.Index(fields=["term", "status"])]
 
@@ -192,6 +200,8 @@ class ApplicationTransition(models.Model):
     actor_role = models.CharField("操作身份", max_length=30, blank=True)
     at = models.DateTimeField("时间", default=timezone.now)
     comment = models.TextField("说明", blank=True)
+    # Set once the guardians have been told, so the notifying task is safe to run twice.
+    notified_at = models.DateTimeField("通知时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "意向书流转记录"

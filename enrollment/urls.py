@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "enrollment"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.MyApplicationsView.as_view(), name="my"),
+    path("start/<int:student_pk>/", views.StartView.as_view(), name="start"),
+    path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="detail"),
+    path("applications/<int:pk>/edit/", views.ApplicationEditView.as_view(), name="edit"),
+    path("applications/<int:pk>/sign/", views.ApplicationSignView.as_view(), name="sign"),
+    path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(),
+         name="withdraw"),
+    path("applications/<int:pk>/review/", views.ApplicationReviewView.as_view(), name="review_one"),
+    path("review/", views.ReviewQueueView.as_view(), name="review"),
+    path("review/approve/", views.BulkApproveView.as_view(), name="bulk_approve"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/export/", views.StatisticsExportView.as_view(), name="statistics_export"),
+    path("settings/", views.TermSettingsView.as_view(), name="settings"),
+]

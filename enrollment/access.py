@@ -1,0 +1,76 @@
+"""Who sees an application, and in which capacity someone may act on one.
+
+Only the child's own guardians, the homeroom teacher and the school office (coordinator,
+principal) see an application. This deliberately does not use
+``afterschool.access.students_visible_to``: apps above may widen who sees a *student* (a tutor
+sees the children of their sections), but health notes and pickup persons stay with these few.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from afterschool.access import Actor, children_of, homerooms_visible_to
+from afterschool.models import Role, Student, StudentGuardian
+
+from .models import Application
+
+
+def applications_visible_to(actor: Actor) -> QuerySet[Application]:
+    qs = Application.objects.select_related("student__homeroom__grade", "term", "school")
+    if actor.school is None:
+        return qs.none()
+    qs = qs.filter(school=actor.school)
+    if actor.is_school_wide:
+        return qs
+    # Subqueries, not joins: no duplicates, no DISTINCT.
+    return qs.filter(
+        Q(student__homeroom__in=homerooms_visible_to(actor).values("pk"))
+        | Q(student__in=children_of(actor).values("pk")))
+
+
+def reviewable_students(actor: Actor) -> QuerySet[Student]:
+    """The students whose applications this person reviews: homeroom or whole school."""
+    qs = Student.objects.select_related("homeroom__grade", "homeroom__head_teacher")
+    if actor.school is None or not actor.has(Role.HOMEROOM_TEACHER, Role.COORDINATOR,
+                                             Role.PRINCIPAL):
+        return qs.none()
+    return qs.filter(school=actor.school, is_active=True,
+                     homeroom__in=homerooms_visible_to(actor).values("pk"))
+
+
+def is_guardian_of(actor: Actor, student_id: int) -> bool:
+    if actor.guardian is None or not actor.has(Role.GUARDIAN):
+        return False
+    return StudentGuardian.objects.filter(student_id=student_id,
+                                          guardian=actor.guardian).exists()
+
+
+def in_scope(actor: Actor, role: str, application: Application) -> bool:
+    """May this person act *as this role* on this application (their homeroom, their child)?"""
+    if actor.school is None or application.school_id != actor.school.pk:
+        return False
+    if role == Role.COORDINATOR:
+        return True
+    if role == Role.HOMEROOM_TEACHER:
+        return (actor.staff is not None
+                and application.student.homeroom.head_teacher_id == actor.staff.pk)
+    if role == Role.GUARDIAN:
+        return is_guardian_of(actor, application.student_id)
+    return False
+
+
+def acting_role(actor: Actor, application: Application, roles) -> tuple[str | None, bool]:
+    """The first of ``roles`` this actor holds and may use on this application.
+
+    Returns ``(role, held)``: ``role`` is None when none applies; ``held`` says whether the
+    actor holds one of the roles at all (to tell "not your role" from "not your student").
+    """
+    held = False
+    for role in roles:
+        if not actor.has(role):
+            continue
+        held = True
+        if in_scope(actor, role, application):
+            return role, True
+    return None, held

@@ -1,0 +1,59 @@
+"""How an application's state reads to a parent: one plain Chinese sentence."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .models import Application
+
+S = Application.Status
+
+
+def _when(moment) -> str:
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def status_sentence(application: Application | None) -> str:
+    """E.g. "等待班主任审核，已提交于9月1日 20:15"."""
+    if application is None:
+        return "尚未填写"
+    a = application
+    declined = a.participates is False
+    comment = f"：{a.decision_comment}" if a.decision_comment else ""
+    if a.status == S.DRAFT:
+        return f"草稿，尚未提交（最后保存于{_when(a.updated_at)}）"
+    if a.status == S.SUBMITTED:
+        what = "已提交“不参加”" if declined else "已提交"
+        return f"等待班主任审核，{what}于{_when(a.submitted_at)}"
+    if a.status == S.RETURNED:
+        return f"老师退回修改{comment}。请修改后重新提交"
+    if a.status == S.CLASS_APPROVED:
+        return f"班主任已审核通过，等待学校复核（{_when(a.status_changed_at)}）"
+    if a.status == S.CLASS_REJECTED:
+        return f"班主任审核未通过{comment}"
+    if a.status == S.SCHOOL_APPROVED:
+        if declined:
+            return f"学校已确认您选择不参加课后服务（{_when(a.status_changed_at)}）"
+        return f"学校已复核通过，等待统筹安排（{_when(a.status_changed_at)}）"
+    if a.status == S.SCHOOL_REJECTED:
+        return f"学校复核未通过{comment}"
+    if a.status == S.PLACED:
+        return "已统筹安排，请留意课程与时间安排"
+    if a.status == S.WITHDRAWN:
+        reason = f"。原因：{a.withdraw_reason}" if a.withdraw_reason else ""
+        return f"已退出课后服务，自{_day(a.withdrawn_on)}起生效{reason}"
+    return a.get_status_display()
+
+
+STATUS_TONE = {
+    S.DRAFT: "secondary", S.SUBMITTED: "info", S.RETURNED: "warning",
+    S.CLASS_APPROVED: "primary", S.CLASS_REJECTED: "danger", S.SCHOOL_APPROVED: "success",
+    S.SCHOOL_REJECTED: "danger", S.PLACED: "success", S.WITHDRAWN: "dark",
+}

@@ -1,0 +1,34 @@
+from django import template
+
+from afterschool.cleaning import mask_phone as _mask_phone
+
+from ..display import STATUS_TONE, status_sentence
+from ..selectors import weekday_text
+from ..transitions import ROLE_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def status_text(application):
+    return status_sentence(application)
+
+
+@register.filter
+def status_tone(application):
+    return STATUS_TONE.get(getattr(application, "status", ""), "light")
+
+
+@register.filter
+def role_label(value):
+    return ROLE_LABELS.get(value, value or "")
+
+
+@register.filter
+def weekdays(value):
+    return weekday_text(value)
+
+
+@register.filter
+def mask_phone(value):
+    return _mask_phone(value or "")

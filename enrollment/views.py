@@ -1,0 +1,539 @@
+"""Views parse input, call a service, turn a domain error into a message, and redirect.
+
+Every application is fetched through ``applications_visible_to`` (404 when missing or not
+yours); role gates sit at dispatch (``ActorMixin.allowed_roles`` → 403).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import TemplateView
+
+from afterschool.access import children_of, homerooms_visible_to
+from afterschool.exceptions import DomainError
+from afterschool.mixins import ActorMixin
+from afterschool.models import Role
+
+from . import exceptions as e
+from . import exports, selectors, services
+from .access import acting_role, applications_visible_to, is_guardian_of, reviewable_students
+from .display import status_sentence
+from .forms import (
+    AgreementForm,
+    ApplicationForm,
+    ReviewForm,
+    SignForm,
+    TermSettingsForm,
+    WithdrawForm,
+    parse_selected,
+    pickup_formset,
+)
+from .models import Application
+from .transitions import APPROVE_NEXT, EDITABLE, SYSTEM, WITHDRAW, move_for, moves_from
+
+S = Application.Status
+GUARDIAN = (Role.GUARDIAN,)
+REVIEWERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
+SEES_APPLICATIONS = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.COORDINATOR, Role.PRINCIPAL)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR as the server saw it; a proxy in front must set it (e.g. via the WSGI server).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ApplicationMixin(ActorMixin):
+    """Fetch ``self.application`` through the scoping function: 404 when not visible."""
+
+    guardian_only = False
+
+    def get_application(self, pk: int) -> Application:
+        qs = applications_visible_to(self.actor)
+        if self.guardian_only:
+            qs = qs.filter(student__in=children_of(self.actor).values("pk"))
+        return get_object_or_404(selectors.application_with_details(qs), pk=pk)
+
+
+# ---------------------------------------------------------------------------- guardians
+
+class MyApplicationsView(ActorMixin, TemplateView):
+    """A guardian's children and this term's form for each."""
+
+    allowed_roles = GUARDIAN
+    template_name = "enrollment/my_applications.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = selectors.current_term(self.actor.school)
+        ctx["term"] = term
+        ctx["children"] = selectors.children_forms(children=children_of(self.actor), term=term)
+        return ctx
+
+
+def _window_context(term) -> dict:
+    try:
+        services.window_check(term)
+        return {"window_open": True, "window_message": ""}
+    except e.WindowClosed as exc:
+        return {"window_open": False, "window_message": exc.message}
+
+
+class StartView(ActorMixin, View):
+    """What the service is (content, schedule, safety, voluntary and free), then "开始填写"."""
+
+    allowed_roles = GUARDIAN
+    template_name = "enrollment/start.html"
+
+    def _setup(self, student_pk):
+        self.student = get_object_or_404(children_of(self.actor), pk=student_pk)
+        self.term = selectors.current_term(self.actor.school)
+        if self.term is None:
+            raise Http404("本学期尚未设置")
+        return Application.objects.filter(student=self.student, term=self.term).first()
+
+    def get(self, request, student_pk):
+        existing = self._setup(student_pk)
+        if existing is not None:
+            return redirect("enrollment:detail", existing.pk)
+        return render(request, self.template_name, {
+            "student": self.student, "term": self.term, "actor": self.actor,
+            "periods": self.term.periods.all(), **_window_context(self.term)})
+
+    def post(self, request, student_pk):
+        self._setup(student_pk)
+        try:
+            application = services.application_start(student=self.student, term=self.term,
+                                                     actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("enrollment:start", self.student.pk)
+        if application.status in EDITABLE:
+            return redirect("enrollment:edit", application.pk)
+        return redirect("enrollment:detail", application.pk)
+
+
+class ApplicationDetailView(ApplicationMixin, TemplateView):
+    """The status page: where it stands in plain Chinese, its history, and what one may do."""
+
+    allowed_roles = SEES_APPLICATIONS
+    template_name = "enrollment/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        app = self.get_application(self.kwargs["pk"])
+        agreement = selectors.current_agreement(app.term)
+        is_guardian = is_guardian_of(self.actor, app.student_id)
+        review_moves = []
+        for to_status, move in moves_from(app.status):
+            if move is WITHDRAW or to_status == S.PLACED or app.status in EDITABLE:
+                continue
+            if acting_role(self.actor, app, [r for r in move.roles if r != SYSTEM])[0]:
+                review_moves.append((to_status, move))
+        withdraw_role = (acting_role(self.actor, app, WITHDRAW.roles)[0]
+                         if move_for(app.status, S.WITHDRAWN) else None)
+        signature = selectors.signature_state(app, agreement)
+        ctx.update({
+            "application": app, "student": app.student, "term": app.term,
+            "agreement": agreement, "signature": signature,
+            "latest_signature": selectors.latest_signature(app),
+            "status_sentence": status_sentence(app),
+            "is_guardian": is_guardian,
+            "can_edit": is_guardian and app.status in EDITABLE,
+            "can_sign": is_guardian and signature in ("unsigned", "outdated")
+            and app.status not in (S.WITHDRAWN, S.CLASS_REJECTED, S.SCHOOL_REJECTED),
+            "can_withdraw": bool(withdraw_role),
+            "review_moves": review_moves,
+            "next": self.request.GET.get("next", ""),
+            "preferences": list(app.preferences.all()),
+            "pickups": list(app.pickup_persons.all()),
+            "history": list(app.transitions.all()),
+        })
+        return ctx
+
+
+class ApplicationEditView(ApplicationMixin, View):
+    """The intention form itself: save a draft, or sign and submit in one go."""
+
+    allowed_roles = GUARDIAN
+    guardian_only = True
+    template_name = "enrollment/edit.html"
+
+    def _load(self, pk):
+        self.application = self.get_application(pk)
+        self.term = self.application.term
+        self.courses = selectors.courses_open_to(
+            term=self.term, grade_id=self.application.student.homeroom.grade_id)
+        self.agreement = selectors.current_agreement(self.term)
+
+    def _refuse(self):
+        app = self.application
+        if app.status not in EDITABLE:
+            messages.info(self.request, e.NOT_EDITABLE.format(status=app.get_status_display()))
+            return redirect("enrollment:detail", app.pk)
+        if app.status == S.DRAFT:
+            window = _window_context(self.term)
+            if not window["window_open"]:
+                messages.error(self.request, window["window_message"])
+                return redirect("enrollment:detail", app.pk)
+        return None
+
+    def _render(self, form, formset, sign_form, status=200):
+        app = self.application
+        return render(self.request, self.template_name, {
+            "application": app, "student": app.student, "term": self.term, "form": form,
+            "formset": formset, "sign_form": sign_form, "agreement": self.agreement,
+            "signature": selectors.signature_state(app, self.agreement),
+            "status_sentence": status_sentence(app), "actor": self.actor,
+            "has_courses": bool(form.courses)}, status=status)
+
+    def get(self, request, pk):
+        self._load(pk)
+        refused = self._refuse()
+        if refused:
+            return refused
+        form = ApplicationForm(initial=ApplicationForm.initial_for(self.application),
+                               term=self.term, courses=self.courses)
+        return self._render(form, pickup_formset(application=self.application), SignForm())
+
+    def post(self, request, pk):
+        self._load(pk)
+        refused = self._refuse()
+        if refused:
+            return refused
+        submitting = request.POST.get("action") == "submit"
+        form = ApplicationForm(request.POST, term=self.term, courses=self.courses)
+        formset = pickup_formset(request.POST)
+        sign_form = SignForm(request.POST, required=False)
+        if not (form.is_valid() and formset.is_valid() and sign_form.is_valid()):
+            return self._render(form, formset, sign_form)
+        pickups = [row for row in formset.cleaned_data if row and any(row.values())]
+        try:
+            application = services.application_update(
+                application=self.application, actor=self.actor, pickup_persons=pickups,
+                **form.service_kwargs())
+        except e.ApplicationInvalid as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._render(form, formset, sign_form)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self._render(form, formset, sign_form)
+        if not submitting:
+            messages.success(request, "已保存草稿。填写完整并签名后请点击“签名并提交”。")
+            return redirect("enrollment:detail", application.pk)
+
+        # The draft is saved; whatever stops the submission below keeps it.
+        data = request.POST.copy()
+        data["revision"] = str(application.revision)
+        self.application = application
+        form = ApplicationForm(data, term=self.term, courses=self.courses)
+        form.is_valid()
+        needs_signature = (application.participates is True and selectors.signature_state(
+            application, self.agreement) in ("unsigned", "outdated"))
+        sign_form = SignForm(data, required=needs_signature)
+        if not sign_form.is_valid():
+            return self._render(form, formset, sign_form)
+        try:
+            if needs_signature:
+                services.application_sign(application=application, actor=self.actor,
+                                          signed_name=sign_form.cleaned_data["signed_name"],
+                                          ip_address=_client_ip(request))
+            services.application_submit(application=application, actor=self.actor)
+        except e.SignatureRefused as exc:
+            sign_form.add_error("signed_name", exc.message)
+            return self._render(form, formset, sign_form)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self._render(form, formset, sign_form)
+        messages.success(request, "意向书已提交，等待班主任审核。审核结果会通知您。")
+        return redirect("enrollment:detail", application.pk)
+
+
+class ApplicationSignView(ApplicationMixin, View):
+    """Sign (again) the term's current agreement, e.g. after the school published a new text."""
+
+    allowed_roles = GUARDIAN
+    guardian_only = True
+    template_name = "enrollment/sign.html"
+
+    def _context(self, app, form):
+        agreement = selectors.current_agreement(app.term)
+        return {"application": app, "student": app.student, "agreement": agreement,
+                "signature": selectors.signature_state(app, agreement), "form": form,
+                "actor": self.actor}
+
+    def get(self, request, pk):
+        app = self.get_application(pk)
+        return render(request, self.template_name, self._context(app, SignForm()))
+
+    def post(self, request, pk):
+        app = self.get_application(pk)
+        form = SignForm(request.POST)
+        if form.is_valid():
+            try:
+                services.application_sign(application=app, actor=self.actor,
+                                          signed_name=form.cleaned_data["signed_name"],
+                                          ip_address=_client_ip(request))
+            except DomainError as exc:
+                form.add_error("signed_name", exc.message)
+            else:
+                messages.success(request, "已签署最新版协议。")
+                return redirect("enrollment:detail", app.pk)
+        return render(request, self.template_name, self._context(app, form))
+
+
+class ApplicationWithdrawView(ApplicationMixin, View):
+    """Leave the service: a date and a reason, one confirmation, no approval."""
+
+    allowed_roles = (Role.GUARDIAN, Role.COORDINATOR)
+    template_name = "enrollment/withdraw.html"
+
+    def _render(self, app, form):
+        return render(self.request, self.template_name, {
+            "application": app, "student": app.student, "form": form, "actor": self.actor,
+            "status_sentence": status_sentence(app)})
+
+    def get(self, request, pk):
+        app = self.get_application(pk)
+        return self._render(app, WithdrawForm(initial={"revision": app.revision}))
+
+    def post(self, request, pk):
+        app = self.get_application(pk)
+        form = WithdrawForm(request.POST)
+        if not form.is_valid():
+            return self._render(app, form)
+        try:
+            services.application_withdraw(
+                application=app, actor=self.actor, withdrawn_on=form.cleaned_data["withdrawn_on"],
+                reason=form.cleaned_data["reason"],
+                expected_revision=form.cleaned_data["revision"])
+        except e.ApplicationInvalid as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._render(app, form)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self._render(app, form)
+        messages.success(request, f"{app.student.name}已退出课后服务。")
+        return redirect("enrollment:detail", app.pk)
+
+
+# ---------------------------------------------------------------------------- review
+
+class ApplicationReviewView(ApplicationMixin, View):
+    """One decision on one application (approve, return, reject, send back)."""
+
+    allowed_roles = REVIEWERS
+
+    def post(self, request, pk):
+        app = self.get_application(pk)
+        default = reverse("enrollment:detail", args=[app.pk])
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "提交的数据有误，请刷新页面后重试。")
+            return redirect(default)
+        data = form.cleaned_data
+        try:
+            services.application_transition(
+                application=app, to_status=data["to_status"], actor=self.actor,
+                comment=data["comment"], expected_status=data["status"],
+                expected_revision=data["revision"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(default)
+        messages.success(request, f"{app.student.name}：{S(data['to_status']).label}。")
+        return redirect(_safe_next(request, default))
+
+
+class ReviewQueueView(ActorMixin, TemplateView):
+    """班主任: their homeroom; 课后服务办公室: the whole school, by grade and homeroom."""
+
+    allowed_roles = REVIEWERS
+    template_name = "enrollment/review_queue.html"
+    paginate_by = 100
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = selectors.current_term(self.actor.school)
+        ctx["term"] = term
+        if term is None:
+            return ctx
+        params = self.request.GET
+        homerooms = homerooms_visible_to(self.actor)
+        students = reviewable_students(self.actor)
+        grade = params.get("grade", "")
+        homeroom = params.get("homeroom", "")
+        if grade.isdigit():
+            students = students.filter(homeroom__grade_id=int(grade))
+            homerooms = homerooms.filter(grade_id=int(grade))
+        if homeroom.isdigit():
+            students = students.filter(homeroom_id=int(homeroom))
+        default_bucket = "class_approved" if self.actor.is_coordinator else "all"
+        bucket = params.get("bucket", default_bucket)
+        if bucket not in selectors.BUCKETS:
+            bucket = "all"
+        participates = params.get("participates", "")
+        qs = selectors.review_students(students=students, term=term, bucket=bucket,
+                                       participates=participates)
+        page = Paginator(qs, self.paginate_by).get_page(params.get("page"))
+        agreement = selectors.current_agreement(term)
+        rows = selectors.review_rows(page.object_list, agreement=agreement)
+        for row in rows:
+            app = row.application
+            row.selectable = bool(app and app.status in APPROVE_NEXT and (
+                app.status == S.SUBMITTED or self.actor.is_coordinator))
+        counts = selectors.review_counts(students=students, term=term)
+        ctx.update({
+            "rows": rows, "page_obj": page, "paginator": page.paginator,
+            "is_paginated": page.has_other_pages(),
+            "buckets": [(key, label, counts.get(key, 0))
+                        for key, (label, _) in selectors.BUCKETS.items()],
+            "bucket": bucket, "participates": participates,
+            "grade": grade, "homeroom": homeroom,
+            "grades": (self.actor.school.grades.all() if self.actor.is_school_wide else []),
+            "homerooms": list(homerooms) if (self.actor.is_school_wide
+                                             or homerooms.count() > 1) else [],
+            "any_selectable": any(r.selectable for r in rows),
+            "here": self.request.get_full_path(),
+        })
+        return ctx
+
+
+class BulkApproveView(ActorMixin, View):
+    allowed_roles = REVIEWERS
+
+    def post(self, request):
+        default = reverse("enrollment:review")
+        expected = parse_selected(request.POST.getlist("selected"))
+        if not expected:
+            messages.warning(request, "请先勾选要通过的意向书。")
+            return redirect(_safe_next(request, default))
+        visible = set(applications_visible_to(self.actor).filter(pk__in=list(expected))
+                      .values_list("pk", flat=True))
+        if visible != set(expected):
+            raise Http404("意向书不存在")
+        try:
+            done = services.applications_approve(actor=self.actor, expected_revisions=expected)
+        except DomainError as exc:
+            messages.error(request, f"{exc.message}（本次未做任何改动，请刷新后重试。）")
+        else:
+            messages.success(request, f"已通过 {done} 份意向书。")
+        return redirect(_safe_next(request, default))
+
+
+# ---------------------------------------------------------------------------- statistics
+
+class StatisticsMixin(ActorMixin):
+    allowed_roles = (Role.COORDINATOR, Role.PRINCIPAL, Role.HOMEROOM_TEACHER)
+
+    def get_statistics(self):
+        term = selectors.current_term(self.actor.school)
+        if term is None:
+            raise Http404("本学期尚未设置")
+        return selectors.participation_statistics(
+            homerooms=homerooms_visible_to(self.actor), term=term,
+            with_totals=self.actor.is_school_wide)
+
+
+class StatisticsView(StatisticsMixin, TemplateView):
+    template_name = "enrollment/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["stats"] = self.get_statistics()
+        ctx["term"] = ctx["stats"].term
+        return ctx
+
+
+class StatisticsExportView(StatisticsMixin, View):
+    def get(self, request):
+        stats = self.get_statistics()
+        content = exports.statistics_workbook(
+            stats, applications=selectors.applications_for_export(
+                term=stats.term, homerooms=homerooms_visible_to(self.actor)))
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = (
+            f"attachment; filename=\"enrollment-{stamp}.xlsx\"; "
+            f"filename*=UTF-8''{quote(f'课后服务参与统计-{stamp}.xlsx')}")
+        return response
+
+
+# ---------------------------------------------------------------------------- the office
+
+class TermSettingsView(ActorMixin, View):
+    """The office edits what guardians read first, the window, and publishes agreements."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "enrollment/term_settings.html"
+
+    def _term(self):
+        term = selectors.current_term(self.actor.school)
+        if term is None:
+            raise Http404("本学期尚未设置")
+        return term
+
+    def _render(self, term, form, agreement_form):
+        agreements = list(term.agreements.order_by("-version"))
+        return render(self.request, self.template_name, {
+            "term": term, "form": form, "agreement_form": agreement_form,
+            "agreements": agreements, "actor": self.actor, **_window_context(term)})
+
+    def _agreement_form(self, term, data=None):
+        current = selectors.current_agreement(term)
+        initial = ({"service_text": current.service_text, "safety_text": current.safety_text}
+                   if current else {})
+        return AgreementForm(data, initial=initial)
+
+    def get(self, request):
+        term = self._term()
+        form = TermSettingsForm(initial={f: getattr(term, f)
+                                         for f in services.TERM_ENROLLMENT_FIELDS})
+        return self._render(term, form, self._agreement_form(term))
+
+    def post(self, request):
+        term = self._term()
+        if request.POST.get("action") == "agreement":
+            agreement_form = self._agreement_form(term, request.POST)
+            form = TermSettingsForm(initial={f: getattr(term, f)
+                                             for f in services.TERM_ENROLLMENT_FIELDS})
+            if agreement_form.is_valid():
+                try:
+                    agreement = services.agreement_publish(term=term, actor=self.actor,
+                                                           **agreement_form.cleaned_data)
+                except DomainError as exc:
+                    agreement_form.add_error(None, exc.message)
+                else:
+                    messages.success(request, f"已发布协议第{agreement.version}版。"
+                                              "已签署旧版的家长须重新签署。")
+                    return redirect("enrollment:settings")
+            return self._render(term, form, agreement_form)
+        form = TermSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.term_update_enrollment(term=term, actor=self.actor, **form.cleaned_data)
+            except e.ApplicationInvalid as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已保存学期设置。")
+                return redirect("enrollment:settings")
+        return self._render(term, form, self._agreement_form(term))

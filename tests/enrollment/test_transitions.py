@@ -1,0 +1,187 @@
+"""Every (from, to) pair, tried by every kind of person: the allowed ones move, the rest refuse."""
+
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from enrollment import exceptions as e
+from enrollment import services
+from enrollment.models import Application, ApplicationTransition
+from enrollment.transitions import TRANSITIONS
+
+from .factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+S = Application.Status
+
+REVIEW = {"homeroom_teacher", "coordinator"}
+LEAVE = {"guardian", "coordinator"}
+# The workflow as the issue states it, written out again so the table cannot drift from it.
+EXPECTED = {
+    (S.DRAFT, S.SUBMITTED): {"guardian"},
+    (S.SUBMITTED, S.CLASS_APPROVED): REVIEW,
+    (S.SUBMITTED, S.RETURNED): REVIEW,
+    (S.SUBMITTED, S.CLASS_REJECTED): REVIEW,
+    (S.RETURNED, S.SUBMITTED): {"guardian"},
+    (S.CLASS_APPROVED, S.SCHOOL_APPROVED): {"coordinator"},
+    (S.CLASS_APPROVED, S.SCHOOL_REJECTED): {"coordinator"},
+    (S.CLASS_APPROVED, S.RETURNED): {"coordinator"},
+    (S.CLASS_APPROVED, S.SUBMITTED): {"coordinator"},
+    (S.SCHOOL_APPROVED, S.PLACED): {"coordinator"},
+    **{(state, S.WITHDRAWN): LEAVE for state in (S.DRAFT, S.SUBMITTED, S.RETURNED,
+                                                 S.CLASS_APPROVED, S.SCHOOL_APPROVED, S.PLACED)},
+}
+ACTORS = ["guardian", "other_guardian", "homeroom_teacher", "other_homeroom_teacher",
+          "coordinator", "principal", "tutor", "foreign_coordinator"]
+ROLE_OF = {"guardian": "guardian", "other_guardian": "guardian",
+           "homeroom_teacher": "homeroom_teacher", "other_homeroom_teacher": "homeroom_teacher",
+           "coordinator": "coordinator", "foreign_coordinator": "coordinator",
+           "principal": "principal", "tutor": "tutor"}
+PAIRS = [(a, b) for a, b in itertools.permutations(S.values, 2)]
+
+
+def test_the_table_is_the_workflow_of_the_issue():
+    declared = {key: {str(r) for r in move.roles if r != "system"}
+                for key, move in TRANSITIONS.items()}
+    assert declared == EXPECTED
+    assert "system" in TRANSITIONS[(S.SCHOOL_APPROVED, S.PLACED)].roles
+    needs = {key for key, move in TRANSITIONS.items() if move.needs_comment}
+    assert needs == {(S.SUBMITTED, S.RETURNED), (S.SUBMITTED, S.CLASS_REJECTED),
+                     (S.CLASS_APPROVED, S.SCHOOL_REJECTED), (S.CLASS_APPROVED, S.RETURNED),
+                     (S.CLASS_APPROVED, S.SUBMITTED),
+                     *[k for k in EXPECTED if k[1] == S.WITHDRAWN]}
+
+
+def _reset(app, status):
+    Application.objects.filter(pk=app.pk).update(
+        status=status, withdrawn_on=timezone.localdate() if status == S.WITHDRAWN else None,
+        withdraw_reason="原因" if status == S.WITHDRAWN else "")
+    app.refresh_from_db()
+    return app
+
+
+@pytest.mark.parametrize("from_status,to_status", PAIRS)
+def test_each_move_by_each_person(world, actors, agreement, from_status, to_status):
+    app = ApplicationFactory(student=world.child, term=world.term, status=from_status,
+                             signed=agreement)
+    allowed_for = EXPECTED.get((from_status, to_status), set())
+    for name in ACTORS:
+        _reset(app, from_status)
+        before = ApplicationTransition.objects.count()
+        if name in allowed_for:
+            moved = services.application_transition(
+                application=app, to_status=to_status, actor=actors[name], comment="原因",
+                withdrawn_on=timezone.localdate())
+            assert moved.status == to_status, name
+            row = ApplicationTransition.objects.latest("pk")
+            assert (row.from_status, row.to_status, row.actor_role, row.comment) == (
+                from_status, to_status, name, "原因")
+            assert row.actor == actors[name].user
+        else:
+            with pytest.raises(e.InvalidTransition) as caught:
+                services.application_transition(
+                    application=app, to_status=to_status, actor=actors[name], comment="原因",
+                    withdrawn_on=timezone.localdate())
+            app.refresh_from_db()
+            assert app.status == from_status, name
+            assert ApplicationTransition.objects.count() == before
+            if (from_status, to_status) not in EXPECTED:
+                assert caught.value.message == e.TRANSITION_NOT_ALLOWED.format(
+                    current=S(from_status).label, target=S(to_status).label)
+            else:
+                # Holding the right role for someone else's child is "not yours", not "no right".
+                template = e.OUT_OF_SCOPE if ROLE_OF[name] in allowed_for else e.ROLE_NOT_ALLOWED
+                label = TRANSITIONS[(from_status, to_status)].label
+                assert caught.value.message == template.format(label=label), name
+
+
+def test_a_move_saves_update_fields_bumps_revision_and_time(world, actors, agreement):
+    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    before = app.status_changed_at
+    moved = services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+                                            actor=actors["homeroom_teacher"], comment="好")
+    fresh = Application.objects.get(pk=app.pk)
+    assert fresh.revision == app.revision + 1 == moved.revision
+    assert fresh.status_changed_at > before
+    assert fresh.decision_comment == "好"
+
+
+@pytest.mark.parametrize("to_status", [S.RETURNED, S.CLASS_REJECTED])
+def test_returning_or_rejecting_needs_a_reason(world, actors, to_status):
+    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    with pytest.raises(e.InvalidTransition) as caught:
+        services.application_transition(application=app, to_status=to_status,
+                                        actor=actors["homeroom_teacher"], comment="  ")
+    assert caught.value.message == e.COMMENT_REQUIRED.format(
+        label=TRANSITIONS[(S.SUBMITTED, to_status)].label)
+
+
+def test_submit_needs_a_complete_form(world, actors, agreement):
+    app = ApplicationFactory(student=world.child, term=world.term, participates=None,
+                             signed=agreement)
+    with pytest.raises(e.ApplicationInvalid, match=e.ANSWER_REQUIRED):
+        services.application_submit(application=app, actor=actors["guardian"])
+    Application.objects.filter(pk=app.pk).update(participates=True, weekdays=[])
+    app.refresh_from_db()
+    with pytest.raises(e.ApplicationInvalid, match=e.WEEKDAYS_REQUIRED):
+        services.application_submit(application=app, actor=actors["guardian"])
+    app.pickup_persons.all().delete()
+    Application.objects.filter(pk=app.pk).update(weekdays=[1])
+    app.refresh_from_db()
+    with pytest.raises(e.ApplicationInvalid, match=e.PICKUP_PERSON_REQUIRED):
+        services.application_submit(application=app, actor=actors["guardian"])
+
+
+def test_a_declined_form_is_submitted_without_choices_or_signature(world, actors, agreement):
+    app = ApplicationFactory(student=world.child, term=world.term, participates=False,
+                             weekdays=[], dismissal="", pickups=False)
+    moved = services.application_submit(application=app, actor=actors["guardian"])
+    assert moved.status == S.SUBMITTED and moved.submitted_at is not None
+
+
+def test_placing_a_declined_form_is_refused(world, actors):
+    app = ApplicationFactory(student=world.child, term=world.term, participates=False,
+                             status=S.SCHOOL_APPROVED)
+    with pytest.raises(e.InvalidTransition, match="不参加"):
+        services.application_place(application=app, actor=actors["coordinator"])
+
+
+def test_the_system_may_place_but_not_approve(world):
+    app = ApplicationFactory(student=world.child, term=world.term, status=S.SCHOOL_APPROVED)
+    placed = services.application_place(application=app, actor=None, comment="统筹安排发布")
+    assert placed.status == S.PLACED
+    row = ApplicationTransition.objects.get(application=app)
+    assert row.actor is None and row.actor_role == "system"
+    other = ApplicationFactory(student=world.other_child, term=world.term, status=S.SUBMITTED)
+    with pytest.raises(e.InvalidTransition):
+        services.application_transition(application=other, to_status=S.CLASS_APPROVED,
+                                        actor=None)
+
+
+def test_a_stale_instance_is_refused_with_the_current_status(world, actors):
+    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    stale = Application.objects.get(pk=app.pk)
+    services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+                                    actor=actors["homeroom_teacher"])
+    with pytest.raises(e.StaleApplication) as caught:
+        services.application_transition(application=stale, to_status=S.RETURNED,
+                                        actor=actors["coordinator"], comment="请补充")
+    assert caught.value.message == e.STALE_FOR_REVIEWER.format(
+        status=S.CLASS_APPROVED.label)
+    assert ApplicationTransition.objects.filter(application=app).count() == 1
+
+
+def test_a_coordinator_who_is_also_the_homeroom_teacher_is_recorded_as_such(world, actors):
+    from afterschool.access import actor_for
+    from afterschool.models import Role
+    from tests import factories as core
+
+    core.grant(world.homeroom_teacher.user, Role.COORDINATOR, world.school)
+    both = actor_for(world.homeroom_teacher.user, world.school)
+    mine = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    theirs = ApplicationFactory(student=world.sibling, term=world.term, status=S.SUBMITTED)
+    services.application_transition(application=mine, to_status=S.CLASS_APPROVED, actor=both)
+    services.application_transition(application=theirs, to_status=S.CLASS_APPROVED, actor=both)
+    roles = dict(ApplicationTransition.objects.values_list("application_id", "actor_role"))
+    assert roles == {mine.pk: "homeroom_teacher", theirs.pk: "coordinator"}
