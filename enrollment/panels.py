@@ -1,0 +1,67 @@
+"""Home-page panels: what each person does next about the intention forms."""
+
+from __future__ import annotations
+
+from afterschool.access import Actor, children_of
+from afterschool.models import Role
+
+from . import selectors
+from .access import reviewable_students
+from .models import Application
+
+S = Application.Status
+
+
+def _window(term) -> dict:
+    from .exceptions import WindowClosed
+    from .services import window_check
+
+    try:
+        window_check(term)
+    except WindowClosed as exc:
+        return {"window_open": False, "window_message": exc.message}
+    return {"window_open": True, "window_message": ""}
+
+
+def guardian_panel(actor: Actor) -> dict | None:
+    """Each child: the form's state and the next step (填写意向书 / 查看进度 / 重新签署…)."""
+    if not actor.has(Role.GUARDIAN):
+        return None
+    term = selectors.current_term(actor.school)
+    if term is None:
+        return None
+    children = selectors.children_forms(children=children_of(actor), term=term)
+    if not children:
+        return None
+    return {"template": "enrollment/_panel_guardian.html", "order": 10, "term": term,
+            "children": children, **_window(term)}
+
+
+def reviewer_panel(actor: Actor) -> dict | None:
+    """班主任: "待审核 N 份" for their homeroom, and how many have not answered yet."""
+    if not actor.has(Role.HOMEROOM_TEACHER):
+        return None
+    term = selectors.current_term(actor.school)
+    if term is None:
+        return None
+    students = reviewable_students(actor).filter(homeroom__head_teacher=actor.staff)
+    counts = selectors.review_counts(students=students, term=term)
+    return {"template": "enrollment/_panel_reviewer.html", "order": 20, "term": term,
+            "pending": counts.get("submitted", 0), "unanswered": counts.get("unanswered", 0),
+            "total": counts.get("all", 0)}
+
+
+def office_panel(actor: Actor) -> dict | None:
+    """课后服务办公室: "待复核 N 份"; both the office and the principal: the statistics."""
+    if not actor.is_school_wide:
+        return None
+    term = selectors.current_term(actor.school)
+    if term is None:
+        return None
+    counts = selectors.review_counts(students=reviewable_students(actor), term=term)
+    stats = selectors.participation_statistics(
+        homerooms=actor.school.homerooms.all(), term=term, with_totals=True)
+    return {"template": "enrollment/_panel_office.html", "order": 15, "term": term,
+            "to_recheck": counts.get("class_approved", 0),
+            "pending": counts.get("submitted", 0), "total": stats.total,
+            "unfinished": len(stats.unfinished), "is_coordinator": actor.is_coordinator}
