@@ -6,12 +6,16 @@ class CoursesConfig(AppConfig):
     verbose_name = "课程与统筹安排"
 
     def ready(self):
-        # The arrangement: a tutor sees the children of their sections, and a withdrawal
-        # frees the seat.
+        # The arrangement: a tutor sees the children of their sections, the home page shows
+        # each person's part of the arrangement, and a withdrawal frees the seat.
         from afterschool.access import register_student_scope
+        from afterschool.home import register_panel
 
         from . import signals
         from .selectors.arrangement import tutor_student_scope
+        from .views.arrangement import coordinator_panel, guardian_panel, tutor_panel
 
         register_student_scope(tutor_student_scope)
+        for panel in (coordinator_panel, guardian_panel, tutor_panel):
+            register_panel(panel)
         signals.connect()

@@ -1,3 +1,44 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import arrangement as v
+
+urlpatterns = [
+    path("arrangement/", v.ArrangementListView.as_view(), name="arrangement_list"),
+    path("arrangement/start/", v.ArrangementStartView.as_view(), name="arrangement_start"),
+    path("arrangement/compare/", v.ArrangementCompareView.as_view(),
+         name="arrangement_compare"),
+    path("arrangement/homeroom-mode/", v.HomeroomModeView.as_view(),
+         name="arrangement_homeroom_mode"),
+    path("arrangement/homeroom-mode/<int:pk>/end/", v.HomeroomModeEndView.as_view(),
+         name="arrangement_homeroom_mode_end"),
+    path("arrangement/my-schedule/", v.MyScheduleView.as_view(),
+         name="arrangement_my_schedule"),
+    path("arrangement/my-sections/", v.MySectionsView.as_view(),
+         name="arrangement_my_sections"),
+    path("arrangement/<int:pk>/", v.ArrangementDetailView.as_view(), name="arrangement_detail"),
+    path("arrangement/<int:pk>/progress/", v.ArrangementProgressView.as_view(),
+         name="arrangement_progress"),
+    path("arrangement/<int:pk>/publish/", v.ArrangementPublishView.as_view(),
+         name="arrangement_publish"),
+    path("arrangement/<int:pk>/fill/", v.FillFreedSeatsView.as_view(), name="arrangement_fill"),
+    path("arrangement/<int:pk>/export/", v.ArrangementExportView.as_view(),
+         name="arrangement_export"),
+    path("arrangement/<int:pk>/homework/", v.HomeworkGroupsView.as_view(),
+         name="arrangement_homework"),
+    path("arrangement/<int:pk>/adjust/", v.ArrangementAdjustView.as_view(),
+         name="arrangement_adjust"),
+    path("arrangement/<int:pk>/adjust/tutor/", v.SectionTutorView.as_view(),
+         name="arrangement_section_tutor"),
+    path("arrangement/<int:pk>/adjust/<int:item>/move/", v.PlacementMoveView.as_view(),
+         name="arrangement_move"),
+    path("arrangement/<int:pk>/adjust/<int:item>/swap/", v.PlacementSwapView.as_view(),
+         name="arrangement_swap"),
+    path("arrangement/<int:pk>/adjust/<int:item>/remove/", v.PlacementRemoveView.as_view(),
+         name="arrangement_remove"),
+    path("arrangement/<int:pk>/adjust/<int:item>/place/", v.PlacementCreateView.as_view(),
+         name="arrangement_place"),
+    path("arrangement/<int:pk>/sections/<int:section>/roster/", v.SectionRosterView.as_view(),
+         name="arrangement_section_roster"),
+    path("arrangement/<int:pk>/homerooms/<int:homeroom>/roster/",
+         v.HomeroomRosterView.as_view(), name="arrangement_homeroom_roster"),
+]

@@ -74,7 +74,7 @@ def published_arrangement(term: Term) -> Arrangement | None:
 
 def placements_detailed(qs: QuerySet[Placement]) -> QuerySet[Placement]:
     return qs.select_related(
-        "student__homeroom__grade", "course", "section", "application",
+        "student__homeroom__grade", "course", "section__course", "application",
     ).prefetch_related("section__slots__period", "section__tutors")
 
 

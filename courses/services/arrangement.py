@@ -73,6 +73,7 @@ TUTOR_NOT_AVAILABLE = "{tutor}不能在该教学班的上课日服务。"
 TUTOR_BUSY = "{tutor}在同一时段已任教{section}。"
 FILL_ONLY_PUBLISHED = "只有已发布的统筹安排可以递补空余名额。"
 HOMEROOM_MODE_OVERLAP = "该时段与已设置的按班级开展时段（{period}）重叠。"
+HOMEROOM_MODE_BACKWARDS = "开始日期不能晚于结束日期。"
 HOMEROOM_MODE_OUTSIDE_TERM = "按班级开展的时段须在本学期的起止日期之内。"
 HOMEWORK_NO_PERIOD = "本学期未设置作业辅导节次，无法配备教师"
 HOMEWORK_NO_TUTOR = "没有可用的辅导教师"
@@ -774,6 +775,8 @@ def homeroom_mode_start(*, term: Term, actor: Actor, start_date: dt.date, end_da
     """
     _require_school(actor, term)
     Term.objects.select_for_update().filter(pk=term.pk).first()  # overlapping ranges race
+    if start_date > end_date:
+        raise HomeroomModeInvalid(HOMEROOM_MODE_BACKWARDS)
     period = HomeroomModePeriod(term=term, start_date=start_date, end_date=end_date,
                                 reason=reason.strip(), created_by=actor.user)
     period.full_clean()

@@ -76,3 +76,16 @@ def small_term(world, *, n_students=6, capacity=2):
     apps = [make_application(term, s, order) for s in students]
     return SmallTerm(term=term, grade=grade, homerooms=homerooms, courses=courses,
                      students=students, applications=apps)
+
+
+def run_now(term, actor, capture, **kw):
+    """Start a run and let its task (inline in tests) compute it after commit.
+
+    ``capture`` is pytest-django's ``django_capture_on_commit_callbacks`` fixture.
+    """
+    from courses.services.arrangement import arrangement_start
+
+    with capture(execute=True):
+        run = arrangement_start(term=term, actor=actor, **kw)
+    run.refresh_from_db()
+    return run

@@ -12,20 +12,12 @@ from courses.services import arrangement as svc
 from enrollment.models import Application
 from tests import factories as f
 
-from .test_arrangement_factories import make_application, make_course, small_term
+from .test_arrangement_factories import make_application, make_course, run_now, small_term
 
 
 @pytest.fixture
 def office(world):
     return actor_for(world.coordinator, world.school)
-
-
-def run_now(term, actor, django_capture_on_commit_callbacks, **kw):
-    """Start a run and let its task (inline in tests) compute it after commit."""
-    with django_capture_on_commit_callbacks(execute=True):
-        run = svc.arrangement_start(term=term, actor=actor, **kw)
-    run.refresh_from_db()
-    return run
 
 
 def test_run_places_everyone_optimally_and_explains(world, office,

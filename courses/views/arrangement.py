@@ -1,0 +1,577 @@
+"""Pages of the arrangement (统筹安排): runs, adjustment, publishing, rosters and schedules.
+
+Each view parses input, fetches through the scoping functions (so "missing" and "not yours"
+are both 404), calls one service, turns a domain error into a message and redirects.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from afterschool.access import Actor, children_of, homerooms_visible_to, staff_visible_to
+from afterschool.exceptions import DomainError
+from afterschool.mixins import ActorMixin
+from afterschool.models import Role, Term
+from afterschool.selectors import current_term
+from enrollment.models import Preference
+
+from .. import exports
+from ..forms.arrangement import (
+    ArrangementStartForm,
+    HomeroomModeForm,
+    PlacementCreateForm,
+    PlacementMoveForm,
+    PlacementRemoveForm,
+    PlacementSwapForm,
+    SectionChoiceField,
+    SectionTutorForm,
+)
+from ..models import Arrangement, HomeroomModePeriod, Placement, UnplacedEntry
+from ..selectors import arrangement as sel
+from ..selectors.arrangement import arrangements_visible_to, placements_visible_to
+from ..services import arrangement as svc
+
+OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
+TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
+
+
+def _terms(actor: Actor):
+    if actor.school is None:
+        return Term.objects.none()
+    return Term.objects.filter(school=actor.school)
+
+
+class RunMixin(ActorMixin):
+    """Views of one run, fetched through ``arrangements_visible_to``."""
+
+    allowed_roles = OFFICE
+
+    def get_run(self) -> Arrangement:
+        if not hasattr(self, "_run"):
+            self._run = get_object_or_404(
+                sel.arrangement_with_people(arrangements_visible_to(self.actor)),
+                pk=self.kwargs["pk"])
+        return self._run
+
+    def back(self, name="courses:arrangement_detail", **query):
+        url = reverse(name, args=[self.get_run().pk])
+        query = {k: v for k, v in query.items() if v}
+        if query:
+            from urllib.parse import urlencode
+
+            url += "?" + urlencode(query)
+        return redirect(url)
+
+
+class ArrangementListView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "courses/arrangement/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        terms = _terms(self.actor)
+        term = None
+        if self.request.GET.get("term"):
+            term = terms.filter(pk=self.request.GET["term"]).first()
+        term = term or current_term(self.actor.school)
+        runs = list(sel.arrangement_with_people(arrangements_visible_to(self.actor))
+                    .filter(term=term).order_by("-version")) if term else []
+        ctx.update(term=term, terms=terms, runs=runs, form=ArrangementStartForm(),
+                   drafts=[r for r in runs if r.is_editable],
+                   applications=sel.arrangement_applications(term).count() if term else 0,
+                   modes=sel.homeroom_mode_periods(term) if term else [])
+        return ctx
+
+
+class ArrangementStartView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request):
+        term = get_object_or_404(_terms(self.actor), pk=request.POST.get("term"))
+        form = ArrangementStartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择分配方式，抽签号须为非负整数。")
+            return redirect(reverse("courses:arrangement_list") + f"?term={term.pk}")
+        try:
+            run = svc.arrangement_start(term=term, actor=self.actor,
+                                        mechanism=form.cleaned_data["mechanism"],
+                                        seed=form.cleaned_data["seed"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("courses:arrangement_list") + f"?term={term.pk}")
+        messages.success(request, f"已发起第{run.version}版统筹安排（{run.get_mechanism_display()}）。")
+        return redirect("courses:arrangement_detail", pk=run.pk)
+
+
+class ArrangementDetailView(RunMixin, TemplateView):
+    template_name = "courses/arrangement/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        run = self.get_run()
+        ctx["run"] = run
+        if run.is_computed:
+            ctx["stats"] = sel.run_statistics(run)
+            ctx["unplaced"] = sel.unplaced_detailed(run)
+            ctx["changes"] = sel.changes_detailed(run)[:20]
+            ctx["homework"] = homework = run.stats.get("homework", {})
+            ctx["homework_unstaffed"] = homework.get("groups", 0) - homework.get("staffed", 0)
+            ctx["homerooms"] = homerooms_visible_to(self.actor)
+            ctx["other_drafts"] = (arrangements_visible_to(self.actor)
+                                   .filter(term=run.term, status=Arrangement.Status.DRAFT,
+                                           finished_at__isnull=False).exclude(pk=run.pk)
+                                   .order_by("-version"))
+        return ctx
+
+
+class ArrangementProgressView(RunMixin, TemplateView):
+    """The htmx-polled progress box; once the run is done, the whole page reloads."""
+
+    template_name = "courses/arrangement/_progress.html"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.get_run().is_running and request.headers.get("HX-Request"):
+            response["HX-Refresh"] = "true"
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(run=self.get_run(), **kwargs)
+
+
+class ArrangementPublishView(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        run = self.get_run()
+        try:
+            svc.arrangement_publish(arrangement=run, actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"第{run.version}版统筹安排已发布，已通知家长和辅导教师。")
+        return self.back()
+
+
+class ArrangementCompareView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "courses/arrangement/compare.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        visible = sel.arrangement_with_people(arrangements_visible_to(self.actor))
+        ids = [self.request.GET.get("a"), self.request.GET.get("b")]
+        if not all(i and i.isdigit() for i in ids):
+            raise Http404("请选择两次统筹安排进行比较。")
+        runs = [get_object_or_404(visible, pk=i) for i in ids]
+        if runs[0].term_id != runs[1].term_id:
+            raise Http404("只能比较同一学期的统筹安排。")
+        columns = [{"run": r, "stats": sel.run_statistics(r) if r.is_computed else None}
+                   for r in runs]
+        ranks = max((len(c["stats"].by_rank) for c in columns if c["stats"]), default=0)
+        rows = []
+        for i in range(ranks):
+            rows.append({"rank": i + 1, "cells": [
+                c["stats"].by_rank[i] if c["stats"] and i < len(c["stats"].by_rank) else None
+                for c in columns]})
+        courses = {}
+        for n, c in enumerate(columns):
+            for fill in (c["stats"].courses if c["stats"] else []):
+                courses.setdefault(fill.course.pk, {"course": fill.course, "cells": [None, None]})
+                courses[fill.course.pk]["cells"][n] = fill
+        ctx.update(columns=columns, rank_rows=rows, course_rows=list(courses.values()))
+        return ctx
+
+
+# ------------------------------------------------------------------ adjustment
+
+
+class ArrangementAdjustView(RunMixin, TemplateView):
+    """Find a student of a draft and change their seat; the log of changes below."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "courses/arrangement/adjust.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        run = self.get_run()
+        ctx["run"] = run
+        q = self.request.GET.get("q", "").strip()
+        ctx["q"] = q
+        # The options are built once and shared by every student's forms, so the page costs
+        # the same number of queries for one match or twenty.
+        sections = list(sel.arrangement_sections(run.term))
+        occupancy = sel.section_occupancy(run)
+        label = SectionChoiceField(queryset=None, occupancy=occupancy).label_from_instance
+        ctx["section_options"] = [(s.pk, label(s)) for s in sections]
+        ctx["tutor_options"] = list(staff_visible_to(self.actor).filter(is_active=True))
+        found_placements, found_unplaced, swap_options = [], [], []
+        if q and run.is_editable:
+            match = Q(student__name__contains=q) | Q(student__student_no=q)
+            prefs = Prefetch("application__preferences",
+                             queryset=Preference.objects.select_related("course"))
+            found_placements = list(sel.placements_detailed(
+                run.placements.filter(match)).prefetch_related(prefs)[:20])
+            found_unplaced = list(sel.unplaced_detailed(run).filter(match)[:20])
+            swap_options = list(run.placements.select_related("student__homeroom__grade",
+                                                               "section__course")
+                                .order_by("course__name", "section__name", "student__name"))
+            for p in found_placements:
+                p.move_prefix = f"m{p.pk}"
+            for u in found_unplaced:
+                u.place_prefix = f"p{u.pk}"
+        ctx.update(found_placements=found_placements, found_unplaced=found_unplaced,
+                   swap_options=swap_options,
+                   changes=sel.changes_detailed(run)[:100])
+        return ctx
+
+
+class _AdjustAction(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+    form_class = None
+    prefix_letter = ""
+
+    def placement(self) -> Placement:
+        return get_object_or_404(
+            placements_visible_to(self.actor).filter(arrangement=self.get_run())
+            .select_related("student", "section"), pk=self.kwargs["item"])
+
+    def form(self, **kwargs):
+        return self.form_class(self.request.POST, prefix=f"{self.prefix_letter}"
+                               f"{self.kwargs['item']}", **kwargs)
+
+    def sections(self):
+        return sel.arrangement_sections(self.get_run().term)
+
+    def done(self, text: str, q: str = ""):
+        messages.success(self.request, text)
+        return self.back("courses:arrangement_adjust", q=q or self.request.POST.get("q", ""))
+
+    def failed(self, exc_or_text):
+        text = getattr(exc_or_text, "message", exc_or_text)
+        level = messages.WARNING if isinstance(exc_or_text, svc.NeedsConfirmation) else \
+            messages.ERROR
+        messages.add_message(self.request, level, text)
+        return self.back("courses:arrangement_adjust", q=self.request.POST.get("q", ""))
+
+
+class PlacementMoveView(_AdjustAction):
+    form_class = PlacementMoveForm
+    prefix_letter = "m"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form(sections=self.sections())
+        if not form.is_valid():
+            return self.failed("请选择要调到的教学班。")
+        try:
+            svc.placement_move(arrangement=self.get_run(), placement=placement,
+                               section=form.cleaned_data["section"], actor=self.actor,
+                               comment=form.cleaned_data["comment"],
+                               confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{placement.student.name}调到{form.cleaned_data['section']}。")
+
+
+class PlacementSwapView(_AdjustAction):
+    form_class = PlacementSwapForm
+    prefix_letter = "s"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form()
+        if not form.is_valid():
+            return self.failed("请选择要互换的学生。")
+        other = get_object_or_404(placements_visible_to(self.actor).filter(
+            arrangement=self.get_run()).select_related("student"), pk=form.cleaned_data["other"])
+        try:
+            svc.placement_swap(arrangement=self.get_run(), first=placement, second=other,
+                               actor=self.actor, comment=form.cleaned_data["comment"],
+                               confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已互换{placement.student.name}与{other.student.name}的教学班。")
+
+
+class PlacementRemoveView(_AdjustAction):
+    form_class = PlacementRemoveForm
+    prefix_letter = "r"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form()
+        form.is_valid()
+        try:
+            svc.placement_remove(arrangement=self.get_run(), placement=placement,
+                                 actor=self.actor, comment=form.cleaned_data.get("comment", ""))
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{placement.student.name}移出{placement.section}。")
+
+
+class PlacementCreateView(_AdjustAction):
+    form_class = PlacementCreateForm
+    prefix_letter = "p"
+
+    def post(self, request, pk, item):
+        entry = get_object_or_404(
+            UnplacedEntry.objects.filter(arrangement=self.get_run())
+            .select_related("student", "application"), pk=item)
+        form = self.form(sections=self.sections())
+        if not form.is_valid():
+            return self.failed("请选择要安排的教学班。")
+        try:
+            svc.placement_create(arrangement=self.get_run(), application=entry.application,
+                                 section=form.cleaned_data["section"], actor=self.actor,
+                                 comment=form.cleaned_data["comment"],
+                                 confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{entry.student.name}安排到{form.cleaned_data['section']}。")
+
+
+class SectionTutorView(_AdjustAction):
+    def post(self, request, pk):
+        form = SectionTutorForm(request.POST, sections=self.sections(),
+                                tutors=staff_visible_to(self.actor).filter(is_active=True))
+        if not form.is_valid():
+            return self.failed("请选择教学班和教师。")
+        section, tutor = form.cleaned_data["section"], form.cleaned_data["tutor"]
+        try:
+            svc.section_change_tutor(arrangement=self.get_run(), section=section, tutor=tutor,
+                                     actor=self.actor, comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"{section}已改由{tutor.name}辅导。")
+
+
+class FillFreedSeatsView(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        try:
+            placed = svc.arrangement_fill_freed_seats(arrangement=self.get_run(),
+                                                      actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if placed:
+                messages.success(request, f"已递补 {len(placed)} 名学生，并通知了家长。")
+            else:
+                messages.info(request, "没有可递补的空余名额或学生。")
+        return self.back()
+
+
+# ------------------------------------------------------------------ exports and rosters
+
+
+class ArrangementExportView(RunMixin, View):
+    def get(self, request, pk):
+        run = self.get_run()
+        content = exports.arrangement_workbook(run)
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        filename = f"arrangement-{run.term_id}-v{run.version}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class HomeworkGroupsView(RunMixin, TemplateView):
+    template_name = "courses/arrangement/homework.html"
+
+    def get_context_data(self, **kwargs):
+        run = self.get_run()
+        return super().get_context_data(run=run, groups=sel.homework_groups_detailed(run),
+                                        **kwargs)
+
+
+def _run_for_roster(actor: Actor, pk: int) -> Arrangement:
+    """The office sees any run; others only the published one of their school."""
+    runs = Arrangement.objects.filter(term__school=actor.school).select_related("term")
+    if not actor.is_school_wide:
+        runs = runs.filter(status=Arrangement.Status.PUBLISHED)
+    return get_object_or_404(runs, pk=pk)
+
+
+class SectionRosterView(ActorMixin, DetailView):
+    """A printable roster of one section: the office, or the section's own tutor."""
+
+    allowed_roles = OFFICE + TUTORS
+    template_name = "courses/arrangement/roster_section.html"
+    context_object_name = "section"
+
+    def get_object(self, queryset=None):
+        self.run = _run_for_roster(self.actor, self.kwargs["pk"])
+        sections = sel.arrangement_sections(self.run.term)
+        if not self.actor.is_school_wide:
+            sections = sections.filter(tutors=self.actor.staff)
+        return get_object_or_404(sections, pk=self.kwargs["section"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        roster = sel.section_roster(self.run, self.object).filter(
+            pk__in=placements_visible_to(self.actor).values("pk"))
+        ctx.update(run=self.run, roster=roster, today=timezone.localdate())
+        return ctx
+
+
+class HomeroomRosterView(ActorMixin, DetailView):
+    """A printable roster of one homeroom: each child's course and homework group."""
+
+    allowed_roles = OFFICE + (Role.HOMEROOM_TEACHER,)
+    template_name = "courses/arrangement/roster_homeroom.html"
+    context_object_name = "homeroom"
+
+    def get_object(self, queryset=None):
+        self.run = _run_for_roster(self.actor, self.kwargs["pk"])
+        return get_object_or_404(homerooms_visible_to(self.actor), pk=self.kwargs["homeroom"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(run=self.run, students=sel.homeroom_roster(self.run, self.object),
+                   today=timezone.localdate())
+        return ctx
+
+
+# ------------------------------------------------------------------ homeroom mode
+
+
+class HomeroomModeView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "courses/arrangement/homeroom_mode.html"
+
+    def term(self):
+        terms = _terms(self.actor)
+        wanted = self.request.GET.get("term") or self.request.POST.get("term")
+        term = terms.filter(pk=wanted).first() if wanted and wanted.isdigit() else None
+        term = term or current_term(self.actor.school)
+        if term is None:
+            raise Http404("本校尚未设置学期。")
+        return term
+
+    def get_context_data(self, form=None, **kwargs):
+        term = self.term()
+        today = timezone.localdate()
+        return super().get_context_data(
+            term=term, form=form or HomeroomModeForm(), periods=sel.homeroom_mode_periods(term),
+            mode_today=sel.service_mode_on(term, today), today=today, **kwargs)
+
+    def post(self, request):
+        if not self.actor.has(Role.COORDINATOR):
+            raise PermissionDenied("您没有权限执行此操作。")
+        term = self.term()
+        form = HomeroomModeForm(request.POST)
+        if form.is_valid():
+            try:
+                svc.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已设置按班级开展时段，期间暂停走班社团。")
+                return redirect(reverse("courses:arrangement_homeroom_mode") + f"?term={term.pk}")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class HomeroomModeEndView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        period = get_object_or_404(
+            HomeroomModePeriod.objects.filter(term__school=self.actor.school), pk=pk)
+        try:
+            kept = svc.homeroom_mode_end(period=period, actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已恢复正常走班安排。" if kept is None or
+                             kept.end_date < timezone.localdate() else "已调整按班级开展时段。")
+        return redirect(reverse("courses:arrangement_homeroom_mode") + f"?term={period.term_id}")
+
+
+# ------------------------------------------------------------------ guardians and tutors
+
+
+class MyScheduleView(ActorMixin, TemplateView):
+    """A guardian's page: each child's weekly schedule once published, and why."""
+
+    allowed_roles = (Role.GUARDIAN,)
+    template_name = "courses/arrangement/my_schedule.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = current_term(self.actor.school)
+        today = timezone.localdate()
+        children = list(children_of(self.actor))
+        entries = sel.children_schedules(children, term, today)
+        for entry in entries:
+            entry["days"] = sel.days_by_weekday(entry["items"])
+        mode = sel.homeroom_mode_period_on(term, today) if term else None
+        upcoming = (HomeroomModePeriod.objects.filter(term=term, start_date__gt=today)
+                    .order_by("start_date").first() if term else None)
+        ctx.update(term=term, entries=entries, mode_period=mode, upcoming_mode=upcoming,
+                   today=today)
+        return ctx
+
+
+class MySectionsView(ActorMixin, TemplateView):
+    allowed_roles = TUTORS
+    template_name = "courses/arrangement/my_sections.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = current_term(self.actor.school)
+        run = sel.published_arrangement(term) if term else None
+        ctx.update(term=term, run=run, sections=sel.tutor_sections(run, self.actor.staff),
+                   groups=sel.tutor_homework_groups(run, self.actor.staff))
+        return ctx
+
+
+# ------------------------------------------------------------------ home panels
+
+
+def coordinator_panel(actor: Actor):
+    if not actor.is_school_wide:
+        return None
+    term = current_term(actor.school)
+    run = sel.latest_arrangement(arrangements_visible_to(actor), term)
+    published = sel.published_arrangement(term) if term else None
+    return {"template": "courses/arrangement/_panel_office.html", "order": 30, "term": term,
+            "run": run, "published": published}
+
+
+def guardian_panel(actor: Actor):
+    if not actor.has(Role.GUARDIAN):
+        return None
+    term = current_term(actor.school)
+    run = sel.published_arrangement(term) if term else None
+    if run is None:
+        return None
+    children = list(children_of(actor))
+    placements = list(sel.placements_detailed(sel.active_placements(
+        placements_visible_to(actor).filter(arrangement=run, student__in=children))))
+    return {"template": "courses/arrangement/_panel_guardian.html", "order": 20, "run": run,
+            "placements": placements, "children": children}
+
+
+def tutor_panel(actor: Actor):
+    if not actor.has(*TUTORS) or actor.staff is None:
+        return None
+    term = current_term(actor.school)
+    run = sel.published_arrangement(term) if term else None
+    sections = sel.tutor_sections(run, actor.staff)
+    groups = sel.tutor_homework_groups(run, actor.staff)
+    if not sections and not groups:
+        return None
+    return {"template": "courses/arrangement/_panel_tutor.html", "order": 25, "run": run,
+            "sections": sections, "groups": groups}
+
