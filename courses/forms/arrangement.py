@@ -10,7 +10,8 @@ from ..models import Arrangement, Section
 class ArrangementStartForm(forms.Form):
     mechanism = forms.ChoiceField(
         label="分配方式", choices=Arrangement.Mechanism.choices,
-        initial=Arrangement.Mechanism.EXACT, widget=forms.RadioSelect,
+        initial=Arrangement.Mechanism.EXACT,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text="按志愿优化分配：在安排人数最多的前提下，第一志愿最多，其次第二志愿……；"
                   "随机顺序抽签分配：按抽签顺序每人依次选择仍有名额的最高志愿。")
     seed = forms.IntegerField(

@@ -62,6 +62,15 @@ def arrangement_with_people(qs: QuerySet[Arrangement]) -> QuerySet[Arrangement]:
     return qs.select_related("term", "created_by", "published_by")
 
 
+def runs_with_counts(qs: QuerySet[Arrangement]) -> QuerySet[Arrangement]:
+    """Runs newest first, with ``placed_now``: students holding a seat today."""
+    today = timezone.localdate()
+    holding = Q(placements__ended_on__isnull=True) | Q(placements__ended_on__gt=today)
+    return (arrangement_with_people(qs)
+            .annotate(placed_now=Count("placements__student", filter=holding, distinct=True))
+            .order_by("-version"))
+
+
 def latest_arrangement(qs: QuerySet[Arrangement], term: Term | None) -> Arrangement | None:
     if term is None:
         return None

@@ -82,8 +82,8 @@ class ArrangementListView(ActorMixin, TemplateView):
         if self.request.GET.get("term"):
             term = terms.filter(pk=self.request.GET["term"]).first()
         term = term or current_term(self.actor.school)
-        runs = list(sel.arrangement_with_people(arrangements_visible_to(self.actor))
-                    .filter(term=term).order_by("-version")) if term else []
+        runs = list(sel.runs_with_counts(arrangements_visible_to(self.actor).filter(term=term))
+                    ) if term else []
         ctx.update(term=term, terms=terms, runs=runs, form=ArrangementStartForm(),
                    drafts=[r for r in runs if r.is_editable],
                    applications=sel.arrangement_applications(term).count() if term else 0,

@@ -256,7 +256,7 @@ def _count(client, url):
 
 
 @pytest.mark.parametrize("page", ["detail", "section", "homeroom", "adjust", "homework",
-                                  "compare"])
+                                  "compare", "list"])
 def test_pages_do_not_query_per_row(world, login, office, page,
                                     django_capture_on_commit_callbacks):
     counts = []
@@ -277,6 +277,7 @@ def test_pages_do_not_query_per_row(world, login, office, page,
             "adjust": _url("arrangement_adjust", run.pk) + "?q=学生",
             "homework": _url("arrangement_homework", run.pk),
             "compare": _url("arrangement_compare") + f"?a={run.pk}&b={other.pk}",
+            "list": _url("arrangement_list"),
         }[page]
         client = login(world.coordinator)
         counts.append(_count(client, url))
