@@ -2,6 +2,7 @@
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -151,3 +152,10 @@ def test_registered_steps_run_after_the_core_and_may_add_logins(monkeypatch):
     output = seed()
     assert seen == [demo.MAIN.code]
     assert "19900000099" in output
+
+
+@pytest.mark.django_db(False)
+def test_readme_shows_the_table_seed_demo_prints():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = demo.format_logins({"logins": demo.LOGINS, "password": demo.DEMO_PASSWORD})
+    assert table in readme

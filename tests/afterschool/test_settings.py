@@ -92,6 +92,12 @@ def test_every_variable_the_settings_read_is_in_env_example():
         f"missing in .env.example: {sorted(SETTINGS_VARS - TEST_ONLY - documented.keys())}"
 
 
+def test_readme_documents_every_variable():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in SETTINGS_VARS | TEST_ONLY if f"`{name}`" not in readme)
+    assert not missing, f"missing in README.md: {missing}"
+
+
 def test_env_example_holds_nothing_the_settings_or_compose_ignore(compose):
     compose_text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     for name in env_example():
@@ -203,11 +209,21 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
 # ------------------------------------------------------------------ production settings
 
 
+def production_env(**env) -> dict[str, str]:
+    """This process's environment as a container would have it, with the production settings.
+
+    Dropped: what a deployment does not set (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which
+    check --deploy rightly warns about) and what each test sets itself.
+    """
+    dropped = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS",
+               "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
+    environment.update(DJANGO_SETTINGS_MODULE=PRODUCTION, PYTHONPATH=str(ROOT), **env)
+    return environment
+
+
 def run_production(code: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS"}}
-    environment.update(DJANGO_SETTINGS_MODULE=PRODUCTION, **env)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=production_env(**env),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -248,9 +264,7 @@ def test_check_deploy_is_clean():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"},
-             "DJANGO_SETTINGS_MODULE": PRODUCTION, "SECRET_KEY": strong_secret(),
-             "ALLOWED_HOSTS": "kehou.example.edu.cn"})
+        env=production_env(SECRET_KEY=strong_secret(), ALLOWED_HOSTS="kehou.example.edu.cn"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
@@ -282,9 +296,7 @@ def test_docker_build_collectstatic_and_whitenoise_serve_hashed_files(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", COLLECT_AND_SERVE, str(tmp_path / "static")], cwd=ROOT,
         capture_output=True, text=True, timeout=300,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": PRODUCTION,
-             "SECRET_KEY": strong_secret(), "ALLOWED_HOSTS": "kehou.example.edu.cn",
-             "PYTHONPATH": str(ROOT)})
+        env=production_env(SECRET_KEY=strong_secret(), ALLOWED_HOSTS="kehou.example.edu.cn"))
     if result.returncode and "chart.umd.min.js.map" in result.stderr:
         pytest.xfail("static/vendor/chartjs/chart.umd.min.js names a source map that is not "
                      "vendored (chart.umd.min.js.map), so the manifest storage refuses it")
