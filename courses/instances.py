@@ -23,14 +23,19 @@ GROUP_SIZE = 25
 # ------------------------------------------------------------------ database → instance
 
 
-def student_days(application, term) -> list[str]:
-    """The days a child attends, as ``mon``…``sun``: those chosen among the term's days.
+def attending_weekdays(application, term) -> list[int]:
+    """The ISO weekdays a child attends: those chosen among the term's service days.
 
     An application that names no day means every service day of the term.
     """
     service = set(term.service_weekdays or [])
-    chosen = [d for d in (application.weekdays or []) if not service or d in service]
-    return [WEEKDAY_CODES[d - 1] for d in sorted(set(chosen or service))]
+    chosen = {d for d in (application.weekdays or []) if not service or d in service}
+    return sorted(chosen or service)
+
+
+def student_days(application, term) -> list[str]:
+    """The same days as the exchange format writes them: ``mon``…``sun``."""
+    return [WEEKDAY_CODES[d - 1] for d in attending_weekdays(application, term)]
 
 
 def term_instance(term, *, seed: int, applications=None) -> dict:

@@ -297,7 +297,7 @@ class ScheduleItem:
         return (self.weekday, self.period.number if self.period else 0, self.title)
 
 
-def _homework_period(term: Term) -> Period | None:
+def homework_period(term: Term) -> Period | None:
     periods = list(term.periods.all())
     homework = [p for p in periods if p.kind == Period.Kind.HOMEWORK]
     return (homework or periods or [None])[0]
@@ -307,7 +307,7 @@ def weekly_schedule(arrangement: Arrangement, student: Student,
                     on: dt.date | None = None) -> list[ScheduleItem]:
     """A child's week in a run: homework group each attending day, and their sections."""
     term = arrangement.term
-    homework_period = _homework_period(term)
+    homework = homework_period(term)
     items = []
     memberships = (HomeworkGroupMember.objects
                    .filter(arrangement=arrangement, student=student)
@@ -315,7 +315,7 @@ def weekly_schedule(arrangement: Arrangement, student: Student,
     for m in memberships:
         group = m.group
         items.append(ScheduleItem(weekday=group.weekday, kind="homework",
-                                  title=f"作业辅导（{group.name}）", period=homework_period,
+                                  title=f"作业辅导（{group.name}）", period=homework,
                                   tutors=[group.tutor] if group.tutor else [], group=group))
     placements = placements_detailed(
         active_placements(arrangement.placements.filter(student=student), on))
@@ -359,7 +359,7 @@ def homeroom_mode_items(term: Term, student: Student, weekday: int) -> list[Sche
     """特色课程+作业辅导 in the child's own homeroom, for a day in a homeroom-mode range."""
     homeroom = student.homeroom
     items = [ScheduleItem(weekday=weekday, kind="homeroom",
-                          title=f"{homeroom.name}：作业辅导", period=_homework_period(term),
+                          title=f"{homeroom.name}：作业辅导", period=homework_period(term),
                           tutors=[homeroom.head_teacher] if homeroom.head_teacher else [])]
     sections = (Section.objects.filter(course__term=term, homeroom=homeroom,
                                        course__is_active=True)

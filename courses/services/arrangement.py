@@ -26,7 +26,14 @@ from afterschool.services import notice_create
 from enrollment.models import Application
 
 from .. import staffing
-from ..instances import GroupPlan, HomeworkChild, explanations, group_homework, term_instance
+from ..instances import (
+    GroupPlan,
+    HomeworkChild,
+    attending_weekdays,
+    explanations,
+    group_homework,
+    term_instance,
+)
 from ..models import (
     Arrangement,
     ArrangementChange,
@@ -38,10 +45,10 @@ from ..models import (
     UnplacedEntry,
 )
 from ..selectors.arrangement import (
-    _homework_period,
     active_placements,
     arrangement_applications,
     arrangement_sections,
+    homework_period,
 )
 from ..solver.solution import rank_word
 
@@ -284,14 +291,13 @@ def _homework_groups_build(*, arrangement: Arrangement,
                            applications: list[Application]) -> dict:
     """Group every attending child per day and staff each group; returns a short summary."""
     term = arrangement.term
-    service = set(term.service_weekdays or [])
     children, homerooms = [], {}
     for app in applications:
         student = app.student
         homerooms[student.homeroom_id] = student.homeroom
-        days = [d for d in (app.weekdays or []) if not service or d in service] or list(service)
         children.append(HomeworkChild(id=student.pk, grade=student.homeroom.grade.number,
-                                      homeroom=student.homeroom_id, days=frozenset(days)))
+                                      homeroom=student.homeroom_id,
+                                      days=frozenset(attending_weekdays(app, term))))
     plans = group_homework(children)
     groups = HomeworkGroup.objects.bulk_create([
         HomeworkGroup(arrangement=arrangement, weekday=p.weekday, name=_group_name(p, homerooms))
@@ -310,7 +316,7 @@ def _homework_groups_build(*, arrangement: Arrangement,
 
 
 def _homework_groups_staff(*, arrangement, groups, plans, homerooms) -> dict:
-    period = _homework_period(arrangement.term)
+    period = homework_period(arrangement.term)
     if not groups:
         return {"groups": 0, "staffed": 0}
     if period is None:
@@ -463,11 +469,6 @@ def _seats_taken(arrangement: Arrangement, section: Section, *, excluding=()) ->
             .exclude(pk__in=[p.pk for p in excluding]).count())
 
 
-def _student_days(application: Application) -> set[int]:
-    service = set(application.term.service_weekdays or [])
-    return set(d for d in (application.weekdays or []) if not service or d in service) or service
-
-
 def _check_fit(arrangement: Arrangement, application: Application, section: Section, *,
                confirm: bool, replacing: Placement | None = None) -> int | None:
     """Refuse a seat the student cannot take; return the preference rank (None: not one)."""
@@ -477,7 +478,7 @@ def _check_fit(arrangement: Arrangement, application: Application, section: Sect
         raise NotEligible(NOT_ELIGIBLE_GRADE.format(course=course.name,
                                                         grade=application.student.homeroom.grade))
     days = {slot.weekday for slot in section.slots.all()}
-    if not days <= _student_days(application):
+    if not days <= set(attending_weekdays(application, application.term)):
         raise NotEligible(NOT_ELIGIBLE_DAYS.format(section=section))
     others = list(active_placements(
         arrangement.placements.filter(student_id=application.student_id))
