@@ -13,7 +13,7 @@ import pytest
 from ..conftest import require_service
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests and
-# fixtures make there are still plain synchronous calls.
+# fixtures make there are still plain synchronous calls, which Django would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
