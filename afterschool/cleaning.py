@@ -1,5 +1,6 @@
 """Turning what people type (and what Excel stores) into clean values."""
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -124,8 +125,12 @@ def parse_homeroom_label(value) -> tuple[int | None, int] | None:
     """A homeroom label as ``(grade, number)``; grade is ``None`` when the label has none.
 
     ``7-3``, ``7.3``, ``初一(3)班``, ``初一（3）班``, ``七年级3班``, ``七年级（3）班`` are all
-    ``(7, 3)``; ``3班`` and ``3`` are ``(None, 3)`` and need a 年级 column beside them.
+    ``(7, 3)``, and so is the date Excel makes of ``7-3`` (7月3日); ``3班`` and ``3`` are
+    ``(None, 3)`` and need a 年级 column beside them.
     """
+    if isinstance(value, dt.date):
+        # Excel turns 7-3 typed into a cell into a date, shown as 7月3日: month and day it is.
+        return value.month, value.day
     text = compact(value).replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
     for pattern in (_LABEL_DOTTED, _LABEL_FULL):
         match = pattern.fullmatch(text)

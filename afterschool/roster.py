@@ -17,6 +17,7 @@ the upload page's path through Celery, with progress on an :class:`ImportJob`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import zipfile
@@ -294,6 +295,9 @@ def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet
     sheet_count = len(workbook.sheetnames)
     try:
         for worksheet in workbook.worksheets:
+            # Some exporters write a wrong size (<dimension ref="A1"/>); read-only mode would
+            # trust it and cut the sheet down to one cell. Rows may then differ in length.
+            worksheet.reset_dimensions()
             rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
             head = []
             for row_no, values in rows:
@@ -441,7 +445,7 @@ def _homeroom(check: _Checker) -> tuple[int, int] | None:
     if not label:
         check.error("homeroom", "不能为空。")
         return None
-    parsed = parse_homeroom_label(label)
+    parsed = parse_homeroom_label(check.raw("homeroom"))
     if parsed is None:
         check.error("homeroom", f"无法识别班级「{label}」，请写成 7-3、初一(3)班、七年级3班，"
                                 "或在“年级”列填写年级、这里填写 3班。")
@@ -587,7 +591,10 @@ def validate_staff(sheets: list[Sheet], homerooms: set[tuple[int, int]],
                 check.error("weekdays", f"无法识别「{check.text('weekdays')}」，"
                                         "请写成 周一、周三 或 1,3。")
         headed = [] if sheet.has("homerooms") else None
-        for label in filter(None, (p.strip() for p in re.split(r"[、,，;；]", check.text("homerooms")))):
+        raw = check.raw("homerooms")
+        labels = [raw] if isinstance(raw, dt.date) else filter(None, (
+            p.strip() for p in re.split(r"[、,，;；]", check.text("homerooms"))))
+        for label in labels:
             parsed = parse_homeroom_label(label)
             if parsed is None or parsed[0] is None:
                 check.error("homerooms", f"无法识别班级「{label}」，请写成 7-3 或 七年级3班。")

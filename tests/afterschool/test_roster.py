@@ -1,5 +1,6 @@
 """Roster import: reading messy files, validating every row, writing all or nothing."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,8 @@ def school(db):
 # ------------------------------------------------------------------ cleaning
 
 @pytest.mark.parametrize("label", ["7-3", "7.3", "7－3", "初一(3)班", "初一（3）班", "七年级3班",
-                                   "七年级（3）班", "七年级 3 班", "7年级3班", "七(3)班", 7.3])
+                                   "七年级（3）班", "七年级 3 班", "7年级3班", "七(3)班", 7.3,
+                                   dt.datetime(2024, 7, 3)])
 def test_homeroom_labels_with_their_grade(label):
     assert cleaning.parse_homeroom_label(label) == (7, 3)
 
@@ -152,6 +154,26 @@ def test_a_file_that_is_not_xlsx_is_refused(tmp_path, school):
     assert [e.message for e in result.errors] == [UNREADABLE_FILE]
 
 
+def test_a_wrong_sheet_size_in_the_file_still_reads_every_row(tmp_path, school):
+    """Some exporters write <dimension ref="A1"/> whatever the sheet holds."""
+    import re
+    import zipfile
+
+    good = write_xlsx(tmp_path / "good.xlsx", table([student("1", "甲"), student("2", "乙")]),
+                      title="名册")
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]+"', b'<dimension ref="A1"', data)
+                assert n == 1
+            target.writestr(item, data)
+    result = run(school, bad)
+    assert result.ok, result.errors
+    assert result.summary["students_created"] == 2
+
+
 def test_messy_values(tmp_path, school):
     records = [
         student("２０２４０７０３０１", " 张　三 ", phone="138 0000 0001", gender="M", boarding="Y"),
@@ -182,7 +204,8 @@ def test_messy_values(tmp_path, school):
 
 def test_every_homeroom_label_names_the_same_homeroom(tmp_path, school):
     forms = [("", "7-3"), ("", "7.3"), ("", "初一(3)班"), ("", "初一（3）班"), ("", "七年级3班"),
-             ("", "七年级（3）班"), ("7", "3班"), ("七年级", "3班"), ("初一", "3班"), (7, 3)]
+             ("", "七年级（3）班"), ("7", "3班"), ("七年级", "3班"), ("初一", "3班"), (7, 3),
+             ("", 7.3), ("", dt.datetime(2024, 7, 3))]  # Excel made a date of 7-3
     records = [student(f"20240703{i:02d}", f"学生{i}", label, grade=grade,
                        phone=f"138000000{i:02d}", guardian=f"家长{i}")
                for i, (grade, label) in enumerate(forms)]
@@ -409,3 +432,12 @@ def test_staff_errors(tmp_path, school):
     assert {(e.row, e.column) for e in result.errors} == {
         (2, "班主任班级"), (2, "可服务日"), (3, "手机号"), (3, "是否校外"), (4, "姓名"), (4, "手机号")}
     assert Staff.objects.count() == 0
+
+
+def test_staff_homeroom_excel_turned_into_a_date(tmp_path, school):
+    homeroom = f.HomeroomFactory(school=school, grade=f.GradeFactory(school=school, number=7),
+                                 number=3, head_teacher=None)
+    rows = [["姓名", "手机号", "班主任班级"], ["王老师", "13900000001", dt.datetime(2024, 7, 3)]]
+    assert run(school, write_xlsx(tmp_path / "a.xlsx", rows), STAFF).ok
+    homeroom.refresh_from_db()
+    assert homeroom.head_teacher.name == "王老师"
