@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -857,8 +858,12 @@ def _notes(sheets: list[Sheet], columns: tuple[Column, ...]) -> list[str]:
 def import_job_create(*, actor: Actor, kind: str, file) -> ImportJob:
     """Keep the uploaded file and queue its import once the job row is committed."""
     require(actor, Role.COORDINATOR)
-    job = ImportJob(school=actor.school, kind=kind, file=file,
-                    original_name=getattr(file, "name", "")[:200], created_by=actor.user)
+    original_name = getattr(file, "name", "")[:200]
+    # Stored under a name of our own: the person's file name may carry a child's or a class's
+    # name, and the page shows original_name anyway.
+    file.name = f"{kind}-{uuid.uuid4().hex}.xlsx"
+    job = ImportJob(school=actor.school, kind=kind, file=file, original_name=original_name,
+                    created_by=actor.user)
     job.full_clean()
     job.save()
     from .tasks import roster_import_task
