@@ -57,3 +57,11 @@ STATUS_TONE = {
     S.CLASS_APPROVED: "primary", S.CLASS_REJECTED: "danger", S.SCHOOL_APPROVED: "success",
     S.SCHOOL_REJECTED: "danger", S.PLACED: "success", S.WITHDRAWN: "dark",
 }
+
+# Badges in lists: a few characters each, so a row still fits a phone.
+STATUS_SHORT = {
+    S.DRAFT: "草稿", S.SUBMITTED: "待班主任审核", S.RETURNED: "退回修改",
+    S.CLASS_APPROVED: "待学校复核", S.CLASS_REJECTED: "班级未通过",
+    S.SCHOOL_APPROVED: "学校已通过", S.SCHOOL_REJECTED: "学校未通过", S.PLACED: "已安排",
+    S.WITHDRAWN: "已退出",
+}

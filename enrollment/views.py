@@ -158,7 +158,8 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             "can_edit": is_guardian and app.status in EDITABLE,
             "can_sign": is_guardian and signature in ("unsigned", "outdated")
             and app.status not in (S.WITHDRAWN, S.CLASS_REJECTED, S.SCHOOL_REJECTED),
-            "can_withdraw": bool(withdraw_role),
+            # Leaving means something only for a child who was going to take part.
+            "can_withdraw": bool(withdraw_role) and app.participates is not False,
             "review_moves": review_moves,
             "next": self.request.GET.get("next", ""),
             "preferences": list(app.preferences.all()),
@@ -194,14 +195,14 @@ class ApplicationEditView(ApplicationMixin, View):
                 return redirect("enrollment:detail", app.pk)
         return None
 
-    def _render(self, form, formset, sign_form, status=200):
+    def _render(self, form, formset, sign_form, saved=False):
         app = self.application
         return render(self.request, self.template_name, {
             "application": app, "student": app.student, "term": self.term, "form": form,
             "formset": formset, "sign_form": sign_form, "agreement": self.agreement,
             "signature": selectors.signature_state(app, self.agreement),
             "status_sentence": status_sentence(app), "actor": self.actor,
-            "has_courses": bool(form.courses)}, status=status)
+            "has_courses": bool(form.courses), "saved": saved})
 
     def get(self, request, pk):
         self._load(pk)
@@ -248,7 +249,7 @@ class ApplicationEditView(ApplicationMixin, View):
             application, self.agreement) in ("unsigned", "outdated"))
         sign_form = SignForm(data, required=needs_signature)
         if not sign_form.is_valid():
-            return self._render(form, formset, sign_form)
+            return self._render(form, formset, sign_form, saved=True)
         try:
             if needs_signature:
                 services.application_sign(application=application, actor=self.actor,
@@ -257,10 +258,10 @@ class ApplicationEditView(ApplicationMixin, View):
             services.application_submit(application=application, actor=self.actor)
         except e.SignatureRefused as exc:
             sign_form.add_error("signed_name", exc.message)
-            return self._render(form, formset, sign_form)
+            return self._render(form, formset, sign_form, saved=True)
         except DomainError as exc:
             form.add_error(None, exc.message)
-            return self._render(form, formset, sign_form)
+            return self._render(form, formset, sign_form, saved=True)
         messages.success(request, "意向书已提交，等待班主任审核。审核结果会通知您。")
         return redirect("enrollment:detail", application.pk)
 

@@ -2,7 +2,7 @@ from django import template
 
 from afterschool.cleaning import mask_phone as _mask_phone
 
-from ..display import STATUS_TONE, status_sentence
+from ..display import STATUS_SHORT, STATUS_TONE, status_sentence
 from ..selectors import weekday_text
 from ..transitions import ROLE_LABELS
 
@@ -32,3 +32,8 @@ def weekdays(value):
 @register.filter
 def mask_phone(value):
     return _mask_phone(value or "")
+
+
+@register.filter
+def status_short(application):
+    return STATUS_SHORT.get(getattr(application, "status", ""), "")

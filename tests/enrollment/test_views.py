@@ -451,3 +451,20 @@ def test_export_is_an_xlsx_with_the_numbers(world, login):
 def test_homeroom_teacher_statistics_show_only_their_row(world, login):
     page = login(world.homeroom_teacher.user).get(reverse("enrollment:statistics")).content.decode()
     assert "七年级1班" in page and "七年级2班" not in page and "全校合计" not in page
+
+
+def test_a_declined_form_offers_no_withdrawal(world, login):
+    declined = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED,
+                                  participates=False)
+    page = login(world.guardian.user).get(
+        reverse("enrollment:detail", args=[declined.pk])).content.decode()
+    assert "已提交“不参加”" in page
+    assert reverse("enrollment:withdraw", args=[declined.pk]) not in page
+
+
+def test_a_refused_form_says_so_at_the_top(world, login):
+    draft = ApplicationFactory(student=world.child, term=world.term)
+    page = login(world.guardian.user).post(
+        reverse("enrollment:edit", args=[draft.pk]),
+        _form_data(draft, contact_phone="12345")).content.decode()
+    assert "请按下方红色提示修改后再提交。草稿尚未保存" in page
