@@ -14,6 +14,7 @@ from afterschool.access import Actor, children_of, homerooms_visible_to
 from afterschool.models import Role, Student, StudentGuardian
 
 from .models import Application
+from .transitions import EDITABLE, SYSTEM, WITHDRAW, Move, move_for, moves_from
 
 
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:
@@ -74,3 +75,26 @@ def acting_role(actor: Actor, application: Application, roles) -> tuple[str | No
         if in_scope(actor, role, application):
             return role, True
     return None, held
+
+
+def review_moves_for(actor: Actor, application: Application) -> list[tuple[str, Move]]:
+    """The decisions this person may take on this application, as the table allows.
+
+    Not the guardian's own moves (submitting happens on the form, withdrawing on its page)
+    and not placing (the arrangement app's).
+    """
+    if application.status in EDITABLE:
+        return []
+    moves = []
+    for to_status, move in moves_from(application.status):
+        if move is WITHDRAW or to_status == Application.Status.PLACED:
+            continue
+        if acting_role(actor, application, [r for r in move.roles if r != SYSTEM])[0]:
+            moves.append((to_status, move))
+    return moves
+
+
+def may_withdraw(actor: Actor, application: Application) -> bool:
+    if move_for(application.status, Application.Status.WITHDRAWN) is None:
+        return False
+    return acting_role(actor, application, WITHDRAW.roles)[0] is not None

@@ -25,7 +25,13 @@ from afterschool.models import Role
 
 from . import exceptions as e
 from . import exports, selectors, services
-from .access import acting_role, applications_visible_to, is_guardian_of, reviewable_students
+from .access import (
+    applications_visible_to,
+    is_guardian_of,
+    may_withdraw,
+    review_moves_for,
+    reviewable_students,
+)
 from .display import status_sentence
 from .forms import (
     AgreementForm,
@@ -38,7 +44,7 @@ from .forms import (
     pickup_formset,
 )
 from .models import Application
-from .transitions import APPROVE_NEXT, EDITABLE, SYSTEM, WITHDRAW, move_for, moves_from
+from .transitions import APPROVE_NEXT, EDITABLE
 
 S = Application.Status
 GUARDIAN = (Role.GUARDIAN,)
@@ -140,14 +146,6 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
         app = self.get_application(self.kwargs["pk"])
         agreement = selectors.current_agreement(app.term)
         is_guardian = is_guardian_of(self.actor, app.student_id)
-        review_moves = []
-        for to_status, move in moves_from(app.status):
-            if move is WITHDRAW or to_status == S.PLACED or app.status in EDITABLE:
-                continue
-            if acting_role(self.actor, app, [r for r in move.roles if r != SYSTEM])[0]:
-                review_moves.append((to_status, move))
-        withdraw_role = (acting_role(self.actor, app, WITHDRAW.roles)[0]
-                         if move_for(app.status, S.WITHDRAWN) else None)
         signature = selectors.signature_state(app, agreement)
         ctx.update({
             "application": app, "student": app.student, "term": app.term,
@@ -159,8 +157,8 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             "can_sign": is_guardian and signature in ("unsigned", "outdated")
             and app.status not in (S.WITHDRAWN, S.CLASS_REJECTED, S.SCHOOL_REJECTED),
             # Leaving means something only for a child who was going to take part.
-            "can_withdraw": bool(withdraw_role) and app.participates is not False,
-            "review_moves": review_moves,
+            "can_withdraw": may_withdraw(self.actor, app) and app.participates is not False,
+            "review_moves": review_moves_for(self.actor, app),
             "next": self.request.GET.get("next", ""),
             "preferences": list(app.preferences.all()),
             "pickups": list(app.pickup_persons.all()),
