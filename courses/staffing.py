@@ -392,9 +392,11 @@ def _reason(unit: Unit, tutors: list[Tutor], occupied, fixed_load) -> str:
     slots = "、".join(slot_label(s) for s in sorted(unit.slot_set)) or "未设上课时间"
     head = f"无可用的{who}（{slots}）"
     teachers = f"任教{subject}的{kind}" if subject else f"符合要求的{kind}"
-    candidates = [t for t in tutors
-                  if t.id not in unit.assigned and _kind_fits(unit, t) and _subject_fits(unit, t)]
+    matching = [t for t in tutors if _kind_fits(unit, t) and _subject_fits(unit, t)]
+    candidates = [t for t in matching if t.id not in unit.assigned]
     if not candidates:
+        if matching:
+            return f"{head}：除已在本教学班的教师外，学校没有其他{teachers}"
         return f"{head}：学校没有{teachers}"
     candidates = [t for t in candidates if _days_fit(unit, t)]
     if not candidates:

@@ -92,6 +92,13 @@ def test_busy_slots_and_base_load_from_elsewhere_count():
     assert assign_tutors(units, [tutor("a", max_load=3, base_load=2)]).loads == {"a": 3}
 
 
+def test_a_unit_whose_only_subject_teacher_is_already_on_it_says_so():
+    result = assign_tutors([Unit("u", ((1, 1),), subject="美术", needed=2, assigned=("a",))],
+                           [tutor("a", subjects={"美术"})])
+    assert result.unstaffed[0].reason == (
+        "无可用的美术教师（周一第1节）：除已在本教学班的教师外，学校没有其他任教美术的教师")
+
+
 def test_a_big_unit_gets_several_tutors_and_reports_how_many_are_missing():
     result = assign_tutors([Unit("u", ((1, 1),), needed=tutors_needed(60))],
                            [tutor("a"), tutor("b")])
