@@ -7,15 +7,17 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         # The arrangement: a tutor sees the children of their sections, the home page shows
-        # each person's part of the arrangement, and a withdrawal frees the seat.
+        # each person's part of the arrangement, and a withdrawal frees the seat. The catalog:
+        # guardians' and the office's panels.
         from afterschool.access import register_student_scope
         from afterschool.home import register_panel
 
-        from . import signals
+        from . import catalog_panels, signals
         from .selectors.arrangement import tutor_student_scope
         from .views.arrangement import coordinator_panel, guardian_panel, tutor_panel
 
         register_student_scope(tutor_student_scope)
-        for panel in (coordinator_panel, guardian_panel, tutor_panel):
+        for panel in (coordinator_panel, guardian_panel, tutor_panel,
+                      catalog_panels.guardian_panel, catalog_panels.office_panel):
             register_panel(panel)
         signals.connect()

@@ -31,12 +31,13 @@ COUNTED_STATUSES = sorted(ANSWERED - FINAL)
 
 
 def slots_with_labels() -> QuerySet[SectionSlot]:
-    """Slots with their period and a ``weekday_label`` (周二), for "周二 第2节 17:30–18:10"."""
+    """Slots with their period and a ``weekday_label`` (周二), for "周二 第2节 17:30–18:10";
+    ordered by period, so a template can group the days that share one."""
     return SectionSlot.objects.select_related("period").annotate(
         weekday_label=Case(*[When(weekday=i, then=Value(label))
                              for i, label in enumerate(WEEKDAY_LABELS, start=1)],
                            output_field=CharField()),
-    ).order_by("weekday", "period__number")
+    ).order_by("period__number", "weekday")
 
 
 def sections_with_details(qs: QuerySet[Section]) -> QuerySet[Section]:
@@ -128,6 +129,19 @@ def staff_with_load(term: Term) -> QuerySet[Staff]:
     return (Staff.objects.filter(school_id=term.school_id, is_active=True)
             .annotate(load=Count("sections__slots", filter=in_term))
             .order_by("is_external", "name"))
+
+
+def staff_for_course(course: Course) -> QuerySet[Staff]:
+    """Whom a course's sections may have, with ``load``: staff of the course's kind
+    (校内/校外), those whose subjects name the course's subject first."""
+    staff = staff_with_load(course.term)
+    if course.instructor_kind != Course.InstructorKind.ANY:
+        staff = staff.filter(is_external=course.instructor_kind == Course.InstructorKind.EXTERNAL)
+    if course.instructor_subject:
+        staff = staff.annotate(other_subject=Case(
+            When(subjects__icontains=course.instructor_subject, then=Value(0)),
+            default=Value(1))).order_by("other_subject", "is_external", "name")
+    return staff
 
 
 @dataclass
