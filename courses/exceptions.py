@@ -10,6 +10,8 @@ from afterschool.exceptions import DomainError
 COURSE_HAS_PREFERENCES = "「{course}」已有 {count} 条家长志愿，不能删除。如本学期不再开设，请设为停开。"
 COURSE_FIXED_HAS_PREFERENCES = "「{course}」已有家长填报志愿，不能改为全员固定项目。"
 COURSE_WRONG_TERM = "只能在本校的学期中开设课程。"
+COURSE_OTHER_SCHOOL = "该课程不属于本校。"
+COURSE_HAS_HOMEROOM_SECTIONS = "该课程已有按班级生成的教学班，改为走班前请先删除这些教学班。"
 GRADE_NOT_IN_SCHOOL = "所选年级不属于本校。"
 PICTURE_NOT_IMAGE = "请上传图片文件（jpg、jpeg、png、gif 或 webp）。"
 PICTURE_TOO_LARGE = "图片不能超过 2 MB，请压缩后再上传。"

@@ -48,6 +48,14 @@ def validate_course_picture(file) -> None:
 # ------------------------------------------------------------------ courses
 
 
+def _require_office_of(actor: Actor, course: Course) -> None:
+    """The coordinator of the course's own school (views fetch scoped rows; this holds for
+    any other caller too)."""
+    require(actor, Role.COORDINATOR)
+    if actor.school is None or course.school_id != actor.school.pk:
+        raise e.CatalogError(e.COURSE_OTHER_SCHOOL)
+
+
 def _check_course(actor: Actor, term: Term, grades: Iterable[Grade]) -> None:
     require(actor, Role.COORDINATOR)
     if term.school_id != actor.school.pk:
@@ -85,7 +93,10 @@ def course_update(*, actor: Actor, course: Course, name: str, category: str,
                   is_active: bool = True) -> Course:
     """Change a course. ``picture``: a new file replaces, ``False`` removes, ``None`` keeps."""
     course = Course.objects.select_for_update().get(pk=course.pk)
+    _require_office_of(actor, course)
     _check_course(actor, course.term, grades)
+    if mode == Course.Mode.MIXED and course.sections.filter(homeroom__isnull=False).exists():
+        raise e.CatalogError(e.COURSE_HAS_HOMEROOM_SECTIONS)
     if is_fixed and not course.is_fixed and course.preferences.exists():
         raise e.CourseInUse(e.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
     if picture:
@@ -111,8 +122,8 @@ def course_update(*, actor: Actor, course: Course, name: str, category: str,
 @transaction.atomic
 def course_set_active(*, actor: Actor, course: Course, is_active: bool) -> Course:
     """Open or close (停开) a course; its preferences stay, the arrangement skips it."""
-    require(actor, Role.COORDINATOR)
     course = Course.objects.select_for_update().get(pk=course.pk)
+    _require_office_of(actor, course)
     course.is_active = is_active
     course.save(update_fields=["is_active"])
     return course
@@ -121,8 +132,8 @@ def course_set_active(*, actor: Actor, course: Course, is_active: bool) -> Cours
 @transaction.atomic
 def course_delete(*, actor: Actor, course: Course) -> None:
     """Delete a course nobody has ranked yet; one with preferences can only be closed."""
-    require(actor, Role.COORDINATOR)
     course = Course.objects.select_for_update().get(pk=course.pk)
+    _require_office_of(actor, course)
     count = course.preferences.count()
     if count:
         raise e.CourseInUse(e.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
@@ -236,7 +247,7 @@ def _section_save(*, section: Section, slots: Iterable[Slot], tutors: Iterable[S
 def section_create(*, actor: Actor, course: Course, name: str, slots: Iterable[Slot],
                    capacity: int = 25, venue: str = "", homeroom: Homeroom | None = None,
                    tutors: Iterable[Staff] = ()) -> Section:
-    require(actor, Role.COORDINATOR)
+    _require_office_of(actor, course)
     section = Section(course=course, name=name, capacity=capacity, venue=venue,
                       homeroom=homeroom)
     return _section_save(section=section, slots=slots, tutors=tutors)
@@ -246,9 +257,9 @@ def section_create(*, actor: Actor, course: Course, name: str, slots: Iterable[S
 def section_update(*, actor: Actor, section: Section, name: str, slots: Iterable[Slot],
                    capacity: int, venue: str = "", homeroom: Homeroom | None = None,
                    tutors: Iterable[Staff] = ()) -> Section:
-    require(actor, Role.COORDINATOR)
     section = Section.objects.select_for_update().select_related("course__term").get(
         pk=section.pk)
+    _require_office_of(actor, section.course)
     section.name, section.capacity, section.venue = name, capacity, venue
     section.homeroom = homeroom
     return _section_save(section=section, slots=slots, tutors=tutors)
@@ -257,9 +268,9 @@ def section_update(*, actor: Actor, section: Section, name: str, slots: Iterable
 @transaction.atomic
 def section_set_tutors(*, actor: Actor, section: Section, tutors: Iterable[Staff]) -> Section:
     """Change only who teaches a section, with the same checks as editing it."""
-    require(actor, Role.COORDINATOR)
     section = Section.objects.select_for_update().select_related("course__term").get(
         pk=section.pk)
+    _require_office_of(actor, section.course)
     tutors = _check_tutors(section.course, tutors)
     slot_keys = {(s.weekday, s.period_id) for s in section.slots.all()}
     _check_schedule(term=section.course.term, section=section, slots=slot_keys, tutors=tutors,
@@ -270,7 +281,7 @@ def section_set_tutors(*, actor: Actor, section: Section, tutors: Iterable[Staff
 
 @transaction.atomic
 def section_delete(*, actor: Actor, section: Section) -> None:
-    require(actor, Role.COORDINATOR)
+    _require_office_of(actor, section.course)
     section.delete()
 
 
@@ -279,8 +290,8 @@ def course_generate_homeroom_sections(*, actor: Actor, course: Course,
                                       slots: Iterable[Slot]) -> list[Section]:
     """为每个班级生成教学班: one section per homeroom of the course's grades that has none yet,
     sized to the homeroom, meeting in its own classroom at the given slots."""
-    require(actor, Role.COORDINATOR)
     course = Course.objects.select_for_update().get(pk=course.pk)
+    _require_office_of(actor, course)
     if course.mode != Course.Mode.HOMEROOM:
         raise e.CatalogError(e.NOT_PER_HOMEROOM)
     homerooms = list(homerooms_with_size(course.grades.all()).filter(school=course.school))

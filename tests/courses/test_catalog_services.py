@@ -332,3 +332,25 @@ def test_staffing_apply_refuses_foreign_or_stale_rows(world, office):
         svc.staffing_apply(actor=office, term=world.term, additions=[(foreign.pk, world.tutor.pk)])
     with pytest.raises(e.CatalogError, match=e.STAFFING_NOTHING_TO_APPLY):
         svc.staffing_apply(actor=office, term=world.term, additions=[])
+
+
+def test_another_schools_office_cannot_touch_our_rows(world):
+    foreign = actor_for(world.foreign_coordinator, world.other_school)
+    c = course(world)
+    section = SectionFactory(course=c, slots=[(2, 2)])
+    for call in (lambda: svc.course_set_active(actor=foreign, course=c, is_active=False),
+                 lambda: svc.course_delete(actor=foreign, course=c),
+                 lambda: svc.section_set_tutors(actor=foreign, section=section, tutors=[]),
+                 lambda: svc.section_delete(actor=foreign, section=section)):
+        with pytest.raises(e.CatalogError, match=e.COURSE_OTHER_SCHOOL):
+            call()
+    assert Section.objects.filter(pk=section.pk).exists()
+
+
+def test_a_course_with_homeroom_sections_stays_per_homeroom(world, office, grade):
+    c = course(world, name="作业辅导", mode=Course.Mode.HOMEROOM)
+    svc.course_generate_homeroom_sections(actor=office, course=c,
+                                          slots=[(1, period(world.term, 1))])
+    with pytest.raises(e.CatalogError, match=e.COURSE_HAS_HOMEROOM_SECTIONS):
+        svc.course_update(actor=office, course=c, name="作业辅导", category="作业辅导",
+                          grades=[grade], mode=Course.Mode.MIXED)
