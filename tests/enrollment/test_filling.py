@@ -304,3 +304,20 @@ def test_withdraw_by_someone_else_is_refused(world, actors):
         with pytest.raises(e.InvalidTransition):
             services.application_withdraw(application=app, actor=actors[name],
                                           withdrawn_on=timezone.localdate(), reason="x")
+
+
+def test_form_links_to_the_catalog_of_the_childs_grade(world, login):
+    from django.urls import reverse
+
+    from tests.courses.factories import CourseFactory
+
+    CourseFactory(school=world.school, term=world.term, grades=[world.homeroom.grade])
+    client = login(world.guardian.user)
+    client.post(reverse("enrollment:start", args=[world.child.pk]))
+    from enrollment.models import Application
+
+    app = Application.objects.get(student=world.child, term=world.term)
+    body = client.get(reverse("enrollment:edit", args=[app.pk])).content.decode()
+    link = f'{reverse("courses:catalog_browse")}?student={world.child.pk}'
+    assert link in body
+    assert client.get(link).status_code == 200
