@@ -13,7 +13,7 @@ class CoursesConfig(AppConfig):
         from afterschool.home import register_panel
 
         from . import catalog_panels, signals
-        from .selectors.arrangement import tutor_student_scope
+        from .access import tutor_student_scope
         from .views.arrangement import coordinator_panel, guardian_panel, tutor_panel
 
         register_student_scope(tutor_student_scope)

@@ -20,12 +20,43 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import Actor, require
-from afterschool.exceptions import DomainError
 from afterschool.models import Role, Staff, StudentGuardian, Term
 from afterschool.services import notice_create
 from enrollment.models import Application
 
 from .. import staffing
+from ..exceptions import (
+    ALREADY_IN_COURSE,
+    ARRANGEMENT_NOT_EDITABLE,
+    ARRANGEMENT_NOT_READY,
+    ARRANGEMENT_OTHER_SCHOOL,
+    ARRANGEMENT_RUNNING,
+    ARRANGEMENT_TRANSITION_NOT_ALLOWED,
+    FILL_ONLY_PUBLISHED,
+    HOMEROOM_MODE_BACKWARDS,
+    HOMEROOM_MODE_OUTSIDE_TERM,
+    HOMEROOM_MODE_OVERLAP,
+    HOMEWORK_NO_PERIOD,
+    HOMEWORK_NO_TUTOR,
+    NOT_A_PREFERENCE,
+    NOT_ELIGIBLE_DAYS,
+    NOT_ELIGIBLE_GRADE,
+    PLACEMENT_GONE,
+    REMOVED_REASON,
+    SAME_SECTION,
+    SECTION_FULL,
+    SECTION_NOT_IN_RUN,
+    SLOT_CLASH,
+    STUDENT_NOT_IN_RUN,
+    SWAP_SAME,
+    TOO_MANY_COURSES,
+    ArrangementError,
+    HomeroomModeInvalid,
+    InvalidArrangementTransition,
+    NeedsConfirmation,
+    NotEligible,
+    SectionFull,
+)
 from ..instances import (
     GroupPlan,
     HomeworkChild,
@@ -53,62 +84,6 @@ from ..selectors.arrangement import (
 from ..solver.solution import rank_word
 
 logger = logging.getLogger(__name__)
-
-# ------------------------------------------------------------------ errors
-# Domain errors of the arrangement, with messages tests import instead of retyping.
-# (To move into courses/exceptions.py once that module lands.)
-
-ARRANGEMENT_TRANSITION_NOT_ALLOWED = "统筹安排当前状态为“{current}”，不能改为“{target}”。"
-ARRANGEMENT_OTHER_SCHOOL = "该学期不属于本校。"
-ARRANGEMENT_RUNNING = "已有一次统筹安排正在计算，请等待完成后再发起。"
-ARRANGEMENT_NOT_READY = "只有计算完成的草稿可以发布。"
-ARRANGEMENT_NOT_EDITABLE = "只有计算完成的草稿可以调整；已发布的安排请重新发起统筹安排。"
-SECTION_NOT_IN_RUN = "该教学班不在本次统筹安排的范围内。"
-SECTION_FULL = "{section}已满，不能再安排。"
-NOT_ELIGIBLE_GRADE = "{course}不面向{grade}。"
-NOT_ELIGIBLE_DAYS = "{section}的上课时间不在该生的参加日内。"
-ALREADY_IN_COURSE = "该生已安排在{course}。"
-TOO_MANY_COURSES = "该生已安排{k}门课程，达到每人最多课程数。"
-SLOT_CLASH = "与该生已安排的{course}上课时间冲突。"
-NOT_A_PREFERENCE = "{course}不在该生的志愿中。如确需安排，请勾选“确认安排非志愿课程”后再提交。"
-SAME_SECTION = "该生已在这个教学班。"
-SWAP_SAME = "请选择不同教学班的两名学生。"
-PLACEMENT_GONE = "该安排已不存在，可能已被他人调整，请刷新页面。"
-STUDENT_NOT_IN_RUN = "该生不在本次统筹安排中。"
-REMOVED_REASON = "经课后服务办公室调整，暂未安排特色课程"
-TUTOR_NOT_AVAILABLE = "{tutor}不能在该教学班的上课日服务。"
-TUTOR_BUSY = "{tutor}在同一时段已任教{section}。"
-FILL_ONLY_PUBLISHED = "只有已发布的统筹安排可以递补空余名额。"
-HOMEROOM_MODE_OVERLAP = "该时段与已设置的按班级开展时段（{period}）重叠。"
-HOMEROOM_MODE_BACKWARDS = "开始日期不能晚于结束日期。"
-HOMEROOM_MODE_OUTSIDE_TERM = "按班级开展的时段须在本学期的起止日期之内。"
-HOMEWORK_NO_PERIOD = "本学期未设置作业辅导节次，无法配备教师"
-HOMEWORK_NO_TUTOR = "没有可用的辅导教师"
-
-
-class ArrangementError(DomainError):
-    message = "统筹安排操作失败。"
-
-
-class InvalidArrangementTransition(ArrangementError):
-    pass
-
-
-class NotEligible(ArrangementError):
-    pass
-
-
-class NeedsConfirmation(ArrangementError):
-    """The seat is allowed, but only with the coordinator's explicit confirmation."""
-
-
-class SectionFull(ArrangementError):
-    pass
-
-
-class HomeroomModeInvalid(ArrangementError):
-    pass
-
 
 A = Arrangement.Status
 SYSTEM = "system"
@@ -622,35 +597,24 @@ def placement_remove(*, arrangement: Arrangement, placement: Placement, actor: A
 
 
 @transaction.atomic
-def section_change_tutor(*, arrangement: Arrangement, section: Section, tutor: Staff | None,
+def section_change_tutor(*, arrangement: Arrangement, section: Section, tutor: Staff,
                          actor: Actor, replacing: Staff | None = None,
                          comment: str = "") -> Section:
-    """Put ``tutor`` on a section of the draft, in place of ``replacing`` (or of all).
+    """Put ``tutor`` on a section while adjusting a draft, in place of ``replacing`` (or of
+    all its tutors), with the catalog's checks (school, kind, no clash at the same time).
 
     Tutors belong to the section in the catalog, so the change shows in every run of the term;
     it is recorded in this run's log because it was made while arranging it.
     """
+    from .catalog import section_set_tutors
+
     arrangement = _editable(arrangement, actor)
     section = _lock_section(arrangement, section.pk)
-    before = "、".join(t.name for t in section.tutors.all()) or "未配教师"
-    if tutor is not None:
-        if tutor.school_id != arrangement.term.school_id or not tutor.is_active:
-            raise ArrangementError(TUTOR_NOT_AVAILABLE.format(tutor=tutor.name))
-        days = {s.weekday for s in section.slots.all()}
-        if not days <= set(tutor.available_weekdays or []):
-            raise ArrangementError(TUTOR_NOT_AVAILABLE.format(tutor=tutor.name))
-        mine = {(s.weekday, s.period_id) for s in section.slots.all()}
-        for other in arrangement_sections(arrangement.term).filter(tutors=tutor).exclude(
-                pk=section.pk):
-            if mine & {(s.weekday, s.period_id) for s in other.slots.all()}:
-                raise ArrangementError(TUTOR_BUSY.format(tutor=tutor.name, section=other))
-    if replacing is not None:
-        section.tutors.remove(replacing)
-    else:
-        section.tutors.clear()
-    if tutor is not None:
-        section.tutors.add(tutor)
-    after = "、".join(t.name for t in section.tutors.all()) or "未配教师"
+    current = list(section.tutors.all())
+    before = "、".join(t.name for t in current) or "未配教师"
+    kept = [t for t in current if replacing is not None and t.pk != replacing.pk]
+    section = section_set_tutors(actor=actor, section=section, tutors=[*kept, tutor])
+    after = "、".join(t.name for t in section.tutors.all())
     _log(arrangement, ArrangementChange.Kind.TUTOR, actor, section=section,
          from_text=f"{section}：{before}", to_text=f"{section}：{after}", comment=comment)
     return section

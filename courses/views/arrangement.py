@@ -24,6 +24,7 @@ from afterschool.selectors import current_term
 from enrollment.models import Preference
 
 from .. import exports
+from ..access import arrangements_visible_to, placements_visible_to
 from ..forms.arrangement import (
     ArrangementStartForm,
     HomeroomModeForm,
@@ -36,8 +37,8 @@ from ..forms.arrangement import (
 )
 from ..models import Arrangement, HomeroomModePeriod, Placement, UnplacedEntry
 from ..selectors import arrangement as sel
-from ..selectors.arrangement import arrangements_visible_to, placements_visible_to
 from ..services import arrangement as svc
+from ..services.catalog import section_warnings
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
@@ -347,10 +348,13 @@ class SectionTutorView(_AdjustAction):
             return self.failed("请选择教学班和教师。")
         section, tutor = form.cleaned_data["section"], form.cleaned_data["tutor"]
         try:
-            svc.section_change_tutor(arrangement=self.get_run(), section=section, tutor=tutor,
-                                     actor=self.actor, comment=form.cleaned_data["comment"])
+            section = svc.section_change_tutor(arrangement=self.get_run(), section=section,
+                                               tutor=tutor, actor=self.actor,
+                                               comment=form.cleaned_data["comment"])
         except DomainError as exc:
             return self.failed(exc)
+        for warning in section_warnings(section=section):
+            messages.warning(request, warning)
         return self.done(f"{section}已改由{tutor.name}辅导。")
 
 

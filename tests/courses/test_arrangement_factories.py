@@ -8,26 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from afterschool.models import Period
-from courses.models import Course, Section, SectionSlot
+from courses.models import Course
 from enrollment.models import Application, Preference
 from tests import factories as f
+
+from .factories import CourseFactory, SectionFactory
 
 
 def make_course(term, name, *, grades, sections=((25, ((2, 2),)),), mode=Course.Mode.MIXED,
                 is_fixed=False, min_size=0, tutors=(), category="体育技能", venue="操场"):
     """A course with sections given as ``(capacity, ((weekday, period_number), …))``."""
-    course = Course.objects.create(school=term.school, term=term, name=name, category=category,
-                                   mode=mode, is_fixed=is_fixed, min_size=min_size)
-    course.grades.set(grades)
-    periods = {p.number: p for p in Period.objects.filter(term=term)}
+    course = CourseFactory(term=term, name=name, category=category, mode=mode,
+                           is_fixed=is_fixed, min_size=min_size, grades=grades)
     for i, (capacity, slots) in enumerate(sections, start=1):
-        section = Section.objects.create(course=course, name=f"{i}班", capacity=capacity,
-                                         venue=venue)
-        for weekday, number in slots:
-            SectionSlot.objects.create(section=section, weekday=weekday, period=periods[number])
-        if tutors:
-            section.tutors.set(tutors)
+        SectionFactory(course=course, name=f"{i}班", capacity=capacity, venue=venue,
+                       slots=slots, tutors=tutors)
     return course
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from afterschool.access import actor_for
+from courses import exceptions as e
 from courses.models import Arrangement, ArrangementChange, HomeroomModePeriod
 from courses.services import arrangement as svc
 from enrollment.models import Application
@@ -182,7 +183,7 @@ def test_move_through_the_page(world, login, draft):
     placement.refresh_from_db()
     assert placement.section_id != target.pk  # full: refused
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages == [svc.SECTION_FULL.format(section=target)]
+    assert messages == [e.SECTION_FULL.format(section=target)]
     target.capacity = 5
     target.save()
     client.post(url, {f"m{placement.pk}-section": target.pk, f"m{placement.pk}-comment": "家长申请"})
@@ -372,7 +373,7 @@ def test_homeroom_mode_page(world, login):
     backwards = client.post(url, {"term": world.term.pk, "start_date": "2024-12-08",
                                   "end_date": "2024-12-01", "reason": "倒序"})
     assert backwards.status_code == 200 and HomeroomModePeriod.objects.count() == 1
-    assert svc.HOMEROOM_MODE_BACKWARDS in backwards.content.decode()
+    assert e.HOMEROOM_MODE_BACKWARDS in backwards.content.decode()
     response = client.post(_url("arrangement_homeroom_mode_end", period.pk))
     assert response.status_code == 302
     assert login(world.principal).post(url, {"term": world.term.pk}).status_code == 403
