@@ -45,24 +45,48 @@ def _url(name, *args):
 # ------------------------------------------------------------------ access
 
 
-@pytest.mark.parametrize("name,args", [
-    ("arrangement_list", ()), ("arrangement_detail", (1,)), ("arrangement_adjust", (1,)),
-    ("arrangement_my_schedule", ()), ("arrangement_my_sections", ()),
-    ("arrangement_homeroom_mode", ()), ("arrangement_export", (1,)),
+GETS = [
+    ("arrangement_list", ()), ("arrangement_detail", (1,)), ("arrangement_progress", (1,)),
+    ("arrangement_adjust", (1,)), ("arrangement_compare", ()), ("arrangement_export", (1,)),
+    ("arrangement_homework", (1,)), ("arrangement_homeroom_mode", ()),
     ("arrangement_section_roster", (1, 1)), ("arrangement_homeroom_roster", (1, 1)),
-])
+    ("arrangement_my_schedule", ()), ("arrangement_my_sections", ()),
+]
+POSTS = [
+    ("arrangement_start", ()), ("arrangement_publish", (1,)), ("arrangement_fill", (1,)),
+    ("arrangement_move", (1, 1)), ("arrangement_swap", (1, 1)), ("arrangement_remove", (1, 1)),
+    ("arrangement_place", (1, 1)), ("arrangement_section_tutor", (1,)),
+    ("arrangement_homeroom_mode", ()), ("arrangement_homeroom_mode_end", (1,)),
+]
+# What only the office may do; the principal reads, never writes.
+OFFICE_WRITES = [p for p in POSTS if p[0] != "arrangement_homeroom_mode"]
+
+
+@pytest.mark.parametrize("name,args", GETS)
 def test_anonymous_is_sent_to_login(client, db, name, args):
     response = client.get(_url(name, *args))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name,args", [
-    ("arrangement_start", ()), ("arrangement_publish", (1,)), ("arrangement_fill", (1,)),
-    ("arrangement_move", (1, 1)),
-])
+@pytest.mark.parametrize("name,args", POSTS)
 def test_anonymous_cannot_post(client, db, name, args):
     response = client.post(_url(name, *args))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name,args", GETS[:8])
+def test_guardians_cannot_open_office_pages(world, login, name, args):
+    assert login(world.guardian.user).get(_url(name, *args)).status_code == 403
+
+
+@pytest.mark.parametrize("name,args", OFFICE_WRITES + [("arrangement_homeroom_mode", ())])
+def test_the_principal_cannot_change_anything(world, login, name, args):
+    assert login(world.principal).post(_url(name, *args)).status_code == 403
+
+
+def test_only_guardians_and_tutors_have_their_pages(world, login):
+    assert login(world.coordinator).get(_url("arrangement_my_schedule")).status_code == 403
+    assert login(world.guardian.user).get(_url("arrangement_my_sections")).status_code == 403
 
 
 def test_wrong_roles_are_refused(world, login, draft):
