@@ -6,7 +6,7 @@ yours); role gates sit at dispatch (``ActorMixin.allowed_roles`` → 403).
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -159,7 +159,9 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             # Leaving means something only for a child who was going to take part.
             "can_withdraw": may_withdraw(self.actor, app) and app.participates is not False,
             "review_moves": review_moves_for(self.actor, app),
-            "next": self.request.GET.get("next", ""),
+            # Only a same-site address: a ``javascript:`` link here would run in the reviewer's
+            # session.
+            "next": _safe_next(self.request, ""),
             "preferences": list(app.preferences.all()),
             "pickups": list(app.pickup_persons.all()),
             "history": list(app.transitions.all()),
@@ -342,10 +344,13 @@ class ApplicationReviewView(ApplicationMixin, View):
     def post(self, request, pk):
         app = self.get_application(pk)
         default = reverse("enrollment:detail", args=[app.pk])
+        back = _safe_next(request, "")
+        # A refused decision returns to the form, keeping the way back to the list.
+        stay = f"{default}?{urlencode({'next': back})}" if back else default
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, "提交的数据有误，请刷新页面后重试。")
-            return redirect(default)
+            return redirect(stay)
         data = form.cleaned_data
         try:
             services.application_transition(
@@ -354,7 +359,7 @@ class ApplicationReviewView(ApplicationMixin, View):
                 expected_revision=data["revision"])
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect(default)
+            return redirect(stay)
         messages.success(request, f"{app.student.name}：{S(data['to_status']).label}。")
         return redirect(_safe_next(request, default))
 

@@ -468,3 +468,21 @@ def test_a_refused_form_says_so_at_the_top(world, login):
         reverse("enrollment:edit", args=[draft.pk]),
         _form_data(draft, contact_phone="12345")).content.decode()
     assert "请按下方红色提示修改后再提交。草稿尚未保存" in page
+
+
+@pytest.mark.parametrize("evil", ["javascript:alert(1)", "https://evil.example/x",
+                                  "//evil.example/x"])
+def test_back_link_only_goes_to_this_site(world, login, app, evil):
+    client = login(world.homeroom_teacher.user)
+    page = client.get(reverse("enrollment:detail", args=[app.pk]), {"next": evil})
+    assert evil not in page.content.decode()
+    ok = client.get(reverse("enrollment:detail", args=[app.pk]), {"next": "/enrollment/review/"})
+    assert 'href="/enrollment/review/"' in ok.content.decode()
+
+
+def test_a_refused_decision_keeps_the_way_back_to_the_list(world, login, app):
+    response = _review(login(world.homeroom_teacher.user), app, S.RETURNED,
+                       next="/enrollment/review/?status=submitted")
+    detail = reverse("enrollment:detail", args=[app.pk])
+    assert response["Location"].startswith(detail + "?next=")
+    assert "%2Fenrollment%2Freview%2F" in response["Location"]
