@@ -66,15 +66,16 @@ def schools_of(user) -> QuerySet[School]:
     """Every school in which this login holds some role."""
     if not user or not user.is_authenticated:
         return School.objects.none()
-    districts = list(
-        RoleAssignment.objects.filter(user=user, role=Role.DISTRICT_OFFICER)
-        .values_list("district", flat=True))
+    # Subqueries, not joins: joining staff × guardians × roles multiplies rows before DISTINCT.
+    districts = RoleAssignment.objects.filter(
+        user=user, role=Role.DISTRICT_OFFICER).values("district")
     return School.objects.filter(
-        Q(staff__user=user, staff__is_active=True)
-        | Q(guardians__user=user)
-        | Q(role_assignments__user=user)
+        Q(pk__in=Staff.objects.filter(user=user, is_active=True).values("school_id"))
+        | Q(pk__in=Guardian.objects.filter(user=user).values("school_id"))
+        | Q(pk__in=RoleAssignment.objects.filter(user=user, school__isnull=False)
+            .values("school_id"))
         | Q(district__in=districts)
-    ).distinct().order_by("name")
+    ).order_by("name")
 
 
 def actor_for(user, school: School | None) -> Actor:
