@@ -21,3 +21,9 @@ class CoursesConfig(AppConfig):
                       catalog_panels.guardian_panel, catalog_panels.office_panel):
             register_panel(panel)
         signals.connect()
+        # The demo catalog: after enrollment's step (an earlier app), whose forms it fills in.
+        from afterschool.demo import register_demo_step
+
+        from .demo import courses_demo
+
+        register_demo_step(courses_demo)
