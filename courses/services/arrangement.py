@@ -24,7 +24,7 @@ from afterschool.models import Role, Staff, StudentGuardian, Term
 from afterschool.services import notice_create
 from enrollment.models import Application
 
-from .. import staffing
+from .. import solver, staffing
 from ..exceptions import (
     ALREADY_IN_COURSE,
     ARRANGEMENT_NOT_EDITABLE,
@@ -87,8 +87,8 @@ logger = logging.getLogger(__name__)
 
 A = Arrangement.Status
 SYSTEM = "system"
-MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: "solve",
-                     Arrangement.Mechanism.LOTTERY: "solve_serial_dictatorship"}
+MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: solver.solve,
+                     Arrangement.Mechanism.LOTTERY: solver.solve_serial_dictatorship}
 # A run still "computing" after this long lost its worker: a new run may start.
 STALE_RUN = dt.timedelta(minutes=20)
 
@@ -182,8 +182,6 @@ def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
         arrangement.started_at = timezone.now()
         arrangement.progress = "正在读取意向书与教学班…"
         arrangement.save(update_fields=["started_at", "progress"])
-    from .. import solver
-
     term = arrangement.term
     applications = list(arrangement_applications(term))
     instance = term_instance(term, seed=arrangement.seed, applications=applications)
@@ -193,8 +191,7 @@ def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
         parsed = solver.parse_instance(instance)
     except solver.InstanceError as exc:
         return arrangement_fail(arrangement=arrangement, message=f"数据有误，无法计算：{exc}")
-    solve = getattr(solver, MECHANISM_SOLVERS[arrangement.mechanism])
-    solution = solve(parsed)
+    solution = MECHANISM_SOLVERS[arrangement.mechanism](parsed)
     _progress(arrangement, "正在编排作业辅导组与辅导教师…")
     placed_text, unplaced_text = explanations(parsed, solution)
     return _arrangement_store(arrangement=arrangement, applications=applications,
@@ -218,6 +215,8 @@ def arrangement_fail(*, arrangement: Arrangement, message: str) -> Arrangement:
 def _arrangement_store(*, arrangement: Arrangement, applications: list[Application],
                        solution: dict, placed_text: dict, unplaced_text: dict) -> Arrangement:
     arrangement = _lock(arrangement)
+    if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
+        return arrangement  # a second delivery of the task finished first
     arrangement.placements.all().delete()
     arrangement.unplaced.all().delete()
     arrangement.homework_groups.all().delete()
@@ -301,8 +300,10 @@ def _homework_groups_staff(*, arrangement, groups, plans, homerooms) -> dict:
     term = arrangement.term
     staff = list(Staff.objects.filter(school_id=term.school_id, is_active=True,
                                       is_external=False))
+    # Every section of the term takes its tutors' time, not only the run's 走班 ones.
     busy: dict[int, set] = defaultdict(set)
-    for section in arrangement_sections(term):
+    for section in (Section.objects.filter(course__term=term, course__is_active=True)
+                    .prefetch_related("tutors", "slots__period")):
         for tutor in section.tutors.all():
             for slot in section.slots.all():
                 busy[tutor.pk].add((slot.weekday, slot.period.number))

@@ -369,3 +369,29 @@ def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks)
     mine = run.placements.get(student=child)
     tuesday_course = any(s.weekday == 2 for s in mine.section.slots.all())
     assert ("course" in {i.kind for i in after}) == tuesday_course
+
+
+def test_homework_groups_are_staffed_by_the_homeroom_teacher_first(
+        world, office, django_capture_on_commit_callbacks):
+    calligraphy = make_course(world.term, "书法", grades=[world.homeroom.grade])
+    kids = [world.child, world.other_child,
+            f.StudentFactory(school=world.school, homeroom=world.homeroom)]
+    for kid in kids:
+        make_application(world.term, kid, [calligraphy], weekdays=[1, 3])
+    run = run_now(world.term, office, django_capture_on_commit_callbacks)
+    groups = list(run.homework_groups.order_by("weekday"))
+    assert [(g.weekday, g.name, g.tutor) for g in groups] == [
+        (1, "七年级1班", world.homeroom_teacher), (3, "七年级1班", world.homeroom_teacher)]
+    assert run.stats["homework"] == {"groups": 2, "staffed": 2, "status": "optimal"}
+
+
+def test_homework_group_without_a_free_tutor_says_why(world, office,
+                                                     django_capture_on_commit_callbacks):
+    from afterschool.models import Staff
+
+    st = small_term(world, n_students=3)
+    Staff.objects.filter(school=world.school).update(available_weekdays=[5])
+    run = run_now(st.term, office, django_capture_on_commit_callbacks)
+    group = run.homework_groups.first()
+    assert group.tutor is None and group.unstaffed_reason.startswith("无可用的")
+    assert run.stats["homework"]["staffed"] == 0
