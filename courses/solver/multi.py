@@ -1,0 +1,554 @@
+"""k > 1: up to k distinct courses per student, never two sections that share a slot.
+
+The slot rule is not a network constraint, so CP-SAT has the last word, but the network does most
+of the work, because dropping the slot rule (almost) gives a relaxation that is usually tight:
+
+1. **Relaxation.** The network of :mod:`.network` with k units per student (the first unit
+   counts as "placed"; courses that all need one same slot are grouped behind one unit arc per
+   student) is solved stage by stage exactly as for k = 1. Its values U = (placed, rank 1, …)
+   bound the true optimum lexicographically from above, and its faces F_0 ⊇ F_1 ⊇ … are the
+   sets of relaxed optima of the first stages.
+2. **Seating.** Keep the relaxation's course choices and give every (student, course) a section
+   without clashes: students whose courses could clash are seated greedily, most constrained
+   first (CP-SAT if the greedy gets stuck); then the others are spread over their sections by a
+   convex min-cost flow (sum of squares). If everyone is seated, the solution reaches the upper
+   bound U, which proves rules 1–2 optimal. This is the usual case.
+3. **Fallback: hierarchical CP-SAT.** Stages 0 (placed) and 1 (rank 1) always equal the
+   relaxation (keep one course per student: nothing can clash), so every true optimum lies in
+   F_1; more generally, while the true values equal U, the true optima lie in the matching
+   relaxed face. So the CP-SAT model is built only over the arcs free in that face, and the
+   remaining stages are solved one at a time ("maximise, then fix the value as a constraint"),
+   each hinted with the previous solution. A last stage with random weights is the lottery,
+   then step 2's flow evens the sections of the students who cannot clash.
+
+CP-SAT runs a single worker with the full LP relaxation (the models are nearly totally
+unimodular, so the LP bound is what proves them), which is also what makes it reproducible:
+the same instance and seed give the same solution, unless a wall-clock ``time_limit`` cuts a
+stage short — and then ``optimal`` is false if that stage belonged to rules 1–2.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import defaultdict
+from itertools import product
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+from ortools.sat.python import cp_model
+
+from .exact import node_members, relax
+from .instance import Instance
+from .network import LOTTERY_BITS, ArrangementNetwork, build_network
+from .solution import Placement
+
+log = logging.getLogger(__name__)
+
+SEATING_SECONDS = 30.0  # CP-SAT seating when the greedy is stuck
+LOTTERY_SECONDS = 10.0  # the fallback's lottery stage, when no time limit is given
+MAX_COMBINATIONS = 4096  # per student, for the greedy seating
+DROP_COST = 1 << 32  # a unit left without a seat, in the spreading flow
+
+Choice = dict[int, list[tuple[int, int]]]  # instance student → [(course node, rank)]
+
+
+class _Clock:
+    def __init__(self, limit: float | None):
+        self.end = None if limit is None else time.perf_counter() + limit
+
+    def left(self, cap: float | None = None) -> float | None:
+        if self.end is None:
+            return cap
+        left = max(0.01, self.end - time.perf_counter())
+        return left if cap is None else min(left, cap)
+
+
+def _solver(seconds: float | None) -> cp_model.CpSolver:
+    """One deterministic CP-SAT worker with the full LP relaxation.
+
+    On these nearly totally unimodular models the LP bound closes the search; a single worker
+    with ``linearization_level=2`` proved them several times faster than the parallel
+    portfolio on two cores, and it is reproducible.
+    """
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = 1
+    p.linearization_level = 2
+    p.add_lp_constraints_lazily = False
+    p.random_seed = 0
+    if seconds is not None:
+        p.max_time_in_seconds = seconds
+    return solver
+
+
+def solve_multi(
+    inst: Instance, time_limit: float | None = None
+) -> tuple[list[Placement], bool, dict]:
+    clock = _Clock(time_limit)
+    rng = random.Random(inst.seed)
+    net = build_network(inst)
+    faces: list = []
+    values = relax(inst, net, rng, faces)
+    log.debug("relaxation %s", values)
+    seating = _Seating(inst, net, rng)
+    choice: Choice = defaultdict(list)
+    for node, people in sorted(node_members(inst, net).items()):
+        for student, rank in people:
+            choice[student].append((node, rank))
+    placements = seating.seat(choice, clock, relaxed_split=True)
+    if placements is not None:
+        return placements, net.graph.proven, {
+            "method": "network relaxation, tight",
+            "sum_of_squares": seating.squares,
+            "even_proven": seating.squares == values[-1],
+        }
+    # The relaxation's choices cannot all be seated: a feasible solution without the courses
+    # that found no seat is the incumbent (and hint) of the hierarchical CP-SAT.
+    seating.seat(choice, clock, relaxed_split=True, drop=True)
+    hierarchy = _Hierarchy(inst, net, faces, values[:-1], rng, clock)
+    choice, fixed, optimal = hierarchy.run(seating.seats)
+    placements = seating.seat(choice, clock, fixed=fixed)
+    assert placements is not None  # CP-SAT's own seats are a feasible fallback
+    return placements, optimal and net.graph.proven, {
+        "method": "hierarchical CP-SAT",
+        "sum_of_squares": seating.squares,
+        "stages": hierarchy.log,
+    }
+
+
+# ------------------------------------------------------------------ 2. seating
+
+
+class _Seating:
+    """Sections for given course choices, without clashes, as even as possible."""
+
+    def __init__(self, inst: Instance, net: ArrangementNetwork, rng: random.Random):
+        self.inst, self.net, self.rng = inst, net, rng
+        self.slots = [frozenset(inst.section_by_id[sid].slots) for sid in net.sections]
+        self.capacity = [inst.section_by_id[sid].capacity for sid in net.sections]
+        self.squares = 0
+
+    def may_clash(self, nodes: list[int]) -> bool:
+        seen: dict[str, int] = {}
+        for node in nodes:
+            for section in self.net.node_sections[node]:
+                for slot in self.slots[section]:
+                    if seen.setdefault(slot, node) != node:
+                        return True
+        return False
+
+    def seat(
+        self, choice: Choice, clock: _Clock, *, relaxed_split: bool = False,
+        fixed: dict[tuple[int, int], int] | None = None, drop: bool = False,
+    ) -> list[Placement] | None:
+        """Placements for ``choice``, or None if some chosen course finds no seat.
+
+        ``fixed`` gives the sections of students who may clash (from CP-SAT); otherwise they
+        are seated greedily, preferring the relaxation's split (``relaxed_split``), then by
+        CP-SAT. With ``drop`` a course that finds no seat is left out (worst rank first)
+        instead. ``self.seats`` keeps the result as (student, course node) → section.
+        """
+        load = [0] * len(self.capacity)
+        seats: dict[tuple[int, int], int] = {}
+        loose: dict[int, list[tuple[int, int]]] = defaultdict(list)  # node → [(student, rank)]
+        tight = []
+        for student, chosen in choice.items():
+            if len(chosen) > 1 and self.may_clash([n for n, _ in chosen]):
+                tight.append(student)
+            else:
+                for node, rank in chosen:
+                    loose[node].append((student, rank))
+        if fixed is not None:
+            for student in tight:
+                for node, _ in choice[student]:
+                    seats[student, node] = fixed[student, node]
+                    load[fixed[student, node]] += 1
+        elif not self._greedy(choice, tight, seats, load, relaxed_split, drop):
+            log.debug("greedy seating stuck; CP-SAT seating")
+            seats.clear()
+            load = [0] * len(self.capacity)
+            if not self._cp_sat(choice, tight, loose, seats, load, clock):
+                return None
+        spread = self._spread(loose, load, drop)
+        if spread is None:
+            return None
+        placements = []
+        for student in sorted(tight):
+            for node, rank in choice[student]:
+                if (student, node) in seats:
+                    placements.append(
+                        self._placement(student, node, seats[student, node], rank))
+        for node in sorted(loose):
+            people = loose[node]
+            self.rng.shuffle(people)
+            people.sort(key=lambda p: p[1])  # if some must go, the worst ranks go
+            it = iter(people)
+            for section, count in spread[node]:
+                for _ in range(count):
+                    student, rank = next(it)
+                    seats[student, node] = section
+                    placements.append(self._placement(student, node, section, rank))
+        self.seats = seats
+        return placements
+
+    def _placement(self, student: int, node: int, section: int, rank: int) -> Placement:
+        return Placement(self.inst.students[student].id, self.net.node_course[node],
+                         self.net.sections[section], rank)
+
+    def _combinations(self, nodes: list[int]) -> list[tuple[int, ...]]:
+        out = []
+        for combo in product(*(self.net.node_sections[n] for n in nodes)):
+            used: set[str] = set()
+            for section in combo:
+                if used & self.slots[section]:
+                    break
+                used |= self.slots[section]
+            else:
+                out.append(combo)
+                if len(out) >= MAX_COMBINATIONS:
+                    break
+        return out
+
+    def _greedy(self, choice, tight, seats, load, relaxed_split, drop) -> bool:
+        """Most constrained first; a seat the relaxation planned beats an emptier one."""
+        net = self.net
+        planned: dict[tuple[int, int], int] = defaultdict(int)
+        if relaxed_split:
+            flow = net.graph.flow
+            for node, arcs in enumerate(net.node_arcs):
+                for section, f in zip(net.node_sections[node], flow[arcs], strict=True):
+                    planned[node, section] = int(f)
+        options = {s: self._combinations([n for n, _ in choice[s]]) for s in tight}
+        order = list(tight)
+        self.rng.shuffle(order)
+        order.sort(key=lambda s: len(options[s]))
+        for student in order:
+            nodes = [n for n, _ in choice[student]]
+            best = self._best(nodes, options[student], load, planned)
+            if best is None:
+                if not drop:
+                    return False
+                nodes, best = self._best_subset(choice[student], load, planned)
+            for node, section in zip(nodes, best, strict=True):
+                seats[student, node] = section
+                load[section] += 1
+                planned[node, section] -= 1
+        return True
+
+    def _best(self, nodes, combos, load, planned):
+        best, best_key = None, None
+        for combo in combos:
+            if any(load[s] >= self.capacity[s] for s in combo):
+                continue
+            key = (sum(planned[n, s] > 0 for n, s in zip(nodes, combo, strict=True)),
+                   -sum(load[s] for s in combo))
+            if best_key is None or key > best_key:
+                best, best_key = combo, key
+        return best
+
+    def _best_subset(self, chosen, load, planned):
+        """The best part of a student's courses that can still be seated (rules 1–2 order)."""
+        subsets = []
+        for mask in range(1, 1 << len(chosen)):
+            part = [chosen[i] for i in range(len(chosen)) if mask >> i & 1]
+            ranks = [0] * (max(r for _, r in chosen) + 1)
+            for _, r in part:
+                ranks[r] += 1
+            subsets.append((ranks[1:], part))
+        subsets.sort(key=lambda x: x[0], reverse=True)
+        for _, part in subsets:
+            nodes = [n for n, _ in part]
+            best = self._best(nodes, self._combinations(nodes), load, planned)
+            if best is not None:
+                return nodes, best
+        return [], ()
+
+    def _cp_sat(self, choice, tight, loose, seats, load, clock) -> bool:
+        """Seat the students who may clash with CP-SAT, keeping room for everyone else."""
+        net, model = self.net, cp_model.CpModel()
+        in_section: dict[int, list] = defaultdict(list)
+        var: dict[tuple[int, int], list] = {}
+        for student in tight:
+            per_slot: dict[str, list] = defaultdict(list)
+            for node, _ in choice[student]:
+                options = []
+                for section in net.node_sections[node]:
+                    v = model.new_bool_var("")
+                    options.append((section, v))
+                    in_section[section].append(v)
+                    for slot in self.slots[section]:
+                        per_slot[slot].append(v)
+                model.add_exactly_one(v for _, v in options)
+                var[student, node] = options
+            for vs in per_slot.values():
+                if len(vs) > 1:
+                    model.add_at_most_one(vs)
+        for node, people in loose.items():
+            counts = []
+            for section in net.node_sections[node]:
+                c = model.new_int_var(0, len(people), "")
+                counts.append(c)
+                in_section[section].append(c)
+            model.add(sum(counts) == len(people))
+        for section, vs in in_section.items():
+            model.add(sum(vs) <= self.capacity[section])
+        solver = _solver(clock.left(SEATING_SECONDS))
+        status = solver.solve(model)
+        log.debug("CP-SAT seating: %s", solver.status_name(status))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        for (student, node), options in var.items():
+            section = next(s for s, v in options if solver.boolean_value(v))
+            seats[student, node] = section
+            load[section] += 1
+        return True
+
+    def _spread(self, loose, load, drop) -> dict[int, list[tuple[int, int]]] | None:
+        """Seat the students who cannot clash: a convex min-cost flow on top of ``load``.
+
+        Course node → section → sink, the j-th extra seat of a section costing
+        2(load + j) − 1, so the flow minimises the sum of squared section sizes exactly.
+        With ``drop``, units may go straight to the sink at a prohibitive cost instead.
+        """
+        net = self.net
+        nodes = sorted(loose)
+        n_nodes, n_sections = len(nodes), len(self.capacity)
+        sink = n_nodes + n_sections
+        tails, heads, caps, costs, node_arc = [], [], [], [], {}
+        for i, node in enumerate(nodes):
+            for section in net.node_sections[node]:
+                node_arc[node, section] = len(tails)
+                tails.append(i)
+                heads.append(n_nodes + section)
+                caps.append(len(loose[node]))
+                costs.append(0)
+        if drop:
+            for i, node in enumerate(nodes):
+                tails.append(i)
+                heads.append(sink)
+                caps.append(len(loose[node]))
+                costs.append(DROP_COST)
+        for section, cap in enumerate(self.capacity):
+            for j in range(load[section] + 1, cap + 1):
+                tails.append(n_nodes + section)
+                heads.append(sink)
+                caps.append(1)
+                costs.append(2 * j - 1)
+        solver = min_cost_flow.SimpleMinCostFlow()
+        if tails:
+            solver.add_arcs_with_capacity_and_unit_cost(
+                np.asarray(tails, np.int32), np.asarray(heads, np.int32),
+                np.asarray(caps, np.int64), np.asarray(costs, np.int64))
+        total = sum(len(p) for p in loose.values())
+        supplies = [len(loose[n]) for n in nodes] + [0] * n_sections + [-total]
+        solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32),
+                                  np.asarray(supplies, np.int64))
+        if solver.solve() != solver.OPTIMAL:
+            return None
+        flows = solver.flows(np.arange(len(tails), dtype=np.int32)) if tails else []
+        size = list(load)
+        spread = {}
+        for node in nodes:
+            row = []
+            for section in net.node_sections[node]:
+                f = int(flows[node_arc[node, section]])
+                row.append((section, f))
+                size[section] += f
+            spread[node] = row
+        self.squares = sum(s * s for s in size)
+        return spread
+
+
+# ------------------------------------------------------------------ 3. fallback
+
+
+class _Hierarchy:
+    """Hierarchical CP-SAT over the relaxed faces that are proven to hold every true optimum."""
+
+    def __init__(self, inst, net: ArrangementNetwork, faces, bound, rng, clock):
+        self.inst, self.net, self.faces, self.bound = inst, net, faces, bound
+        self.rng, self.clock = rng, clock
+        self.log: list = []
+        self.slots = [inst.section_by_id[sid].slots for sid in net.sections]
+        self.model = cp_model.CpModel()
+        self.y: dict[int, list[tuple[int, cp_model.IntVar]]] = {}  # pref arc → sections
+        self.placed: dict[int, cp_model.IntVar] = {}  # network student → placed
+        self.size: dict[int, list] = defaultdict(list)
+        self.applied = None  # the face whose bounds the model holds
+        self._build(faces[1])
+
+    def _build(self, face) -> None:
+        net, model = self.net, self.model
+        lower, upper = face
+        arcs_of: dict[int, list[int]] = defaultdict(list)
+        for i, arc in enumerate(net.pref_arcs):
+            if upper[arc] > 0:
+                arcs_of[int(net.pref_student[i])].append(i)
+        open_ = {
+            (node, section)
+            for node, arcs in enumerate(net.node_arcs)
+            for section, arc in zip(net.node_sections[node], arcs, strict=True)
+            if upper[arc] > 0
+        }
+        for student, prefs in arcs_of.items():
+            per_slot: dict[str, list] = defaultdict(list)
+            total = []
+            for i in prefs:
+                node = int(net.pref_node[i])
+                options = []
+                for section in net.node_sections[node]:
+                    if (node, section) in open_:
+                        v = model.new_bool_var("")
+                        options.append((section, v))
+                        self.size[section].append(v)
+                        for slot in self.slots[section]:
+                            per_slot[slot].append(v)
+                self.y[i] = options
+                if len(options) > 1:
+                    model.add_at_most_one(v for _, v in options)
+                total.extend(v for _, v in options)
+            for vs in per_slot.values():
+                if len(vs) > 1:
+                    model.add_at_most_one(vs)
+            placed = model.new_bool_var("")
+            model.add(sum(total) <= self.inst.k)
+            model.add_bool_or(total).only_enforce_if(placed)
+            model.add_bool_and([v.Not() for v in total]).only_enforce_if(placed.Not())
+            self.placed[student] = placed
+        for section, vs in self.size.items():
+            model.add(sum(vs) <= self.inst.section_by_id[net.sections[section]].capacity)
+        self.restrict(face)
+
+    def restrict(self, face) -> None:
+        """Add the bounds of a relaxed face (valid while the true values equal the bound)."""
+        net, model = self.net, self.model
+        lower, upper = face
+        old_lower, old_upper = self.applied or (None, None)
+
+        def changed(arc) -> bool:
+            return old_lower is None or (
+                lower[arc] != old_lower[arc] or upper[arc] != old_upper[arc])
+
+        for i, options in self.y.items():
+            arc = net.pref_arcs[i]
+            if not changed(arc):
+                continue
+            if upper[arc] == 0:
+                for _, v in options:
+                    model.add(v == 0)
+            elif lower[arc] > 0:
+                model.add_exactly_one(v for _, v in options)
+        for student, placed in self.placed.items():
+            arc = net.placed_arcs[student]
+            if not changed(arc):
+                continue
+            if lower[arc] > 0:
+                model.add(placed == 1)
+            elif upper[arc] == 0:
+                model.add(placed == 0)
+        n = len(net.sections)
+        lo = np.bincount(net.unit_section, weights=lower[net.unit_arcs], minlength=n)
+        hi = np.bincount(net.unit_section, weights=upper[net.unit_arcs], minlength=n)
+        if old_lower is not None:
+            old_lo = np.bincount(net.unit_section, weights=old_lower[net.unit_arcs], minlength=n)
+            old_hi = np.bincount(net.unit_section, weights=old_upper[net.unit_arcs], minlength=n)
+        for section, vs in self.size.items():
+            if old_lower is None or lo[section] != old_lo[section] or (
+                    hi[section] != old_hi[section]):
+                model.add_linear_constraint(sum(vs), int(lo[section]), int(hi[section]))
+        self.applied = face
+
+    def objectives(self) -> list[list]:
+        """The variables counted by each stage: placed, then each rank."""
+        by_rank: dict[int, list] = defaultdict(list)
+        for i, options in self.y.items():
+            by_rank[int(self.net.pref_rank[i])].extend(v for _, v in options)
+        ranks = [by_rank[r] for r in range(1, self.inst.max_rank + 1)]
+        return [list(self.placed.values()), *ranks]
+
+    def _assignment(self, seats: dict[tuple[int, int], int]) -> dict:
+        """Variable values of a solution given as (student, course node) → section."""
+        net, values = self.net, {}
+        placed = {student for student, _ in seats}
+        for i, options in self.y.items():
+            key = (net.students[int(net.pref_student[i])], int(net.pref_node[i]))
+            for section, v in options:
+                values[v.index] = int(seats.get(key) == section)
+        for student, v in self.placed.items():
+            values[v.index] = int(net.students[student] in placed)
+        return values
+
+    @staticmethod
+    def _vector(values: dict, objectives) -> tuple[int, ...]:
+        return tuple(sum(values[v.index] for v in stage) for stage in objectives)
+
+    def run(self, incumbent_seats) -> tuple[Choice, dict[tuple[int, int], int], bool]:
+        """Rules 1–2 stage by stage, then the lottery; returns choices, seats, proven."""
+        model = self.model
+        objectives = self.objectives()
+        incumbent = self._assignment(incumbent_seats)
+        found = self._vector(incumbent, objectives)
+        optimal, on_bound = True, True
+        for stage, counted in enumerate(objectives):
+            expr = sum(counted)
+            if stage <= 1:  # always equal to the relaxation, see the module docstring
+                model.add(expr == self.bound[stage])
+                continue
+            if on_bound:
+                self.restrict(self.faces[stage - 1])
+                if found[: stage + 1] == tuple(self.bound[: stage + 1]):
+                    # The incumbent reaches the upper bound: proven without search.
+                    model.add(expr == self.bound[stage])
+                    self.log.append({"stage": stage, "status": "BOUND", "value": found[stage]})
+                    continue
+                model.add(expr <= self.bound[stage])
+            model.maximize(expr)
+            solver, status = self._solve(model, incumbent, self.clock.left(), stage)
+            incumbent = self._values(solver)
+            found = self._vector(incumbent, objectives)
+            optimal = optimal and status == cp_model.OPTIMAL
+            on_bound = on_bound and found[stage] == self.bound[stage]
+            model.clear_objective()
+            model.add(expr == found[stage])
+        # The lottery: random weights on the choices, within the values just fixed.
+        arcs = sorted(self.y)
+        weights = [self.rng.getrandbits(LOTTERY_BITS) for _ in arcs]
+        model.minimize(sum(w * v for i, w in zip(arcs, weights, strict=True)
+                           for _, v in self.y[i]))
+        solver, _ = self._solve(model, incumbent, self.clock.left(LOTTERY_SECONDS), "lottery")
+        choice: Choice = defaultdict(list)
+        fixed: dict[tuple[int, int], int] = {}
+        for i, options in self.y.items():
+            for section, v in options:
+                if solver.boolean_value(v):
+                    student = self.net.students[int(self.net.pref_student[i])]
+                    node = int(self.net.pref_node[i])
+                    choice[student].append((node, int(self.net.pref_rank[i])))
+                    fixed[student, node] = section
+        return choice, fixed, optimal
+
+    def _values(self, solver) -> dict:
+        values = {v.index: int(solver.boolean_value(v))
+                  for options in self.y.values() for _, v in options}
+        values.update((v.index, int(solver.boolean_value(v))) for v in self.placed.values())
+        return values
+
+    def _solve(self, model, hint: dict, seconds, stage):
+        model.clear_hints()
+        for options in self.y.values():
+            for _, v in options:
+                model.add_hint(v, hint[v.index])
+        for v in self.placed.values():
+            model.add_hint(v, hint[v.index])
+        solver = _solver(seconds)
+        start = time.perf_counter()
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise RuntimeError(f"CP-SAT: {solver.status_name(status)} at stage {stage}")
+        self.log.append({"stage": stage, "status": solver.status_name(status),
+                         "value": solver.objective_value,
+                         "seconds": round(time.perf_counter() - start, 2)})
+        log.debug("stage %s", self.log[-1])
+        return solver, status
