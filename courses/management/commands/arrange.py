@@ -9,7 +9,7 @@
         arrangement can be reproduced outside the database. The seed defaults to that of the
         term's latest run, so solving the file gives that run's placements.
 
-Parsing, solving and printing are the solver's own command line (``courses.solver.main``), so
+Parsing, solving and printing are the solver's own command line (``courses.solver.cli``), so
 the two never disagree about the format.
 """
 
@@ -48,9 +48,8 @@ class Command(BaseCommand):
         return self.export(options["term"], options["export"], options["seed"])
 
     def solve(self, path: str, mechanism: str) -> None:
-        from ... import solver
+        from ...solver.cli import main
 
-        main = getattr(solver, "main", None) or _solve_with_the_solver_api
         out, err = io.StringIO(), io.StringIO()
         code = main([path, "--mechanism", mechanism], sys.stdin, out, err)
         # Written whole, not through OutputWrapper.write per chunk (which adds line endings).
@@ -74,28 +73,3 @@ class Command(BaseCommand):
                           f"{sum(len(c['sections']) for c in data['courses'])} 个教学班，"
                           f"随机种子 {seed} → {path}")
 
-
-def _solve_with_the_solver_api(argv, stdin, stdout, stderr) -> int:
-    """Stands in for the solver's command line (``courses.solver.main``) until it lands:
-    the same contract, built only from the solver's public functions."""
-    from ... import solver
-
-    path, mechanism = argv[0], argv[argv.index("--mechanism") + 1]
-    try:
-        if path == "-":
-            data = json.load(stdin)
-        else:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-    except (OSError, ValueError) as exc:
-        stderr.write(f"无法读取实例文件 {path}：{exc}\n")
-        return 2
-    try:
-        instance = solver.parse_instance(data)
-    except solver.InstanceError as exc:
-        stderr.write(f"{exc}\n")
-        return 2
-    solve = solver.solve if mechanism == "exact" else solver.solve_serial_dictatorship
-    json.dump(solve(instance).to_dict(), stdout, ensure_ascii=False, indent=1)
-    stdout.write("\n")
-    return 0
