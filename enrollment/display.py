@@ -45,7 +45,8 @@ def status_sentence(application: Application | None) -> str:
     if a.status == S.SCHOOL_REJECTED:
         return f"学校复核未通过{comment}"
     if a.status == S.PLACED:
-        return "已统筹安排，请留意课程与时间安排"
+        # Placed in the service; whether a club was assigned is the arrangement's to say.
+        return "统筹安排已发布，请在“课表”中查看孩子的课程、时间和安排说明"
     if a.status == S.WITHDRAWN:
         reason = f"。原因：{a.withdraw_reason}" if a.withdraw_reason else ""
         return f"已退出课后服务，自{_day(a.withdrawn_on)}起生效{reason}"
@@ -62,6 +63,6 @@ STATUS_TONE = {
 STATUS_SHORT = {
     S.DRAFT: "草稿", S.SUBMITTED: "待班主任审核", S.RETURNED: "退回修改",
     S.CLASS_APPROVED: "待学校复核", S.CLASS_REJECTED: "班级未通过",
-    S.SCHOOL_APPROVED: "学校已通过", S.SCHOOL_REJECTED: "学校未通过", S.PLACED: "已安排",
+    S.SCHOOL_APPROVED: "学校已通过", S.SCHOOL_REJECTED: "学校未通过", S.PLACED: "安排已发布",
     S.WITHDRAWN: "已退出",
 }

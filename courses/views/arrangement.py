@@ -563,8 +563,10 @@ def guardian_panel(actor: Actor):
     children = list(children_of(actor))
     placements = list(sel.placements_detailed(sel.active_placements(
         placements_visible_to(actor).filter(arrangement=run, student__in=children))))
+    # A child the run could not place is told so, with the reason: never left out silently.
+    unplaced = list(run.unplaced.filter(student__in=children).select_related("student"))
     return {"template": "courses/arrangement/_panel_guardian.html", "order": 20, "run": run,
-            "placements": placements, "children": children}
+            "placements": placements, "unplaced": unplaced, "children": children}
 
 
 def tutor_panel(actor: Actor):

@@ -409,3 +409,20 @@ def test_office_home_panel(world, login, draft):
     st, run = draft
     home = login(world.coordinator).get(reverse("school:home")).content.decode()
     assert "统筹安排" in home and f"最新：第{run.version}版" in home
+
+
+def test_guardian_home_tells_an_unplaced_child_why(world, login, published):
+    """A child the run could not place is named on the home page with the reason, never
+    shown as if a club had been assigned."""
+    from courses.models import UnplacedEntry
+
+    st, run = published
+    run.placements.filter(student=world.child).delete()
+    app = Application.objects.get(term=world.term, student=world.child)
+    UnplacedEntry.objects.update_or_create(
+        arrangement=run, student=world.child,
+        defaults={"application": app, "reason": "所报课程已满，暂未安排，可联系课后服务办公室"})
+    Application.objects.filter(pk=app.pk).update(status=Application.Status.PLACED)
+    home = login(world.guardian.user).get(reverse("school:home")).content.decode()
+    assert f"{world.child.name}</span>：暂未安排社团课程。所报课程已满" in home
+    assert "已统筹安排，请留意课程" not in home
