@@ -4,10 +4,10 @@ The slot rule is not a network constraint, so CP-SAT has the last word, but the 
 of the work, because dropping the slot rule (almost) gives a relaxation that is usually tight:
 
 1. **Relaxation.** The network of :mod:`.network` with k units per student (the first unit
-   counts as "placed"; courses that all need one same slot are grouped behind one unit arc per
-   student) is solved stage by stage exactly as for k = 1. Its values U = (placed, rank 1, …)
-   bound the true optimum lexicographically from above, and its faces F_0 ⊇ F_1 ⊇ … are the
-   sets of relaxed optima of the first stages.
+   counts as "placed"; a student's courses that can never be taken together are grouped
+   behind one unit arc) is solved stage by stage exactly as for k = 1. Its values
+   U = (placed, rank 1, …) bound the true optimum lexicographically from above, and its faces
+   F_0 ⊇ F_1 ⊇ … are the sets of relaxed optima of the first stages.
 2. **Seating.** Keep the relaxation's course choices and give every (student, course) a section
    without clashes: students whose courses could clash are seated greedily, most constrained
    first (CP-SAT if the greedy gets stuck); then the others are spread over their sections by a
@@ -104,13 +104,21 @@ def solve_multi(
             "sum_of_squares": seating.squares,
             "even_proven": seating.squares == values[-1],
         }
-    # The relaxation's choices cannot all be seated: a feasible solution without the courses
-    # that found no seat is the incumbent (and hint) of the hierarchical CP-SAT.
-    seating.seat(choice, clock, relaxed_split=True, drop=True)
+    # The relaxation's choices cannot all be seated. The incumbent (and hint) of the
+    # hierarchical CP-SAT is the better of: those choices without the courses that found no
+    # seat, and each student's best relaxed course alone (which cannot clash, so it keeps
+    # stages 0–1 at their optimum).
     hierarchy = _Hierarchy(inst, net, faces, values[:-1], rng, clock)
-    choice, fixed, optimal = hierarchy.run(seating.seats)
+    seating.seat(choice, clock, relaxed_split=True, drop=True)
+    incumbent = seating.seats
+    single = {student: [min(chosen, key=lambda c: c[1])] for student, chosen in choice.items()}
+    seating.seat(single, clock, drop=True)
+    if hierarchy.seats_vector(seating.seats) > hierarchy.seats_vector(incumbent):
+        incumbent = seating.seats
+    choice, fixed, optimal = hierarchy.run(incumbent)
     placements = seating.seat(choice, clock, fixed=fixed)
-    assert placements is not None  # CP-SAT's own seats are a feasible fallback
+    if placements is None:  # cannot happen: CP-SAT's own seats are a feasible answer
+        raise RuntimeError("seating the CP-SAT solution failed")
     return placements, optimal and net.graph.proven, {
         "method": "hierarchical CP-SAT",
         "sum_of_squares": seating.squares,
@@ -165,15 +173,18 @@ class _Seating:
                 for node, _ in choice[student]:
                     seats[student, node] = fixed[student, node]
                     load[fixed[student, node]] += 1
-        elif not self._greedy(choice, tight, seats, load, relaxed_split, drop):
+        spread = None
+        if fixed is not None or self._greedy(choice, tight, seats, load, relaxed_split, drop):
+            spread = self._spread(loose, load, drop)
+        if spread is None:
             log.debug("greedy seating stuck; CP-SAT seating")
             seats.clear()
             load = [0] * len(self.capacity)
             if not self._cp_sat(choice, tight, loose, seats, load, clock):
                 return None
-        spread = self._spread(loose, load, drop)
-        if spread is None:
-            return None
+            spread = self._spread(loose, load, drop)
+            if spread is None:
+                return None
         placements = []
         for student in sorted(tight):
             for node, rank in choice[student]:
@@ -278,7 +289,7 @@ class _Seating:
                     v = model.new_bool_var("")
                     options.append((section, v))
                     in_section[section].append(v)
-                    for slot in self.slots[section]:
+                    for slot in sorted(self.slots[section]):  # a model independent of hashing
                         per_slot[slot].append(v)
                 model.add_exactly_one(v for _, v in options)
                 var[student, node] = options
@@ -330,8 +341,12 @@ class _Seating:
                 heads.append(sink)
                 caps.append(len(loose[node]))
                 costs.append(DROP_COST)
+        reach = [0] * n_sections
+        for node in nodes:
+            for section in net.node_sections[node]:
+                reach[section] += len(loose[node])
         for section, cap in enumerate(self.capacity):
-            for j in range(load[section] + 1, cap + 1):
+            for j in range(load[section] + 1, min(cap, load[section] + reach[section]) + 1):
                 tails.append(n_nodes + section)
                 heads.append(sink)
                 caps.append(1)
@@ -377,7 +392,10 @@ class _Hierarchy:
         self.placed: dict[int, cp_model.IntVar] = {}  # network student → placed
         self.size: dict[int, list] = defaultdict(list)
         self.applied = None  # the face whose bounds the model holds
-        self._build(faces[1])
+        self.rank_of = {
+            (net.students[int(net.pref_student[i])], int(net.pref_node[i])): int(net.pref_rank[i])
+            for i in range(len(net.pref_arcs))
+        }
 
     def _build(self, face) -> None:
         net, model = self.net, self.model
@@ -484,45 +502,71 @@ class _Hierarchy:
     def _vector(values: dict, objectives) -> tuple[int, ...]:
         return tuple(sum(values[v.index] for v in stage) for stage in objectives)
 
-    def run(self, incumbent_seats) -> tuple[Choice, dict[tuple[int, int], int], bool]:
-        """Rules 1–2 stage by stage, then the lottery; returns choices, seats, proven."""
+    def seats_vector(self, seats) -> tuple[int, ...]:
+        vector = [len({student for student, _ in seats})] + [0] * self.inst.max_rank
+        for key in seats:
+            vector[self.rank_of[key]] += 1
+        return tuple(vector)
+
+    def run(self, seats) -> tuple[Choice, dict[tuple[int, int], int], bool]:
+        """Rules 1–2 stage by stage, then the lottery; returns choices, seats, proven.
+
+        ``seats`` is a feasible incumbent, (student, course node) → section.
+        """
+        bound = tuple(self.bound)
+        found = self.seats_vector(seats)
+        first = 2  # stages 0 and 1 always equal the relaxation, see the module docstring
+        while first < len(bound) and found[: first + 1] == bound[: first + 1]:
+            self.log.append({"stage": first, "status": "BOUND", "value": found[first]})
+            first += 1
+        if first == len(bound):  # the incumbent reaches the bound everywhere
+            choice: Choice = defaultdict(list)
+            for (student, node), _ in sorted(seats.items()):
+                choice[student].append((node, self.rank_of[student, node]))
+            return choice, dict(seats), True
+        # The true optima lie in the face of the stages before `first`: model only that.
+        self._build(self.faces[first - 1])
         model = self.model
         objectives = self.objectives()
-        incumbent = self._assignment(incumbent_seats)
-        found = self._vector(incumbent, objectives)
+        for stage in range(first):
+            model.add(sum(objectives[stage]) == bound[stage])
+        incumbent = self._assignment(seats)
         optimal, on_bound = True, True
-        for stage, counted in enumerate(objectives):
-            expr = sum(counted)
-            if stage <= 1:  # always equal to the relaxation, see the module docstring
-                model.add(expr == self.bound[stage])
-                continue
+        for stage in range(first, len(objectives)):
+            expr = sum(objectives[stage])
             if on_bound:
                 self.restrict(self.faces[stage - 1])
-                if found[: stage + 1] == tuple(self.bound[: stage + 1]):
-                    # The incumbent reaches the upper bound: proven without search.
-                    model.add(expr == self.bound[stage])
+                if found[: stage + 1] == bound[: stage + 1]:
+                    model.add(expr == bound[stage])
                     self.log.append({"stage": stage, "status": "BOUND", "value": found[stage]})
                     continue
-                model.add(expr <= self.bound[stage])
+                model.add(expr <= bound[stage])
             model.maximize(expr)
             solver, status = self._solve(model, incumbent, self.clock.left(), stage)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                optimal = False  # out of time: keep the incumbent for the remaining stages
+                break
             incumbent = self._values(solver)
             found = self._vector(incumbent, objectives)
             optimal = optimal and status == cp_model.OPTIMAL
-            on_bound = on_bound and found[stage] == self.bound[stage]
+            on_bound = on_bound and found[stage] == bound[stage]
             model.clear_objective()
             model.add(expr == found[stage])
-        # The lottery: random weights on the choices, within the values just fixed.
-        arcs = sorted(self.y)
-        weights = [self.rng.getrandbits(LOTTERY_BITS) for _ in arcs]
-        model.minimize(sum(w * v for i, w in zip(arcs, weights, strict=True)
-                           for _, v in self.y[i]))
-        solver, _ = self._solve(model, incumbent, self.clock.left(LOTTERY_SECONDS), "lottery")
-        choice: Choice = defaultdict(list)
+        else:
+            # The lottery: random weights on the choices, within the values just fixed.
+            arcs = sorted(self.y)
+            weights = [self.rng.getrandbits(LOTTERY_BITS) for _ in arcs]
+            model.minimize(sum(w * v for i, w in zip(arcs, weights, strict=True)
+                               for _, v in self.y[i]))
+            solver, status = self._solve(model, incumbent, self.clock.left(LOTTERY_SECONDS),
+                                         "lottery")
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                incumbent = self._values(solver)
+        choice = defaultdict(list)
         fixed: dict[tuple[int, int], int] = {}
         for i, options in self.y.items():
             for section, v in options:
-                if solver.boolean_value(v):
+                if incumbent[v.index]:
                     student = self.net.students[int(self.net.pref_student[i])]
                     node = int(self.net.pref_node[i])
                     choice[student].append((node, int(self.net.pref_rank[i])))
@@ -545,10 +589,10 @@ class _Hierarchy:
         solver = _solver(seconds)
         start = time.perf_counter()
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):  # the incumbent is feasible
             raise RuntimeError(f"CP-SAT: {solver.status_name(status)} at stage {stage}")
         self.log.append({"stage": stage, "status": solver.status_name(status),
-                         "value": solver.objective_value,
+                         "value": round(solver.objective_value),
                          "seconds": round(time.perf_counter() - start, 2)})
         log.debug("stage %s", self.log[-1])
         return solver, status

@@ -49,10 +49,6 @@ class StagedMinCostFlow:
         self.flow = np.zeros_like(self.upper)  # a circulation: zero is feasible at the start
         self.proven = True  # every stage so far certified by its potentials
 
-    @property
-    def num_free(self) -> int:
-        return int(np.count_nonzero(self.upper > self.lower))
-
     def optimise(self, cost, *, restrict: bool = True) -> int:
         """Minimise ``cost`` over the current face; then (``restrict``) shrink to its optima.
 
@@ -119,7 +115,9 @@ class ArrangementNetwork:
     preference (its rank on the arc) however many sections fit. Each section reaches the sink
     through unit arcs ``j = 1..capacity`` so that the convex evenness cost 2j − 1 sums to the
     square of the section's size. A student's first unit from the source is "placed"; with
-    k > 1 further k − 1 units may follow (the course-node arcs keep courses distinct).
+    k > 1 further k − 1 units may follow (the course-node arcs keep courses distinct), and a
+    student's courses that can never be taken together pass through one shared unit arc
+    (see :class:`_Incompatibility`).
     """
 
     graph: StagedMinCostFlow
