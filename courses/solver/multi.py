@@ -13,6 +13,10 @@ of the work, because dropping the slot rule (almost) gives a relaxation that is 
    first (CP-SAT if the greedy gets stuck); then the others are spread over their sections by a
    convex min-cost flow (sum of squares). If everyone is seated, the solution reaches the upper
    bound U, which proves rules 1–2 optimal. This is the usual case.
+   If some student's relaxed courses can never be seated together (no clash-free choice of
+   sections at all), that bundle S becomes a cut "at most |S| − 1 of S" for that student —
+   a capacitated group arc, kept only if it nests with the student's other groups so that the
+   network stays a network — and the relaxation is solved again (a few rounds at most).
 3. **Fallback: hierarchical CP-SAT.** Stages 0 (placed) and 1 (rank 1) always equal the
    relaxation (keep one course per student: nothing can clash), so every true optimum lies in
    F_1; more generally, while the true values equal U, the true optima lie in the matching
@@ -49,6 +53,8 @@ log = logging.getLogger(__name__)
 SEATING_SECONDS = 30.0  # CP-SAT seating when the greedy is stuck
 LOTTERY_SECONDS = 10.0  # the fallback's lottery stage, when no time limit is given
 MAX_COMBINATIONS = 4096  # per student, for the greedy seating
+CUT_ROUNDS = 6  # relaxations re-solved with cuts for bundles that can never be seated
+BAN_ROUNDS = 4  # relaxations re-solved without the courses that found no seat
 DROP_COST = 1 << 32  # a unit left without a seat, in the spreading flow
 
 Choice = dict[int, list[tuple[int, int]]]  # instance student → [(course node, rank)]
@@ -65,12 +71,13 @@ class _Clock:
         return left if cap is None else min(left, cap)
 
 
-def _solver(seconds: float | None) -> cp_model.CpSolver:
+def _solver(seconds: float | None, *, hinted: bool = False) -> cp_model.CpSolver:
     """One deterministic CP-SAT worker with the full LP relaxation.
 
     On these nearly totally unimodular models the LP bound closes the search; a single worker
     with ``linearization_level=2`` proved them several times faster than the parallel
-    portfolio on two cores, and it is reproducible.
+    portfolio on two cores, and it is reproducible. With a (feasible) hint, presolve must not
+    drop dominated solutions, or it throws the hint away (seen on large k = 3 runs).
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -78,6 +85,7 @@ def _solver(seconds: float | None) -> cp_model.CpSolver:
     p.linearization_level = 2
     p.add_lp_constraints_lazily = False
     p.random_seed = 0
+    p.keep_all_feasible_solutions_in_presolve = hinted
     if seconds is not None:
         p.max_time_in_seconds = seconds
     return solver
@@ -87,43 +95,82 @@ def solve_multi(
     inst: Instance, time_limit: float | None = None
 ) -> tuple[list[Placement], bool, dict]:
     clock = _Clock(time_limit)
-    rng = random.Random(inst.seed)
-    net = build_network(inst)
-    faces: list = []
-    values = relax(inst, net, rng, faces)
-    log.debug("relaxation %s", values)
-    seating = _Seating(inst, net, rng)
-    choice: Choice = defaultdict(list)
-    for node, people in sorted(node_members(inst, net).items()):
-        for student, rank in people:
-            choice[student].append((node, rank))
-    placements = seating.seat(choice, clock, relaxed_split=True)
+    bundles: dict[int, list[frozenset[str]]] = defaultdict(list)
+    for _ in range(CUT_ROUNDS):
+        round_ = _Round(inst, bundles)
+        # Cuts: a student's relaxed courses that no sections can ever hold together.
+        new = [(s, b) for s, b in round_.seating.unseatable(round_.choice)
+               if b not in bundles[s]]
+        if not new:
+            break
+        for student, bundle in new:
+            bundles[student].append(bundle)
+    main, bound = round_, round_.values[:-1]
+    placements = main.seating.seat(main.choice, clock, relaxed_split=True)
     if placements is not None:
-        return placements, net.graph.proven, {
+        return placements, main.net.graph.proven, {
             "method": "network relaxation, tight",
-            "sum_of_squares": seating.squares,
-            "even_proven": seating.squares == values[-1],
+            "sum_of_squares": main.seating.squares,
+            "even_proven": main.seating.squares == main.values[-1],
         }
-    # The relaxation's choices cannot all be seated. The incumbent (and hint) of the
-    # hierarchical CP-SAT is the better of: those choices without the courses that found no
-    # seat, and each student's best relaxed course alone (which cannot clash, so it keeps
-    # stages 0–1 at their optimum).
-    hierarchy = _Hierarchy(inst, net, faces, values[:-1], rng, clock)
-    seating.seat(choice, clock, relaxed_split=True, drop=True)
-    incumbent = seating.seats
-    single = {student: [min(chosen, key=lambda c: c[1])] for student, chosen in choice.items()}
-    seating.seat(single, clock, drop=True)
-    if hierarchy.seats_vector(seating.seats) > hierarchy.seats_vector(incumbent):
-        incumbent = seating.seats
-    choice, fixed, optimal = hierarchy.run(incumbent)
-    placements = seating.seat(choice, clock, fixed=fixed)
+    # The relaxation's choices cannot all be seated. Primal heuristic: seat them leaving out
+    # the courses that find no seat, ban those (student, course) pairs and solve the
+    # relaxation again; if the banned relaxation still reaches the bound and can be seated,
+    # that is a proven optimum. Otherwise the best seated solution met on the way (or each
+    # student's best relaxed course alone, which cannot clash and so keeps stages 0–1 at
+    # their optimum) is the incumbent and hint of the hierarchical CP-SAT.
+    hierarchy = _Hierarchy(inst, main.net, main.faces, bound, clock)
+    single = {s: [min(chosen, key=lambda c: c[1])] for s, chosen in main.choice.items()}
+    main.seating.seat(single, clock, drop=True)
+    incumbent = main.seating.seats
+    banned: dict[int, set[str]] = defaultdict(set)
+    current = main
+    for _ in range(BAN_ROUNDS):
+        current.seating.seat(current.choice, clock, relaxed_split=True, drop=True)
+        seats = hierarchy.translate(current.net, current.seating.seats)
+        if hierarchy.seats_vector(seats) > hierarchy.seats_vector(incumbent):
+            incumbent = seats
+        dropped = [(s, current.net.node_course[n]) for s, chosen in current.choice.items()
+                   for n, _ in chosen if (s, n) not in current.seating.seats]
+        if not dropped or hierarchy.seats_vector(incumbent) == tuple(bound):
+            break
+        for student, course in dropped:
+            banned[student].add(course)
+        current = _Round(inst, bundles, banned)
+        if current.values[:-1] != bound:
+            break  # the bans already cost a placement: they cannot lead to a proof
+        placements = current.seating.seat(current.choice, clock, relaxed_split=True)
+        if placements is not None:
+            return placements, main.net.graph.proven and current.net.graph.proven, {
+                "method": "network relaxation, tight after bans",
+                "sum_of_squares": current.seating.squares,
+                "even_proven": current.seating.squares == main.values[-1],
+            }
+    choice, fixed, optimal = hierarchy.run(incumbent, main.rng)
+    placements = main.seating.seat(choice, clock, fixed=fixed)
     if placements is None:  # cannot happen: CP-SAT's own seats are a feasible answer
         raise RuntimeError("seating the CP-SAT solution failed")
-    return placements, optimal and net.graph.proven, {
+    return placements, optimal and main.net.graph.proven, {
         "method": "hierarchical CP-SAT",
-        "sum_of_squares": seating.squares,
+        "sum_of_squares": main.seating.squares,
         "stages": hierarchy.log,
     }
+
+
+class _Round:
+    """One relaxation: the network (with cuts and bans), its values, faces and choices."""
+
+    def __init__(self, inst: Instance, bundles, banned=None):
+        self.rng = random.Random(inst.seed)
+        self.net = build_network(inst, bundles, banned)
+        self.faces: list = []
+        self.values = relax(inst, self.net, self.rng, self.faces)
+        log.debug("relaxation %s", self.values)
+        self.seating = _Seating(inst, self.net, self.rng)
+        self.choice: Choice = defaultdict(list)
+        for node, people in sorted(node_members(inst, self.net).items()):
+            for student, rank in people:
+                self.choice[student].append((node, rank))
 
 
 # ------------------------------------------------------------------ 2. seating
@@ -146,6 +193,13 @@ class _Seating:
                     if seen.setdefault(slot, node) != node:
                         return True
         return False
+
+    def unseatable(self, choice: Choice):
+        """(student, course ids) for each student whose courses can never be seated together."""
+        for student, chosen in choice.items():
+            nodes = [n for n, _ in chosen]
+            if len(nodes) > 1 and self.may_clash(nodes) and not self._combinations(nodes):
+                yield student, frozenset(self.net.node_course[n] for n in nodes)
 
     def seat(
         self, choice: Choice, clock: _Clock, *, relaxed_split: bool = False,
@@ -382,9 +436,9 @@ class _Seating:
 class _Hierarchy:
     """Hierarchical CP-SAT over the relaxed faces that are proven to hold every true optimum."""
 
-    def __init__(self, inst, net: ArrangementNetwork, faces, bound, rng, clock):
+    def __init__(self, inst, net: ArrangementNetwork, faces, bound, clock):
         self.inst, self.net, self.faces, self.bound = inst, net, faces, bound
-        self.rng, self.clock = rng, clock
+        self.clock = clock
         self.log: list = []
         self.slots = [inst.section_by_id[sid].slots for sid in net.sections]
         self.model = cp_model.CpModel()
@@ -396,6 +450,12 @@ class _Hierarchy:
             (net.students[int(net.pref_student[i])], int(net.pref_node[i])): int(net.pref_rank[i])
             for i in range(len(net.pref_arcs))
         }
+        self.node_of = {(student, net.node_course[node]): node for student, node in self.rank_of}
+
+    def translate(self, other: ArrangementNetwork, seats) -> dict[tuple[int, int], int]:
+        """Seats keyed by another network's course nodes, keyed by this network's."""
+        return {(student, self.node_of[student, other.node_course[node]]): section
+                for (student, node), section in seats.items()}
 
     def _build(self, face) -> None:
         net, model = self.net, self.model
@@ -508,7 +568,7 @@ class _Hierarchy:
             vector[self.rank_of[key]] += 1
         return tuple(vector)
 
-    def run(self, seats) -> tuple[Choice, dict[tuple[int, int], int], bool]:
+    def run(self, seats, rng) -> tuple[Choice, dict[tuple[int, int], int], bool]:
         """Rules 1–2 stage by stage, then the lottery; returns choices, seats, proven.
 
         ``seats`` is a feasible incumbent, (student, course node) → section.
@@ -532,16 +592,25 @@ class _Hierarchy:
             model.add(sum(objectives[stage]) == bound[stage])
         incumbent = self._assignment(seats)
         optimal, on_bound = True, True
-        for stage in range(first, len(objectives)):
+        stage = first
+        while stage < len(objectives):
             expr = sum(objectives[stage])
             if on_bound:
                 self.restrict(self.faces[stage - 1])
                 if found[: stage + 1] == bound[: stage + 1]:
                     model.add(expr == bound[stage])
                     self.log.append({"stage": stage, "status": "BOUND", "value": found[stage]})
+                    stage += 1
                     continue
                 model.add(expr <= bound[stage])
-            model.maximize(expr)
+            # Two levels at once, B·this + next with next < B: exact for both when proven,
+            # and the solution stays a good hint for the stage after.
+            pair = stage + 1 < len(objectives)
+            if pair:
+                weight = len(objectives[stage + 1]) + 1
+                model.maximize(weight * expr + sum(objectives[stage + 1]))
+            else:
+                model.maximize(expr)
             solver, status = self._solve(model, incumbent, self.clock.left(), stage)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 optimal = False  # out of time: keep the incumbent for the remaining stages
@@ -552,10 +621,18 @@ class _Hierarchy:
             on_bound = on_bound and found[stage] == bound[stage]
             model.clear_objective()
             model.add(expr == found[stage])
+            stage += 1
+            if pair and status == cp_model.OPTIMAL:
+                if on_bound:
+                    self.restrict(self.faces[stage - 1])
+                on_bound = on_bound and found[stage] == bound[stage]
+                model.add(sum(objectives[stage]) == found[stage])
+                self.log.append({"stage": stage, "status": "PAIRED", "value": found[stage]})
+                stage += 1
         else:
             # The lottery: random weights on the choices, within the values just fixed.
             arcs = sorted(self.y)
-            weights = [self.rng.getrandbits(LOTTERY_BITS) for _ in arcs]
+            weights = [rng.getrandbits(LOTTERY_BITS) for _ in arcs]
             model.minimize(sum(w * v for i, w in zip(arcs, weights, strict=True)
                                for _, v in self.y[i]))
             solver, status = self._solve(model, incumbent, self.clock.left(LOTTERY_SECONDS),
@@ -586,7 +663,7 @@ class _Hierarchy:
                 model.add_hint(v, hint[v.index])
         for v in self.placed.values():
             model.add_hint(v, hint[v.index])
-        solver = _solver(seconds)
+        solver = _solver(seconds, hinted=True)
         start = time.perf_counter()
         status = solver.solve(model)
         if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):  # the incumbent is feasible

@@ -27,6 +27,7 @@ evenness stage, or random lottery numbers below 2^20), so nothing overflows.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,7 +154,17 @@ def day_mask(days) -> int:
     return mask
 
 
-def build_network(inst: Instance) -> ArrangementNetwork:
+def build_network(
+    inst: Instance,
+    bundles: Mapping[int, list[frozenset[str]]] | None = None,
+    banned: Mapping[int, set[str]] | None = None,
+) -> ArrangementNetwork:
+    """The network of ``inst``.
+
+    For k > 1, ``bundles`` maps an instance student index to sets of course ids the student
+    can never take all together (so at most |S| − 1 of S: valid cuts), and ``banned`` to
+    course ids left out for that student (a heuristic restriction, not a relaxation).
+    """
     k = inst.k
     section_ids = list(inst.section_by_id)
     section_index = {sid: i for i, sid in enumerate(section_ids)}
@@ -171,15 +182,18 @@ def build_network(inst: Instance) -> ArrangementNetwork:
     p_student: list[int] = []
     p_rank: list[int] = []
     p_node: list[int] = []
-    p_group: list[int] = []  # -1, or the group of incompatible courses the arc goes through
+    p_group: list[int] = []  # -1, or the innermost group of courses the arc goes through
     group_student: list[int] = []
+    group_parent: list[int] = []  # -1 (the student) or the enclosing group
+    group_cap: list[int] = []
     clash = _Incompatibility(inst, section_ids)
     for index, student in enumerate(inst.students):
         mask = day_mask(student.day_set)
         first = True
         begin = len(p_node)
+        out = banned.get(index, ()) if banned else ()
         for rank, course_id in enumerate(student.preferences, start=1):
-            if student.grade not in inst.course_by_id[course_id].grade_set:
+            if student.grade not in inst.course_by_id[course_id].grade_set or course_id in out:
                 continue
             key = (course_id, mask)
             node = fit_cache.get(key)
@@ -204,10 +218,20 @@ def build_network(inst: Instance) -> ArrangementNetwork:
             p_node.append(node)
             p_group.append(-1)
         if k > 1 and not first:
-            for group in clash.groups(p_node[begin:], node_sections):
-                for offset in group:
-                    p_group[begin + offset] = len(group_student)
+            cliques = clash.groups(p_node[begin:], node_sections)
+            courses = [node_course[n] for n in p_node[begin:]]
+            extra = (bundles or {}).get(index, [])
+            made: list[set[int]] = []
+            for members, cap in _laminar(cliques, courses, extra):
+                # Largest first: the smallest enclosing group is the last one made.
+                enclosing = [j for j, other in enumerate(made) if set(members) <= other]
+                group = len(group_student)
+                group_parent.append(group - len(made) + enclosing[-1] if enclosing else -1)
                 group_student.append(len(students) - 1)
+                group_cap.append(cap)
+                made.append(set(members))
+                for offset in members:
+                    p_group[begin + offset] = group  # the innermost group wins
 
     n_students, n_nodes, n_sections = len(students), len(node_course), len(section_ids)
     student0, node0, section0 = 2, 2 + n_students, 2 + n_students + n_nodes
@@ -233,8 +257,10 @@ def build_network(inst: Instance) -> ArrangementNetwork:
     pref_student = np.asarray(p_student, dtype=np.int64)
     pref_node = np.asarray(p_node, dtype=np.int64)
     group = np.asarray(p_group, dtype=np.int64)
-    add(student0 + np.asarray(group_student, dtype=np.int64),
-        group0 + np.arange(len(group_student)), 1)
+    parent = np.asarray(group_parent, dtype=np.int64)
+    add(np.where(parent < 0, student0 + np.asarray(group_student, dtype=np.int64),
+                 group0 + parent),
+        group0 + np.arange(len(group_student)), np.asarray(group_cap, dtype=np.int64))
     pref_tail = np.where(group < 0, student0 + pref_student, group0 + group)
     pref_arcs = add(pref_tail, node0 + pref_node, 1)
     inflow = np.bincount(pref_node, minlength=n_nodes)
@@ -272,6 +298,21 @@ def build_network(inst: Instance) -> ArrangementNetwork:
         unit_weight=2 * unit_j - 1,
         sections=section_ids,
     )
+
+
+def _laminar(cliques: list[list[int]], courses: list[str], bundles: list[frozenset[str]]):
+    """(positions, cap) of a student's groups, largest first: the bundles (cap |S| − 1) that
+    nest with the cliques (cap 1) and with each other, then the cliques."""
+    groups: list[tuple[frozenset[int], int]] = [(frozenset(c), 1) for c in cliques]
+    for bundle in bundles:
+        members = frozenset(i for i, c in enumerate(courses) if c in bundle)
+        if len(members) < len(bundle) or len(members) < 2:
+            continue  # not all of the bundle is still usable: nothing to add
+        if members not in {g for g, _ in groups} and all(
+                g <= members or members <= g or not (g & members) for g, _ in groups):
+            groups.append((members, len(members) - 1))
+    groups.sort(key=lambda g: -len(g[0]))
+    return [(sorted(g), cap) for g, cap in groups]
 
 
 class _Incompatibility:
