@@ -1,7 +1,7 @@
 """The arrangement solver (统筹安排): places students into course sections from their preferences.
 
 Pure Python with OR-Tools, no Django import; it reads and writes the exchange format of
-``shared/arrangement/FORMAT.md``. See :mod:`.exact` and :mod:`.network` for the method.
+``tests/courses/data/FORMAT.md`` (a copy of the exchange format). See :mod:`.exact` and :mod:`.network` for the method.
 """
 
 from .exact import solve

@@ -1,4 +1,4 @@
-"""``manage.py arrange``: the shared examples, malformed instances, and export → instance."""
+"""``manage.py arrange``: the exchange format's examples, malformed instances, and export → instance."""
 
 import io
 import json
@@ -11,7 +11,7 @@ from afterschool.access import actor_for
 
 from .test_arrangement_factories import run_now, small_term
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "arrangement" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 VALID = {
     "format": "afterschool-arrangement/1", "seed": 1, "max_courses_per_student": 1,
     "courses": [{"id": "basketball", "grades": [7],
@@ -38,7 +38,6 @@ def write(tmp_path, data, name="instance.json"):
     return str(path)
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/arrangement/examples 不在")
 @pytest.mark.parametrize("name", ["tiny", "two-courses-40", "homeroom-60", "grades-300"])
 def test_examples_reach_their_optimum(name):
     path = EXAMPLES / f"{name}.json"
