@@ -1,0 +1,63 @@
+"""Request parameters parsed in one place: a bad value answers 404 or a safe default, never a 500.
+
+Every view that reads an id, a page target or the client's address goes through these helpers.
+"""
+
+from django.conf import settings
+from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# PostgreSQL's integer and bigint keys: anything longer than this is not an id of ours.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """The integer id in ``value``, or None when it is empty, not a number or out of range."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    if number < 1 or number > MAX_ID:
+        return None
+    return number
+
+
+def id_or_404(value, message: str = "找不到您要的记录。") -> int:
+    """The id in ``value``; a missing or malformed one is a 404 with a Chinese message."""
+    number = parse_id(value)
+    if number is None:
+        raise Http404(message)
+    return number
+
+
+def ids(values) -> list[int]:
+    """The well-formed ids among ``values`` (a list from ``getlist``); the rest are dropped."""
+    return [n for n in (parse_id(v) for v in values) if n is not None]
+
+
+def safe_next(request, value, default: str) -> str:
+    """``value`` when it is a path on this site, else ``default`` (no open redirects)."""
+    if value and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return default
+
+
+def client_ip(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or the proxy's header when a trusted proxy is set.
+
+    With ``TRUSTED_PROXY_COUNT = n`` (n reverse proxies of our own in front of gunicorn), the
+    client is the n-th address from the right of ``X-Forwarded-For``; addresses further left were
+    written by the client itself and are not believed.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if not count:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                 if a.strip()]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count]
