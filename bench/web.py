@@ -1,0 +1,237 @@
+"""Web load benchmark: the main pages of each role against a bare Django view, in one run.
+
+    .venv/bin/python bench/web.py --setup          # new database bench_web: migrate, demo, ANALYZE
+    .venv/bin/python bench/web.py                  # measure (about 10 s a page)
+
+It starts gunicorn (2 sync workers, DEBUG off) on 127.0.0.1 against PostgreSQL, signs in as each
+demo role by making a session in the database, checks that every page answers 200, then drives
+each page with wrk (8 connections, 2 threads) for ``--seconds``. The reference — a plain Django
+view rendering 60 rows from one query (``bench/web/urls.py``) — is measured first and last in the
+same server, and each page's req/s is given as a ratio to the mean of the two. Only loopback is
+ever contacted; every wrk run stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "web" / "latency.lua"
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Target:
+    role: str
+    page: str
+    path: str
+    cookie: str = ""
+    kind: str = "page"  # "page" | "reference" | "anonymous"
+
+
+def _env(db: str) -> dict:
+    env = {**os.environ}
+    env.update({
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "DJANGO_SETTINGS_MODULE": "bench.web.settings",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": "",
+        "CONN_MAX_AGE": "600",
+    })
+    return env
+
+
+def _manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True,
+                   cwd=ROOT)
+
+
+def setup(db: str) -> None:
+    """A fresh database with the demo school, analysed (autovacuum is off on this machine)."""
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", db], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db], check=True)
+    env = _env(db)
+    _manage(env, "migrate", "--noinput", "-v", "0")
+    _manage(env, "seed_demo")
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", "ANALYZE"],
+                   check=True)
+
+
+def targets(db: str) -> list[Target]:
+    """Sessions for the demo roles and the URLs of their main pages, read from the database."""
+    os.environ.update(_env(db))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.apps import apps
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.urls import NoReverseMatch, reverse
+
+    from afterschool import demo
+    from afterschool.models import School, User
+
+    def model(name):
+        for label in ("arrangement", "courses"):
+            try:
+                return apps.get_model(label, name)
+            except LookupError:
+                continue
+        raise LookupError(name)
+
+    def url(names, *args):
+        for name in names:
+            try:
+                return reverse(name, args=args)
+            except NoReverseMatch:
+                continue
+        raise NoReverseMatch(names)
+
+    school = School.objects.get(code=demo.MAIN.code) if hasattr(demo, "MAIN") else \
+        School.objects.order_by("pk").first()
+
+    def cookie(phone):
+        user = User.objects.get(phone=phone)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store["school_id"] = school.pk
+        store.create()
+        return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    arrangement_model = model("Arrangement")
+    placement_model = model("Placement")
+    run = arrangement_model.objects.filter(term__school=school, status="published").first()
+    tutor_section = None
+    if run:
+        tutor_section = (placement_model.objects.filter(arrangement=run)
+                         .values_list("section_id", flat=True).first())
+    t = []
+    guardian = cookie(demo.GUARDIAN.phone)
+    homeroom = cookie(demo.HOMEROOM_TEACHER.phone)
+    tutor = cookie(demo.TUTOR.phone)
+    coordinator = cookie(demo.COORDINATOR.phone)
+    principal = cookie(demo.PRINCIPAL.phone)
+    t.append(Target("—", "参照：裸 Django 60 行", "/__bench__/bare/", kind="reference"))
+    t.append(Target("匿名", "登录页", url(["login"]), kind="anonymous"))
+    t.append(Target("家长", "首页", url(["school:home"]), guardian))
+    t.append(Target("家长", "孩子的课表", url(["arrangement:my_schedule",
+                                              "courses:arrangement_my_schedule"]), guardian))
+    t.append(Target("家长", "修改密码（近空页）", url(["password_change"]), guardian))
+    t.append(Target("班主任", "首页", url(["school:home"]), homeroom))
+    t.append(Target("班主任", "审核队列", url(["enrollment:review"]), homeroom))
+    t.append(Target("辅导教师", "首页", url(["school:home"]), tutor))
+    t.append(Target("辅导教师", "我的教学班", url(["arrangement:my_sections",
+                                               "courses:arrangement_my_sections"]), tutor))
+    if run and tutor_section:
+        t.append(Target("辅导教师", "教学班名单（协调员视角）",
+                        url(["arrangement:section_roster", "courses:arrangement_section_roster"],
+                            run.pk, tutor_section), coordinator))
+    t.append(Target("课后服务办公室", "首页", url(["school:home"]), coordinator))
+    t.append(Target("课后服务办公室", "复核队列（100 行）",
+                    url(["enrollment:review"]) + "?status=class_approved", coordinator))
+    if run:
+        t.append(Target("课后服务办公室", "统筹安排详情",
+                        url(["arrangement:detail", "courses:arrangement_detail"], run.pk),
+                        coordinator))
+    t.append(Target("校长", "首页", url(["school:home"]), principal))
+    t.append(Target("—", "参照：裸 Django 60 行（再测）", "/__bench__/bare/", kind="reference"))
+    return t
+
+
+def fetch(base: str, target: Target) -> tuple[int, int]:
+    req = urllib.request.Request(base + target.path, headers={"Cookie": target.cookie})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=30) as response:
+            return response.status, len(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, 0
+
+
+def wrk(base: str, target: Target, seconds: int, connections: int) -> dict:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+           "-s", str(LUA), base + target.path]
+    if target.cookie:
+        cmd[1:1] = ["-H", f"Cookie: {target.cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    found = re.search(r"BENCH (.*)", out)
+    if not found:
+        raise SystemExit(f"wrk gave no result for {target.path}:\n{out}")
+    return {k: float(v) for k, v in (p.split("=") for p in found.group(1).split())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="bench_web")
+    parser.add_argument("--setup", action="store_true", help="recreate the database first")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("需要 wrk：apt-get install wrk")
+    if args.setup:
+        setup(args.db)
+    plan = targets(args.db)
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "afterschool.wsgi", "--workers", "2",
+         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning",
+         "--env", "DJANGO_SETTINGS_MODULE=bench.web.settings"],
+        env=_env(args.db), cwd=ROOT, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                fetch(base, plan[0])
+                break
+            except OSError:
+                time.sleep(0.2)
+        rows = []
+        for target in plan:
+            status, size = fetch(base, target)
+            if status != 200:
+                raise SystemExit(f"{target.role} {target.page} {target.path}: HTTP {status}")
+            for _ in range(5):  # warm both workers
+                fetch(base, target)
+            result = wrk(base, target, args.seconds, args.connections)
+            if result["non2xx"] or result["errors"]:
+                raise SystemExit(f"{target.path}: {result}")
+            rows.append((target, size, result))
+            print(f"{target.role} {target.page}: {result['rps']:.0f} req/s", file=sys.stderr)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    refs = [r["rps"] for t, _, r in rows if t.kind == "reference"]
+    reference = sum(refs) / len(refs)
+    print(f"\nreference (mean of {len(refs)} runs): {reference:.0f} req/s; "
+          f"wrk -t2 -c{args.connections} -d{args.seconds}s; gunicorn 2 sync workers\n")
+    print("| role | page | KiB | req/s | × reference | p50 ms | p95 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for target, size, r in rows:
+        print(f"| {target.role} | {target.page} | {size / 1024:.0f} | {r['rps']:.0f} | "
+              f"{r['rps'] / reference:.2f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
