@@ -22,11 +22,11 @@ COPY . .
 RUN SECRET_KEY=collectstatic-only-build-time-key-not-secret-0123456789 \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app \
- && mkdir -p /app/media \
- && chown app:app /app/media
+ && mkdir -p /app/media /app/private_media \
+ && chown app:app /app/media /app/private_media
 
-# Uploaded rosters live here; compose mounts a volume shared by web and worker.
-VOLUME ["/app/media"]
+# Public uploads, and private ones (rosters); compose mounts volumes shared by web and worker.
+VOLUME ["/app/media", "/app/private_media"]
 USER app
 EXPOSE 8000
 

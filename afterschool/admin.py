@@ -66,4 +66,10 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 admin.site.register(models.Grade)
-admin.site.register(models.ImportJob)
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    # The uploaded roster is private and has no URL (afterschool/storage.py): no file field.
+    exclude = ["file"]
+    list_display = ["original_name", "school", "kind", "status", "created_at"]

@@ -1,16 +1,12 @@
 """Rosters as .xlsx, in the very columns the import reads: an export imports back as 未变.
 
 Each function takes a queryset already scoped by ``access`` and returns the file's bytes; the
-view only adds a filename. Large sheets are written in openpyxl's write-only mode.
+view only adds a filename. Workbooks are built with :mod:`afterschool.xlsx` (write-only, every
+string a text cell).
 """
 
-from io import BytesIO
-
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
 from . import selectors
 from .models import Staff, Student
@@ -25,6 +21,7 @@ from .roster import (
     homeroom_label,
     weekday_text,
 )
+from .xlsx import BOLD, TEXT_FORMAT, Book
 
 STUDENT_HEADERS = [c.label for c in STUDENT_COLUMNS]
 STAFF_HEADERS = [c.label for c in STAFF_COLUMNS]
@@ -32,29 +29,12 @@ WIDTHS = {"学籍号": 16, "姓名": 10, "性别": 6, "年级": 9, "班级": 7, 
           "监护人姓名": 11, "监护人电话": 14, "与学生关系": 11, "第二监护人姓名": 14,
           "第二监护人电话": 15, "第二监护人关系": 14, "手机号": 14, "任教学科": 16, "类别": 7,
           "班主任班级": 14, "可服务日": 22}
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+# Columns of long digit strings: typed into as numbers, Excel would round them.
+CODE_HEADERS = ("学籍号", "监护人电话", "第二监护人电话", "手机号")
 
 
-def _to_bytes(workbook: Workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _write_only_sheet(title: str, headers: list[str]):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(header, 12)
-    sheet.freeze_panes = "A2"
-    cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cells.append(cell)
-    sheet.append(cells)
-    return workbook, sheet
+def _widths(headers: list[str]) -> list[int]:
+    return [WIDTHS.get(header, 12) for header in headers]
 
 
 def student_row(student: Student) -> list[str]:
@@ -74,12 +54,14 @@ def student_row(student: Student) -> list[str]:
 
 def students_workbook(students: QuerySet[Student], *, title: str = "学生名册") -> bytes:
     """The active students of ``students`` with their guardians, by grade, homeroom, 学籍号."""
-    workbook, sheet = _write_only_sheet(title[:31], STUDENT_HEADERS)
+    book = Book()
+    sheet = book.sheet(title, widths=_widths(STUDENT_HEADERS), freeze="A2")
+    sheet.header(STUDENT_HEADERS)
     queryset = selectors.students_with_guardians(students.filter(is_active=True)).order_by(
         "homeroom__grade__number", "homeroom__number", "student_no")
     for student in queryset:
-        sheet.append(student_row(student))
-    return _to_bytes(workbook)
+        sheet.row(student_row(student))
+    return book.to_bytes()
 
 
 def staff_row(person: Staff) -> list[str]:
@@ -89,10 +71,12 @@ def staff_row(person: Staff) -> list[str]:
 
 
 def staff_workbook(staff: QuerySet[Staff], *, title: str = "教职工名册") -> bytes:
-    workbook, sheet = _write_only_sheet(title[:31], STAFF_HEADERS)
+    book = Book()
+    sheet = book.sheet(title, widths=_widths(STAFF_HEADERS), freeze="A2")
+    sheet.header(STAFF_HEADERS)
     for person in selectors.staff_with_roles(staff.filter(is_active=True)):
-        sheet.append(staff_row(person))
-    return _to_bytes(workbook)
+        sheet.row(staff_row(person))
+    return book.to_bytes()
 
 
 _GUIDE = {
@@ -128,31 +112,19 @@ def template_workbook(kind: str) -> bytes:
     headers = STUDENT_HEADERS if kind == STUDENTS else STAFF_HEADERS
     example = EXAMPLE_STUDENT if kind == STUDENTS else EXAMPLE_STAFF
     title = "学生及监护人名册" if kind == STUDENTS else "教职工名册"
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append([f"{title}（第 2 行是表头，请勿修改；第 3 行是示例，导入前请删除）"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(headers)
-    sheet.append([example[h] for h in headers])
-    for index, header in enumerate(headers, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = WIDTHS.get(header, 12)
-        sheet[f"{letter}2"].font, sheet[f"{letter}2"].fill = HEADER_FONT, HEADER_FILL
-        sheet[f"{letter}3"].font = Font(italic=True, color="808080")
-        if header in ("学籍号", "监护人电话", "第二监护人电话", "手机号"):
-            sheet[f"{letter}3"].number_format = "@"
-    sheet.freeze_panes = "A3"
-    guide = workbook.create_sheet("填写说明")
-    guide.append(["列名", "怎么填"])
+    book = Book()
+    sheet = book.sheet(title, widths=_widths(headers), freeze="A3")
+    sheet.row([f"{title}（第 2 行是表头，请勿修改；第 3 行是示例，导入前请删除）"],
+              font=Font(bold=True, size=13))
+    sheet.header(headers)
+    # The example's code cells are text, so what a person types over them stays text.
+    sheet.row([example[h] for h in headers], font=Font(italic=True, color="808080"),
+              formats={i: TEXT_FORMAT for i, h in enumerate(headers) if h in CODE_HEADERS})
+    guide = book.sheet("填写说明", widths=[26, 90])
+    guide.row(["列名", "怎么填"], font=BOLD)
     for row in _GUIDE[kind]:
-        guide.append(list(row))
-    guide.append([])
-    guide.append(["说明", "列的顺序可以任意调整；表头上方可以有标题行；空行会被跳过。"
-                        "校验有任何错误时整个文件都不会导入，请按错误列表改正后重新上传。"])
-    guide.column_dimensions["A"].width = 26
-    guide.column_dimensions["B"].width = 90
-    guide["A1"].font = guide["B1"].font = HEADER_FONT
-    return _to_bytes(workbook)
+        guide.row(row)
+    guide.row([])
+    guide.row(["说明", "列的顺序可以任意调整；表头上方可以有标题行；空行会被跳过。"
+                     "校验有任何错误时整个文件都不会导入，请按错误列表改正后重新上传。"])
+    return book.to_bytes()

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .storage import private_storage
+
 phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")
 
 WEEKDAY_LABELS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -414,7 +416,8 @@ class ImportJob(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs",
                                verbose_name="学校")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    # Private: a roster lists children and phone numbers (see afterschool/storage.py).
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", storage=private_storage)
     original_name = models.CharField("文件名", max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+", verbose_name="上传人")

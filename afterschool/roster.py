@@ -13,11 +13,19 @@ them alone:
 
 :func:`roster_import` runs the three; :func:`import_job_create` and :func:`import_job_run` are
 the upload page's path through Celery, with progress on an :class:`ImportJob`.
+
+Bounds, so one file cannot exhaust the server: at most ``settings.ROSTER_MAX_ROWS`` data rows
+(fewer, ``ROSTER_INLINE_MAX_ROWS``, when no worker runs and the import happens inside the
+request), counted while streaming so a larger file is refused without being read whole; and
+only the first :data:`MAX_LISTED_ERRORS` errors are kept, with the total. The uploaded file is
+private (``afterschool.storage``) and deleted when its job ends, or after
+``IMPORT_FILE_RETENTION_HOURS`` by :func:`import_job_files_purge`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import uuid
@@ -26,10 +34,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .access import Actor, require
@@ -57,6 +66,7 @@ from .models import (
     Student,
     StudentGuardian,
 )
+from .xlsx import open_streaming
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +75,8 @@ STAFF = ImportJob.Kind.STAFF.value
 
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 250
+# A job keeps, and the page shows, this many errors; the rest are only counted.
+MAX_LISTED_ERRORS = 200
 
 Progress = Callable[[int, int], None]
 
@@ -73,6 +85,14 @@ UNREADABLE_FILE = ("无法读取该文件。请上传 Excel 2007 及以上版本
 EMPTY_FILE = "文件中没有找到任何数据行。"
 UNEXPECTED_ERROR = "导入时发生意外错误，没有写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
 EXAMPLE_ROW = "这是模板中的示例行，请删除后再导入。"
+# {found} is "有 M 行" when the file says how many rows it has, else "超过 N 行".
+TOO_MANY_ROWS = "名册最多 {limit} 行，本文件{found}。请把文件分成几个不超过 {limit} 行的文件分别导入。"
+TOO_MANY_ROWS_INLINE = ("系统现在没有运行后台任务进程，名册在网页上直接导入，一次最多 {limit} 行，本文件{found}。"
+                        "请把文件分成几个不超过 {limit} 行的文件分别导入，"
+                        "或请系统管理员启动后台任务进程（worker）后重新上传。")
+NO_HEADER = ("没有找到表头：前 {rows} 行中没有一行写着名册需要的列名。需要的列：{expected}"
+             "（其他可识别的列名见导入页）。文件中最像表头的是{where}：{found}。")
+ERRORS_NOT_LISTED = "另有 {count} 处错误未列出（只列出前 {listed} 处）。"
 
 
 # ------------------------------------------------------------------ errors and columns
@@ -99,6 +119,27 @@ class RowError:
         if self.column:
             where.append(f"「{self.column}」列")
         return f"{''.join(where)}：{self.message}" if where else self.message
+
+
+class ErrorLog:
+    """Counts every error and keeps the first ``limit``.
+
+    A file of 300,000 bad rows must not become 300,000 messages in the job and on the page;
+    validation still goes on to the end, so the total is right.
+    """
+
+    def __init__(self, limit: int = MAX_LISTED_ERRORS):
+        self.limit = limit
+        self.listed: list[RowError] = []
+        self.count = 0
+
+    def append(self, error: RowError) -> None:
+        self.count += 1
+        if len(self.listed) < self.limit:
+            self.listed.append(error)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
 @dataclass(frozen=True)
@@ -278,24 +319,47 @@ def _find_header(title: str, head: list[tuple[int, tuple]], columns
     return None, errors, len(found)
 
 
-def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet], list[RowError]]:
+def _rows_found(limit: int, found: int | None) -> str:
+    return f"有 {found} 行" if found and found > limit else f"超过 {limit} 行"
+
+
+def _no_header_error(columns: tuple[Column, ...], widest: tuple[str, int, list[str]],
+                     several_sheets: bool) -> RowError:
+    """Which headers the import needs and which the file has, when no row matched any."""
+    title, row_no, texts = widest
+    expected = "、".join(f"「{c.label}」" for c in columns if c.required)
+    found = "、".join(f"「{t[:20]}」" for t in texts[:15]) + ("等" if len(texts) > 15 else "")
+    where = f"「{title}」表第 {row_no} 行" if several_sheets else f"第 {row_no} 行"
+    return RowError(None, "", NO_HEADER.format(rows=HEADER_SEARCH_ROWS, expected=expected,
+                                               where=where, found=found))
+
+
+def read_workbook(path_or_file, columns: tuple[Column, ...], *, max_rows: int | None = None,
+                  too_many_rows: str = TOO_MANY_ROWS) -> tuple[list[Sheet], list[RowError]]:
     """Every worksheet's header and non-blank data rows; or why the file cannot be used.
 
     The header is the first row, among the first :data:`HEADER_SEARCH_ROWS`, that names every
     required column. Sheets with no such row (a 填写说明 sheet) are passed over. Row numbers
     are Excel's own, so a person can find the row the error names.
+
+    The file is streamed (openpyxl's read-only mode): with ``max_rows``, reading stops at the
+    first data row beyond it and the file is refused with ``too_many_rows``.
     """
     try:
-        workbook = load_workbook(path_or_file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        workbook = open_streaming(path_or_file)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
+            SyntaxError):  # SyntaxError: xml's ParseError, a damaged part of the file
         return [], [RowError(None, "", UNREADABLE_FILE)]
     sheets: list[Sheet] = []
     read_errors: list[RowError] = []  # of sheets that were read
     skipped_errors: list[RowError] = []  # of the sheet that came closest to having a header
     closest = 0
+    widest: tuple[str, int, list[str]] | None = None  # the fullest row seen: (sheet, row, texts)
+    data_rows = 0
     sheet_count = len(workbook.sheetnames)
     try:
         for worksheet in workbook.worksheets:
+            declared_last = worksheet.max_row  # as the file says; only to word an error
             # Some exporters write a wrong size (<dimension ref="A1"/>); read-only mode would
             # trust it and cut the sheet down to one cell. Rows may then differ in length.
             worksheet.reset_dimensions()
@@ -303,6 +367,9 @@ def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet
             head = []
             for row_no, values in rows:
                 head.append((row_no, values))
+                texts = [t for t in (clean_text(v) for v in values) if t]
+                if len(texts) > (len(widest[2]) if widest else 0):
+                    widest = (worksheet.title, row_no, texts)
                 if row_no >= HEADER_SEARCH_ROWS:
                     break
             sheet, errors, matched = _find_header(worksheet.title, head, columns)
@@ -316,10 +383,18 @@ def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet
                                for e in errors)
             indexes = [i for i, _ in sheet.columns.values()]
             body = [(n, v) for n, v in head if n > sheet.header_row]
-            body.extend(rows)
-            for row_no, values in body:
-                if any(clean_text(values[i]) for i in indexes if i < len(values)):
-                    sheet.rows.append((row_no, values))
+            for row_no, values in itertools.chain(body, rows):
+                if not any(clean_text(values[i]) for i in indexes if i < len(values)):
+                    continue
+                if max_rows is not None and data_rows >= max_rows:
+                    found = None
+                    if declared_last and declared_last >= row_no:
+                        found = data_rows + declared_last - row_no + 1
+                    message = too_many_rows.format(limit=max_rows,
+                                                   found=_rows_found(max_rows, found))
+                    return [], [RowError(None, "", message)]
+                data_rows += 1
+                sheet.rows.append((row_no, values))
             sheets.append(sheet)
     except Exception:  # a damaged file fails anywhere inside openpyxl's XML parsing
         logger.info("unreadable roster workbook", exc_info=True)
@@ -328,7 +403,9 @@ def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet
         workbook.close()
     if not sheets:
         if not skipped_errors:
-            return [], [RowError(None, "", EMPTY_FILE)]
+            if widest is None:
+                return [], [RowError(None, "", EMPTY_FILE)]
+            return [], [_no_header_error(columns, widest, sheet_count > 1)]
         # One sheet: its own title adds nothing to the message.
         if sheet_count == 1:
             skipped_errors = [RowError(e.row, e.column, e.message) for e in skipped_errors]
@@ -350,7 +427,7 @@ def read_workbook(path_or_file, columns: tuple[Column, ...]) -> tuple[list[Sheet
 class _Checker:
     """Collects errors for one row, so every cell of every row is checked, not just the first."""
 
-    def __init__(self, sheet: Sheet, row_no: int, values: tuple, errors: list[RowError]):
+    def __init__(self, sheet: Sheet, row_no: int, values: tuple, errors: ErrorLog):
         self.sheet, self.row_no, self.values, self.errors = sheet, row_no, values, errors
         self.ok = True
 
@@ -493,9 +570,13 @@ def _guardian(check: _Checker, prefix: str, is_primary: bool) -> GuardianEntry |
 
 
 def validate_students(sheets: list[Sheet], progress: Progress | None = None
-                      ) -> tuple[list[StudentRow], list[RowError]]:
-    """Every row of a student roster as a :class:`StudentRow`, or every error found."""
-    errors: list[RowError] = []
+                      ) -> tuple[list[StudentRow], ErrorLog]:
+    """Every row of a student roster as a :class:`StudentRow`, or every error found.
+
+    After the first error no more rows are kept (nothing will be written); every row is
+    still checked, so the error count is complete.
+    """
+    errors = ErrorLog()
     rows: list[StudentRow] = []
     seen_no: dict[str, str] = {}
     seen_phone: dict[str, tuple[str, str]] = {}  # phone -> (name, where first seen)
@@ -539,7 +620,7 @@ def validate_students(sheets: list[Sheet], progress: Progress | None = None
                 check.error(f"{prefix}_phone",
                             f"手机号 {guardian.phone} 在{first[1]}是「{first[0]}」，在{check.at()}"
                             f"是「{guardian.name}」；同一手机号只能是同一位监护人。")
-        if check.ok:
+        if check.ok and not errors:
             rows.append(StudentRow(
                 check.at(), student_no, name, gender, homeroom[0], homeroom[1], is_boarder,
                 guardians, sheet.has("guardian2_name") or sheet.has("guardian2_phone")))
@@ -547,12 +628,13 @@ def validate_students(sheets: list[Sheet], progress: Progress | None = None
 
 
 def validate_staff(sheets: list[Sheet], homerooms: set[tuple[int, int]],
-                   progress: Progress | None = None) -> tuple[list[StaffRow], list[RowError]]:
+                   progress: Progress | None = None) -> tuple[list[StaffRow], ErrorLog]:
     """Every row of a staff roster as a :class:`StaffRow`, or every error found.
 
     ``homerooms`` are the school's (grade, number) pairs: a 班主任班级 must name one of them.
+    Errors are kept and rows dropped as in :func:`validate_students`.
     """
-    errors: list[RowError] = []
+    errors = ErrorLog()
     rows: list[StaffRow] = []
     seen_phone: dict[str, str] = {}
     seen_homeroom: dict[tuple[int, int], str] = {}
@@ -609,7 +691,7 @@ def validate_staff(sheets: list[Sheet], homerooms: set[tuple[int, int]],
                 continue
             seen_homeroom[parsed] = check.at()
             headed.append(parsed)
-        if check.ok:
+        if check.ok and not errors:
             rows.append(StaffRow(check.at(), name, phone, subjects, is_external, weekdays, headed))
     return rows, errors
 
@@ -792,22 +874,31 @@ def _write_staff(*, school: School, rows: list[StaffRow]) -> dict:
 class ImportResult:
     kind: str
     summary: dict = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_LISTED_ERRORS
     total_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    error_count: int = 0  # all of them, listed or not
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def errors_not_listed(self) -> int:
+        return max(self.error_count - len(self.errors), 0)
+
 
 def roster_import(*, school: School, path_or_file, kind: str = STUDENTS, actor: Actor | None = None,
-                  progress: Progress | None = None) -> ImportResult:
+                  progress: Progress | None = None, max_rows: int | None = None,
+                  too_many_rows: str = TOO_MANY_ROWS) -> ImportResult:
     """Validate a whole roster file; if every row passes, write it in one transaction.
 
-    With any error nothing is written and ``result.errors`` lists every one of them.
+    With any error nothing is written; ``result.errors`` lists the first
+    :data:`MAX_LISTED_ERRORS` of them and ``result.error_count`` counts them all.
     ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` rows while validating,
-    outside the write transaction so that another connection can see it.
+    outside the write transaction so that another connection can see it. A file of more than
+    ``max_rows`` data rows (default ``settings.ROSTER_MAX_ROWS``) is refused with
+    ``too_many_rows`` before it is read further.
     """
     if actor is not None:
         require(actor, Role.COORDINATOR)
@@ -816,25 +907,29 @@ def roster_import(*, school: School, path_or_file, kind: str = STUDENTS, actor: 
     if kind not in COLUMNS:
         raise ValueError(f"unknown roster kind {kind!r}")
     columns = COLUMNS[kind]
-    sheets, errors = read_workbook(path_or_file, columns)
+    if max_rows is None:
+        max_rows = settings.ROSTER_MAX_ROWS
+    sheets, errors = read_workbook(path_or_file, columns, max_rows=max_rows,
+                                   too_many_rows=too_many_rows)
     result = ImportResult(kind=kind, total_rows=sum(len(s.rows) for s in sheets))
     if sheets:
         result.notes = _notes(sheets, columns)
     if errors:
-        result.errors = errors
+        result.errors, result.error_count = errors, len(errors)
         return result
     if progress:
         progress(0, result.total_rows)
     if kind == STUDENTS:
-        rows, result.errors = validate_students(sheets, progress)
-        if not result.errors:
-            result.summary = _write_students(school=school, rows=rows)
+        rows, log = validate_students(sheets, progress)
     else:
         homerooms = {(g, n) for g, n in Homeroom.objects.filter(school=school)
                      .values_list("grade__number", "number")}
-        rows, result.errors = validate_staff(sheets, homerooms, progress)
-        if not result.errors:
-            result.summary = _write_staff(school=school, rows=rows)
+        rows, log = validate_staff(sheets, homerooms, progress)
+    del sheets  # the raw cells are no longer needed while writing
+    result.errors, result.error_count = log.listed, log.count
+    if not log:
+        writer = _write_students if kind == STUDENTS else _write_staff
+        result.summary = writer(school=school, rows=rows)
     return result
 
 
@@ -872,11 +967,16 @@ def import_job_create(*, actor: Actor, kind: str, file) -> ImportJob:
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Run one queued import, recording progress, then the summary or every error.
+def import_job_run(*, job_id: int, inline: bool = False) -> ImportJob | None:
+    """Run one queued import, recording progress, then the summary or the errors.
+
+    ``inline``: the import runs inside the upload's request (no worker), so a file of more than
+    ``settings.ROSTER_INLINE_MAX_ROWS`` rows is refused with a message saying what to do.
 
     Safe to run twice: a finished job is left alone, and a job interrupted midway (a worker
     that died) runs again — importing the same file twice changes nothing the second time.
+    The uploaded file is deleted when the job ends, unless ``IMPORT_FILE_RETENTION_HOURS``
+    keeps it for :func:`import_job_files_purge`.
     """
     claimed = (ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.PENDING,
                                                                ImportJob.Status.RUNNING])
@@ -888,20 +988,67 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
 
+    max_rows, too_many_rows = settings.ROSTER_MAX_ROWS, TOO_MANY_ROWS
+    if inline and settings.ROSTER_INLINE_MAX_ROWS < max_rows:
+        max_rows, too_many_rows = settings.ROSTER_INLINE_MAX_ROWS, TOO_MANY_ROWS_INLINE
     try:
         with job.file.open("rb") as fh:
             result = roster_import(school=job.school, path_or_file=fh, kind=job.kind,
-                                   progress=progress)
+                                   progress=progress, max_rows=max_rows,
+                                   too_many_rows=too_many_rows)
     except Exception:  # any failure must end as a failed job the page can show, not a spinner
         logger.exception("roster import job %s failed", job_id)
-        result = ImportResult(kind=job.kind, errors=[RowError(None, "", UNEXPECTED_ERROR)])
+        result = ImportResult(kind=job.kind, errors=[RowError(None, "", UNEXPECTED_ERROR)],
+                              error_count=1)
     job.refresh_from_db(fields=["total_rows"])
     job.total_rows = result.total_rows or job.total_rows
     job.processed_rows = job.total_rows if result.ok else job.processed_rows
     job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
-    job.summary = {**result.summary, "notes": result.notes} if result.ok else {}
+    job.summary = ({**result.summary, "notes": result.notes} if result.ok
+                   else {"error_count": result.error_count})
     job.errors = [e.as_dict() for e in result.errors]
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "total_rows", "processed_rows", "summary", "errors",
                             "finished_at"])
+    if settings.IMPORT_FILE_RETENTION_HOURS <= 0:
+        _job_file_delete(job)
     return job
+
+
+def _job_file_delete(job: ImportJob) -> None:
+    """Delete a job's uploaded file; the job keeps its name, counts and errors."""
+    name = job.file.name
+    if not name:
+        return
+    try:
+        job.file.storage.delete(name)
+        # Uploads before private storage were kept under MEDIA_ROOT, where anyone could
+        # fetch them: remove such a public copy too.
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except OSError:
+        logger.warning("could not delete the file of roster import job %s", job.pk,
+                       exc_info=True)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file.name = ""
+
+
+def import_job_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploaded files of jobs that finished more than the retention time ago.
+
+    For a periodic task (``afterschool.tasks.import_job_files_purge_task``): with
+    ``IMPORT_FILE_RETENTION_HOURS = 0`` each job deletes its file as it ends, and this only
+    catches a file whose deletion failed and uploads kept before that. A job still pending or
+    running keeps its file. Returns how many jobs were cleared.
+    """
+    hours = max(settings.IMPORT_FILE_RETENTION_HOURS, 0)
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=hours)
+    jobs = (ImportJob.objects.filter(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED],
+                                     finished_at__lte=cutoff)
+            .exclude(file="").only("pk", "file"))
+    count = 0
+    for job in jobs:
+        _job_file_delete(job)
+        count += 1
+    return count

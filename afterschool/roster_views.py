@@ -1,24 +1,19 @@
 """Roster pages: upload and follow an import; download exports and the empty template."""
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from . import access, exports, roster, selectors
 from .mixins import ActorMixin
 from .models import ImportJob, Role
+from .xlsx import CONTENT_TYPE as XLSX
+from .xlsx import xlsx_response
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_MB = 20
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """The file as a download named in Chinese (RFC 5987 ``filename*=utf-8''…``)."""
-    return HttpResponse(content, content_type=XLSX, headers={
-        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)})
 
 
 class RosterUploadForm(forms.Form):
@@ -47,6 +42,10 @@ class RosterUploadView(ActorMixin, FormView):
         ctx["jobs"] = access.import_jobs_visible_to(self.actor).select_related("created_by")[:10]
         ctx["student_columns"] = roster.STUDENT_COLUMNS
         ctx["staff_columns"] = roster.STAFF_COLUMNS
+        ctx["max_rows"] = settings.ROSTER_MAX_ROWS
+        # Without a worker (no REDIS_URL) the import runs inside this request: say how much fits.
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            ctx["inline_max_rows"] = min(settings.ROSTER_INLINE_MAX_ROWS, settings.ROSTER_MAX_ROWS)
         return ctx
 
     def form_valid(self, form):
@@ -72,6 +71,8 @@ class ImportJobView(ActorMixin, DetailView):
         ctx["summary_items"] = roster.summary_items(job.kind, job.summary)
         ctx["notes"] = job.summary.get("notes", [])
         ctx["show_sheet"] = any(e.get("sheet") for e in job.errors)
+        ctx["error_count"] = max(job.summary.get("error_count", 0), len(job.errors))
+        ctx["errors_not_listed"] = ctx["error_count"] - len(job.errors)
         return ctx
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from afterschool.xlsx import BOLD, Book, Sheet
 
 from .selectors import Statistics, StatRow, weekday_text
 
@@ -21,68 +18,51 @@ STAT_COLUMNS = [
 ]
 DEFINITION = ("参与率 = 申请参加 ÷ 学生数。已填报 = 已提交过的意向书（含不参加、已退出，不含草稿）；"
               "申请参加 = 已填报、选择参加且未退出；未填报 = 学生数 − 已填报。")
+RATE_INDEX = [attr for _, attr, _ in STAT_COLUMNS].index("rate")
 
 
-def _bold(ws, value):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _stat_line(ws, row: StatRow, bold: bool = False) -> list:
-    cells = []
-    for _, attr, _ in STAT_COLUMNS:
-        value = getattr(row, attr)
-        if attr == "rate" and value is not None:
-            value = round(value, 4)
-        cell = WriteOnlyCell(ws, value=value)
-        if attr == "rate":
-            cell.number_format = "0.0%"
-        if bold:
-            cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
+def _stat_line(ws: Sheet, row: StatRow, bold: bool = False) -> None:
+    values = [getattr(row, attr) for _, attr, _ in STAT_COLUMNS]
+    if values[RATE_INDEX] is not None:
+        values[RATE_INDEX] = round(values[RATE_INDEX], 4)
+    ws.row(values, font=BOLD if bold else None, formats={RATE_INDEX: "0.0%"})
 
 
 def statistics_workbook(stats: Statistics, *, applications=None) -> bytes:
     """Sheet 1: per homeroom (and grade and school totals); 2: unfinished reviews;
     3: one line per application (for the office's own checks). Write-only: large schools fit.
     """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("参与统计")
-    for index, (_, _, width) in enumerate(STAT_COLUMNS):
-        ws.column_dimensions[chr(ord("A") + index)].width = width
-    ws.append([_bold(ws, f"{stats.term.name} 课后服务参与统计")])
-    ws.append([DEFINITION])
-    ws.append([_bold(ws, title) for title, _, _ in STAT_COLUMNS])
+    book = Book()
+    ws = book.sheet("参与统计", widths=[width for _, _, width in STAT_COLUMNS])
+    ws.row([f"{stats.term.name} 课后服务参与统计"], font=BOLD)
+    ws.row([DEFINITION])
+    ws.header([title for title, _, _ in STAT_COLUMNS])
     if stats.grades:
         for grade in stats.grades:
             for row in grade.children:
-                ws.append(_stat_line(ws, row))
-            ws.append(_stat_line(ws, grade, bold=True))
-        ws.append(_stat_line(ws, stats.total, bold=True))
+                _stat_line(ws, row)
+            _stat_line(ws, grade, bold=True)
+        _stat_line(ws, stats.total, bold=True)
     else:
         for row in stats.homerooms:
-            ws.append(_stat_line(ws, row))
+            _stat_line(ws, row)
 
-    pending = wb.create_sheet("未完成审核的班级")
-    pending.append([_bold(pending, t) for t in ("班级", "班主任", "待审核份数")])
+    pending = book.sheet("未完成审核的班级")
+    pending.header(["班级", "班主任", "待审核份数"])
     for row in stats.unfinished:
-        pending.append([row.label, row.teacher, row.pending])
+        pending.row([row.label, row.teacher, row.pending])
 
     if applications is not None:
-        detail = wb.create_sheet("意向书明细")
-        detail.append([_bold(detail, t) for t in ("学籍号", "姓名", "班级", "状态", "是否参加",
-                                                  "参加日", "志愿", "离校方式", "提交时间")])
+        detail = book.sheet("意向书明细")
+        detail.header(["学籍号", "姓名", "班级", "状态", "是否参加", "参加日", "志愿", "离校方式",
+                       "提交时间"])
         for app in applications.iterator(chunk_size=500):
             participates = {True: "参加", False: "不参加"}.get(app.participates, "未选择")
             prefs = " > ".join(p.course.name for p in app.preferences.all())
             submitted = (timezone.localtime(app.submitted_at).strftime("%Y-%m-%d %H:%M")
                          if app.submitted_at else "")
-            detail.append([app.student.student_no, app.student.name, app.student.homeroom.name,
-                           app.get_status_display(), participates, weekday_text(app.weekdays),
-                           prefs, app.get_dismissal_display(), submitted])
+            detail.row([app.student.student_no, app.student.name, app.student.homeroom.name,
+                        app.get_status_display(), participates, weekday_text(app.weekdays),
+                        prefs, app.get_dismissal_display(), submitted])
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()

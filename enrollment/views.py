@@ -6,11 +6,11 @@ yours); role gates sit at dispatch (``ActorMixin.allowed_roles`` → 403).
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from afterschool.access import children_of, homerooms_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
+from afterschool.xlsx import xlsx_response
 
 from . import exceptions as e
 from . import exports, selectors, services
@@ -471,13 +472,8 @@ class StatisticsExportView(StatisticsMixin, View):
             stats, applications=selectors.applications_for_export(
                 term=stats.term, homerooms=homerooms_visible_to(self.actor)))
         stamp = timezone.localtime().strftime("%Y%m%d")
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"enrollment-{stamp}.xlsx\"; "
-            f"filename*=UTF-8''{quote(f'课后服务参与统计-{stamp}.xlsx')}")
-        return response
+        return xlsx_response(content, f"课后服务参与统计-{stamp}.xlsx",
+                             fallback=f"enrollment-{stamp}.xlsx")
 
 
 # ---------------------------------------------------------------------------- the office

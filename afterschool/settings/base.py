@@ -163,3 +163,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# ------------------------------------------------------------ private files and roster imports
+# Private uploads (rosters; patrol photos later) are kept outside MEDIA_ROOT, which is served
+# to anyone with a file's name; no URL serves PRIVATE_MEDIA_ROOT (afterschool/storage.py).
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media"))
+# Hours an uploaded roster is kept after its import ends; 0 deletes it at once.
+IMPORT_FILE_RETENTION_HOURS = env.int("IMPORT_FILE_RETENTION_HOURS", default=0)
+# Data rows one roster file may have (a whole school is about 5,000).
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=20_000)
+# Without a worker (no REDIS_URL) the import runs inside the upload's request: about 2 s for
+# 5,000 rows. Larger files are refused there with a message to split them or start a worker.
+ROSTER_INLINE_MAX_ROWS = env.int("ROSTER_INLINE_MAX_ROWS", default=5_000)

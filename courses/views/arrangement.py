@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, Term
 from afterschool.selectors import current_term
+from afterschool.xlsx import xlsx_response
 from enrollment.models import Preference
 
 from .. import exports
@@ -382,12 +383,8 @@ class ArrangementExportView(RunMixin, View):
     def get(self, request, pk):
         run = self.get_run()
         content = exports.arrangement_workbook(run)
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        filename = f"arrangement-{run.term_id}-v{run.version}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return xlsx_response(content, f"统筹安排-第{run.version}版.xlsx",
+                             fallback=f"arrangement-{run.term_id}-v{run.version}.xlsx")
 
 
 class HomeworkGroupsView(RunMixin, TemplateView):

@@ -36,6 +36,7 @@ def big_roster(path, rows=ROWS):
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def test_five_thousand_rows_through_the_task(login, world, tmp_path,

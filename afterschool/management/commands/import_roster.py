@@ -6,7 +6,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from afterschool.models import School
-from afterschool.roster import COLUMNS, STUDENTS, RowError, roster_import, summary_items
+from afterschool.roster import (
+    COLUMNS,
+    ERRORS_NOT_LISTED,
+    STUDENTS,
+    RowError,
+    roster_import,
+    summary_items,
+)
 
 
 class Command(BaseCommand):
@@ -31,7 +38,7 @@ class Command(BaseCommand):
             self.fail([RowError(None, "", f"找不到文件：{path}")], as_json)
         result = roster_import(school=found, path_or_file=path, kind=kind)
         if not result.ok:
-            self.fail(result.errors, as_json)
+            self.fail(result.errors, as_json, total=result.error_count)
         if as_json:
             self.stdout.write(_dumps(result.summary))
             return
@@ -41,13 +48,21 @@ class Command(BaseCommand):
         for note in result.notes:
             self.stdout.write(f"提示：{note}")
 
-    def fail(self, errors: list[RowError], as_json: bool):
+    def fail(self, errors: list[RowError], as_json: bool, total: int = 0):
+        """Every listed error; past the first few hundred only the count (``total``)."""
+        total = max(total, len(errors))
         if as_json:
-            self.stdout.write(_dumps({"errors": [e.as_dict() for e in errors]}))
+            data = {"errors": [e.as_dict() for e in errors]}
+            if total > len(errors):
+                data["errors_not_listed"] = total - len(errors)
+            self.stdout.write(_dumps(data))
         else:
             for error in errors:
                 self.stderr.write(error.describe())
-            self.stderr.write(f"共 {len(errors)} 处错误，没有写入任何数据。")
+            if total > len(errors):
+                self.stderr.write(ERRORS_NOT_LISTED.format(count=total - len(errors),
+                                                           listed=len(errors)))
+            self.stderr.write(f"共 {total} 处错误，没有写入任何数据。")
         raise SystemExit(1)
 
 
