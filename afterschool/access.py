@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from .models import (
+    AccountEvent,
     Grade,
     Guardian,
     Homeroom,
@@ -29,6 +30,9 @@ from .models import (
 )
 
 SCHOOL_WIDE = frozenset({Role.COORDINATOR, Role.PRINCIPAL})
+# The granted roles a coordinator ranks above: a login holding only these (plus the roles that
+# follow from staff and guardian rows) in the coordinator's school may have its password reset.
+RESETTABLE_GRANTS = frozenset({Role.DUTY_TEACHER})
 SESSION_SCHOOL_KEY = "school_id"
 
 
@@ -125,6 +129,32 @@ def actor_from_request(request) -> Actor:
     return request._actor
 
 
+def login_is_within(user, school: School) -> bool:
+    """True when every role of this login is in ``school`` and below its coordinator.
+
+    Only such a login may have its password set by that school: a reset by its coordinator, or
+    a code the coordinator reissued. Rows waiting for the owner's acceptance are not roles
+    (their ``user`` is still empty); a login with no role at all belongs to no school.
+    """
+    if user is None or user.is_superuser or user.is_staff:
+        return False
+    grants = RoleAssignment.objects.filter(user=user)
+    if grants.exclude(school=school, role__in=RESETTABLE_GRANTS).exists():
+        return False
+    if (Staff.objects.filter(user=user).exclude(school=school).exists()
+            or Guardian.objects.filter(user=user).exclude(school=school).exists()):
+        return False
+    return (grants.exists() or Staff.objects.filter(user=user, school=school).exists()
+            or Guardian.objects.filter(user=user, school=school).exists())
+
+
+def may_reset_password(actor: Actor, user) -> bool:
+    """The coordinator may reset a login of their own school that ranks below them."""
+    return (actor.is_coordinator and actor.school is not None and user is not None
+            and user.pk != getattr(actor.user, "pk", None)
+            and login_is_within(user, actor.school))
+
+
 def require(actor: Actor, *roles) -> None:
     """Refuse (403) unless the actor holds one of these roles in the current school."""
     if not actor.has(*roles):
@@ -212,6 +242,13 @@ def staff_visible_to(actor: Actor) -> QuerySet[Staff]:
     if actor.staff:
         return qs.filter(pk=actor.staff.pk)
     return qs.none()
+
+
+def account_events_visible_to(actor: Actor) -> QuerySet[AccountEvent]:
+    """The school's record of account changes: for its principal and coordinators."""
+    if actor.school is None or not actor.is_school_wide:
+        return AccountEvent.objects.none()
+    return AccountEvent.objects.filter(school=actor.school)
 
 
 def import_jobs_visible_to(actor: Actor) -> QuerySet[ImportJob]:

@@ -11,7 +11,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["phone", "name"]
     fieldsets = [
         (None, {"fields": ["phone", "name", "email", "password"]}),
-        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups",
+                           "must_change_password"]}),
     ]
     add_fieldsets = [(None, {"fields": ["phone", "name", "password1", "password2"]})]
 
@@ -49,8 +50,10 @@ class StudentAdmin(admin.ModelAdmin):
 
 @admin.register(models.Guardian)
 class GuardianAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "school", "activated_at"]
+    list_display = ["name", "phone", "school", "letter_printed_at", "activated_at"]
     search_fields = ["name", "phone"]
+    readonly_fields = ["letter_printed_at", "activation_expires_at", "activation_used_at",
+                       "activated_at"]
 
 
 @admin.register(models.Staff)
@@ -63,6 +66,33 @@ class StaffAdmin(admin.ModelAdmin):
 class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "school", "district", "title"]
     list_filter = ["role"]
+
+
+@admin.register(models.AccountLink)
+class AccountLinkAdmin(admin.ModelAdmin):
+    list_display = ["user", "school", "staff", "guardian", "status", "created_at", "decided_at"]
+    list_filter = ["status", "school"]
+    list_select_related = ["user", "school", "staff", "guardian"]
+    raw_id_fields = ["user", "staff", "guardian", "requested_by"]
+
+
+@admin.register(models.AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The record is evidence: read here, never written or deleted by hand."""
+
+    list_display = ["at", "kind", "school", "actor", "target", "ip_address", "detail"]
+    list_filter = ["kind", "school"]
+    list_select_related = ["school", "actor", "target"]
+    search_fields = ["target__phone", "actor__phone", "ip_address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.register(models.Grade)

@@ -262,7 +262,14 @@ def build_demo(stdout=None) -> dict:
                                                                     "title": "基础教育科"})
         # Demo logins always work with the printed password, even after someone changed it.
         User.objects.filter(phone__in=[login.phone for login in LOGINS]).update(
-            password=demo_hash, is_active=True)
+            password=demo_hash, is_active=True, must_change_password=False)
+        # The family printed for trying /activate/: its letter counts as printed now, so the
+        # code works (once, for the term's number of days) whenever the demo is seeded.
+        example = activation_example(school)
+        if example is not None:
+            Guardian.objects.filter(pk=example.pk).update(
+                letter_printed_at=now, activation_used_at=None,
+                activation_expires_at=now + dt.timedelta(days=term.activation_valid_days))
 
     counts = {
         "students": Student.objects.filter(school=school).count(),

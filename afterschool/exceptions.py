@@ -24,3 +24,33 @@ class AlreadyActivated(DomainError):
 
 class PhoneTaken(DomainError):
     message = "该手机号已被其他账号使用。"
+
+
+class ActivationLocked(DomainError):
+    message = ("激活码输错次数过多，为保护账号安全，请 15 分钟后再试。"
+               "如果激活码看不清或已遗失，请联系班主任或课后服务办公室重新发放。")
+
+
+class CodeExpired(DomainError):
+    message = "该激活码已失效（超过有效期或已重新发放），请联系班主任或课后服务办公室重新发放家长信。"
+
+
+class CodeUsed(DomainError):
+    message = "该激活码已经使用过，请直接用手机号和密码登录；忘记密码请联系课后服务办公室。"
+
+
+class ResetRefused(DomainError):
+    message = ("该账号在其他学校或单位另有角色，或职务不低于课后服务办公室，不能由本校重置密码；"
+               "请本人修改，或联系系统管理员。")
+
+
+class ResetOwnPassword(DomainError):
+    message = "不能在这里重置自己的密码，请使用“修改密码”。"
+
+
+class LinkClosed(DomainError):
+    message = "该关联已处理或已失效。"
+
+
+class LinkNeedsCode(DomainError):
+    message = "确认孩子的关联需要输入《致家长的一封信》上的激活码。"

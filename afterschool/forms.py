@@ -52,6 +52,13 @@ class ActivationForm(forms.Form):
         return data
 
 
+class ClaimCodeForm(forms.Form):
+    """A signed-in person adds a child with the code of the letter home."""
+
+    code = forms.CharField(label="激活码", max_length=12,
+                           help_text="见《致家长的一封信》，8 位字母数字；信上的手机号须是您登录用的手机号")
+
+
 class RosterUploadForm(forms.Form):
     KIND_CHOICES = [("students", "学生及监护人名册"), ("staff", "教职工名册")]
     kind = forms.ChoiceField(label="名册类型", choices=KIND_CHOICES)

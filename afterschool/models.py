@@ -43,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("启用", default=True)
     is_staff = models.BooleanField("可进入管理后台", default=False)
     date_joined = models.DateTimeField("注册时间", default=timezone.now)
+    # Set when the office hands over a temporary password: the next page is "change it".
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = UserManager()
 
@@ -107,6 +109,9 @@ class Term(models.Model):
         "自愿免费声明", blank=True,
         default="课后服务遵循学生和家长自愿原则，不收取任何费用。家长可根据需要自愿选择是否参加。")
     is_current = models.BooleanField("当前学期", default=False)
+    activation_valid_days = models.PositiveSmallIntegerField(
+        "激活码有效天数", default=30, validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text="从打印《致家长的一封信》起计算")
 
     class Meta:
         verbose_name = "学期"
@@ -299,6 +304,11 @@ class Guardian(models.Model):
     phone = models.CharField("手机号", max_length=11, validators=[phone_validator])
     email = models.EmailField("电子邮箱", blank=True)
     activation_code = models.CharField("激活码", max_length=8, default=new_activation_code)
+    # A code reaches the family only on the printed letter: it is valid from the printing
+    # until it expires or is used, once; a reissued code starts unprinted again.
+    letter_printed_at = models.DateTimeField("家长信打印时间", null=True, blank=True)
+    activation_expires_at = models.DateTimeField("激活码失效时间", null=True, blank=True)
+    activation_used_at = models.DateTimeField("激活码使用时间", null=True, blank=True)
     activated_at = models.DateTimeField("激活时间", null=True, blank=True)
 
     class Meta:
@@ -311,6 +321,30 @@ class Guardian(models.Model):
 
     def __str__(self):
         return self.name
+
+    def code_is_usable(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (self.activation_used_at is None and self.activation_expires_at is not None
+                and at < self.activation_expires_at)
+
+    @property
+    def letter_printable(self) -> bool:
+        """The letter can be printed: no login yet, and this code has never been on paper."""
+        return (self.user_id is None and self.letter_printed_at is None
+                and self.activation_used_at is None)
+
+    @property
+    def letter_status(self) -> str:
+        """Where this family's login stands, for the office and the homeroom teacher."""
+        if self.user_id:
+            return "已激活"
+        if self.activation_used_at:
+            return "激活码已使用"
+        if self.letter_printed_at is None:
+            return "家长信未打印"
+        if not self.code_is_usable():
+            return "激活码已过期"
+        return "家长信已打印，待激活"
 
 
 class StudentGuardian(models.Model):
@@ -443,3 +477,133 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0 if self.status in (self.Status.PENDING, self.Status.RUNNING) else 100
         return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class AccountLink(models.Model):
+    """A school's staff or guardian row waiting for the existing login of its phone to accept it.
+
+    Rosters name people by phone, and a phone may already have a login (a teacher who is also a
+    parent, a parent of children in two schools — or someone a roster names by mistake or on
+    purpose). The row's ``user`` stays empty until that login's owner accepts, so an
+    unaccepted link gives nothing to anyone; the login itself is never changed by it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        ACCEPTED = "accepted", "已确认"
+        REFUSED = "refused", "已拒绝"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="account_links", verbose_name="已有账号")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="account_links",
+                               verbose_name="学校")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="account_links", verbose_name="教职工")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="account_links", verbose_name="监护人")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="发起人")
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+    status = models.CharField("状态", max_length=20, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "账号关联"
+        verbose_name_plural = "账号关联"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(staff__isnull=False, guardian__isnull=True)
+                | Q(staff__isnull=True, guardian__isnull=False),
+                name="account_link_staff_or_guardian"),
+            models.UniqueConstraint(fields=["user", "staff"], condition=Q(status="pending"),
+                                    name="account_link_one_pending_per_staff"),
+            models.UniqueConstraint(fields=["user", "guardian"], condition=Q(status="pending"),
+                                    name="account_link_one_pending_per_guardian"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.subject}（{self.get_status_display()}）"
+
+    @property
+    def subject(self) -> str:
+        if self.staff_id:
+            return f"{self.school.name} 教职工 {self.staff.name}"
+        children = "、".join(link.student.name for link in self.guardian.student_links.all())
+        return f"{self.school.name} {children or '学生'}的监护人"
+
+
+class AccountEventQuerySet(models.QuerySet):
+    def claim_of(self, *, user, guardian) -> "AccountEvent | None":
+        """The activation or accepted link through which ``user`` became ``guardian``'s login."""
+        if user is None or guardian is None:
+            return None
+        return (self.filter(target=user, guardian=guardian,
+                            kind__in=["activation", "link_accepted"])
+                .order_by("-at", "-pk").first())
+
+
+class AccountEvent(models.Model):
+    """Who did what to a login, when and from where: the school's record of account changes.
+
+    Every password reset, activation, link (asked, accepted, refused), code reissue and
+    printed letter is one row; the principal reads them, and an agreement's signature names the
+    activation or link its login came through.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "重置密码"
+        LOGIN_CREATED = "login_created", "新建登录账号"
+        ACTIVATION = "activation", "家长激活"
+        LINK_REQUESTED = "link_requested", "关联已有账号（待本人确认）"
+        LINK_ACCEPTED = "link_accepted", "本人确认关联"
+        LINK_REFUSED = "link_refused", "本人拒绝关联"
+        CODE_REISSUED = "code_reissued", "重新发放激活码"
+        LETTER_PRINTED = "letter_printed", "打印家长信"
+
+    kind = models.CharField("事项", max_length=30, choices=Kind.choices)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="account_events", verbose_name="学校")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name="操作人")
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="account_events",
+                               verbose_name="涉及账号")
+    staff = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name="教职工")
+    guardian = models.ForeignKey(Guardian, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name="监护人")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+    detail = models.CharField("说明", max_length=200, blank=True)
+
+    objects = AccountEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "账号记录"
+        verbose_name_plural = "账号记录"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"]),
+                   models.Index(fields=["target", "guardian", "kind"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class ActivationFailure(models.Model):
+    """A wrong code typed on /activate/: counted per phone and per address to stop guessing."""
+
+    phone = models.CharField("手机号", max_length=11)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "激活失败"
+        verbose_name_plural = "激活失败"
+        indexes = [models.Index(fields=["phone", "at"]), models.Index(fields=["ip_address", "at"]),
+                   models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"{self.phone} {self.at:%Y-%m-%d %H:%M}"

@@ -17,6 +17,8 @@ urlpatterns = [
          name="staff_reset_password"),
     path("guardians/<int:pk>/reset-activation/", views.GuardianResetActivationView.as_view(),
          name="guardian_reset_activation"),
+    path("account/links/", views.AccountLinksView.as_view(), name="account_links"),
+    path("account/events/", views.AccountEventListView.as_view(), name="account_events"),
     # Rosters: import (with progress), export, templates.
     path("roster/import/", roster_views.RosterUploadView.as_view(), name="roster_upload"),
     path("roster/import/<int:pk>/", roster_views.ImportJobView.as_view(), name="roster_job"),

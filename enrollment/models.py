@@ -171,6 +171,13 @@ class Signature(models.Model):
                                   related_name="signatures", verbose_name="协议版本")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                   null=True, related_name="+", verbose_name="签署账号")
+    # Which roster guardian the login signed as, and the activation (or accepted link) that
+    # gave the login that guardian: a code reissued and used by someone else shows here.
+    guardian = models.ForeignKey("afterschool.Guardian", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name="签署监护人")
+    activation = models.ForeignKey("afterschool.AccountEvent", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name="账号激活记录")
     signed_name = models.CharField("签名", max_length=50)
     signed_at = models.DateTimeField("签署时间", default=timezone.now)
     ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)

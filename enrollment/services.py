@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from afterschool.access import Actor
 from afterschool.cleaning import clean_phone, clean_text
-from afterschool.models import WEEKDAY_LABELS, Role, Student, StudentGuardian, Term
+from afterschool.models import (
+    WEEKDAY_LABELS,
+    AccountEvent,
+    Role,
+    Student,
+    StudentGuardian,
+    Term,
+)
 from afterschool.services import notice_create
 
 from . import exceptions as e
@@ -266,6 +273,9 @@ def application_sign(*, application: Application, actor: Actor, signed_name: str
     if typed != registered:
         raise e.SignatureRefused(e.SIGNATURE_NAME_MISMATCH.format(name=actor.guardian.name))
     signature = Signature(application=application, agreement=agreement, signed_by=actor.user,
+                          guardian=actor.guardian,
+                          activation=AccountEvent.objects.claim_of(user=actor.user,
+                                                                   guardian=actor.guardian),
                           signed_name=typed, signed_at=timezone.now(), ip_address=ip_address or None)
     signature, _ = _create_once(signature, application=application, agreement=agreement)
     return signature

@@ -62,8 +62,10 @@ def _safe_next(request, default: str) -> str:
 
 
 def _client_ip(request) -> str | None:
-    # REMOTE_ADDR as the server saw it; a proxy in front must set it (e.g. via the WSGI server).
-    return request.META.get("REMOTE_ADDR") or None
+    # The signer's address as the core reads it everywhere (a trusted proxy's header included).
+    from afterschool.params import client_ip
+
+    return client_ip(request) or None
 
 
 class ApplicationMixin(ActorMixin):

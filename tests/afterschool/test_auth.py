@@ -1,11 +1,13 @@
 """Signing in and out: phone login, rate limiting, guardian activation, passwords, schools."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from afterschool.exceptions import ActivationFailed, AlreadyActivated
 from afterschool.forms import PhoneLoginForm
@@ -110,9 +112,14 @@ def test_a_success_before_the_limit_resets_the_count(client, world):
 
 @pytest.fixture
 def new_guardian(world):
-    """A guardian the school registered who has never signed in: no login yet."""
+    """A guardian the school registered who has never signed in: no login yet.
+
+    Their letter home has been printed, so the code on it is valid (for 30 days, once).
+    """
+    now = timezone.now()
     guardian = f.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
-                                 user=None, activated_at=None)
+                                 user=None, activated_at=None, letter_printed_at=now,
+                                 activation_expires_at=now + dt.timedelta(days=30))
     f.link_guardian(world.other_child, guardian)
     return guardian
 

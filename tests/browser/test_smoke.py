@@ -62,14 +62,26 @@ def test_coordinator_opens_homerooms_and_printable_letters(phone_page, world):
     assert fits_the_screen(page)
     shot(page, "coordinator-homerooms")
 
+    # A family that has not signed up yet: its code appears only on the printed letter.
+    waiting = f.GuardianFactory(school=world.school, name="陈芳", user=None, activated_at=None)
+    f.link_guardian(f.StudentFactory(school=world.school, homeroom=world.homeroom,
+                                     name="陈小雨"), waiting)
     row.get_by_role("link", name="家长信").tap()
     expect(page.get_by_role("heading", name="《致家长的一封信》· 七年级1班")).to_be_visible()
+    expect(page.get_by_text("陈小雨")).to_be_visible()
+    expect(page.get_by_text(waiting.activation_code)).to_have_count(0)
+    assert fits_the_screen(page)
+    shot(page, "coordinator-letters-list")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="打印 1 封未打印的家长信").tap()
     letters = page.locator("article.letter")
-    expect(letters).to_have_count(2)  # two families in 1 班
+    expect(letters).to_have_count(1)  # the families with a login get no code
     first = letters.first
     expect(first.get_by_text("致家长的一封信").first).to_be_visible()
-    expect(first.get_by_text(world.guardian.activation_code)).to_be_visible()
+    expect(first.get_by_text(waiting.activation_code)).to_be_visible()
+    expect(page.get_by_text(world.guardian.activation_code)).to_have_count(0)
     expect(first.get_by_text("16:40–17:20")).to_be_visible()
-    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    expect(page.get_by_role("button", name="打印", exact=True)).to_be_visible()
     assert fits_the_screen(page)
     shot(page, "coordinator-letters")
