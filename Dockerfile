@@ -17,9 +17,10 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected (hashed and compressed for WhiteNoise) at build time. The
-# production settings refuse to load without a secret, so this one step gets a throwaway key
-# that is not kept in the image's environment; the real SECRET_KEY comes from .env at run time.
-RUN SECRET_KEY=collectstatic-only-build-time-key-not-secret-0123456789 \
+# production settings refuse to load without a strong secret, so this one step gets a random
+# key that dies with it (not in the image's environment nor in a layer); the real SECRET_KEY
+# comes from .env at run time.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app \
  && mkdir -p /app/media /app/private_media \

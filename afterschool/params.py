@@ -1,7 +1,10 @@
 """Request parameters parsed in one place: a bad value answers 404 or a safe default, never a 500.
 
-Every view that reads an id, a page target or the client's address goes through these helpers.
+Every view that reads an id, a search box, a page target or the client's address goes through
+these helpers.
 """
+
+import ipaddress
 
 from django.conf import settings
 from django.http import Http404
@@ -9,6 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 # PostgreSQL's integer and bigint keys: anything longer than this is not an id of ours.
 MAX_ID = 2**63 - 1
+# A ``next=`` target longer than this is not one of our pages.
+MAX_NEXT_LENGTH = 2000
+# The message of a text field's ``max_length`` (Django's own reads "确保该变量包含不超过…").
+TEXT_TOO_LONG = "最多 %(limit_value)d 个字，现在有 %(show_value)d 个，请删减。"
 
 
 def parse_id(value) -> int | None:
@@ -37,20 +44,46 @@ def ids(values) -> list[int]:
     return [n for n in (parse_id(v) for v in values) if n is not None]
 
 
+def text_param(value, max_length: int = 100) -> str:
+    """A search box's text: trimmed, without NUL characters (PostgreSQL refuses them), bounded."""
+    return str(value or "").replace("\x00", "").strip()[:max_length]
+
+
 def safe_next(request, value, default: str) -> str:
-    """``value`` when it is a path on this site, else ``default`` (no open redirects)."""
-    if value and url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    """``value`` when it is a path on this site, else ``default`` (no open redirects).
+
+    Only an absolute path ("/enrollment/review/?page=2") is taken: not another host, not a
+    scheme (``javascript:``), not ``//host`` or ``/\\host`` (which browsers read as a host),
+    not a bare word, which ``redirect()`` would try to reverse as a view name, and no control
+    characters.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_NEXT_LENGTH:
+        return default
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return default
+    if not value.startswith("/") or value.startswith(("//", "/\\")):
+        return default
+    if url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
         return value
     return default
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def client_ip(request) -> str:
     """The client's address: ``REMOTE_ADDR``, or the proxy's header when a trusted proxy is set.
 
-    With ``TRUSTED_PROXY_COUNT = n`` (n reverse proxies of our own in front of gunicorn), the
-    client is the n-th address from the right of ``X-Forwarded-For``; addresses further left were
-    written by the client itself and are not believed.
+    With ``TRUSTED_PROXY_COUNT = n`` (n reverse proxies of our own in front of gunicorn, each
+    appending the address it saw to ``X-Forwarded-For``), the client is the n-th address from
+    the right; addresses further left were written by the client itself and are not believed.
+    With 0 (the default) the header is ignored: anyone can send it. A header that is missing,
+    too short or not an address falls back to ``REMOTE_ADDR``.
     """
     remote = request.META.get("REMOTE_ADDR", "") or ""
     count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
@@ -60,4 +93,4 @@ def client_ip(request) -> str:
                  if a.strip()]
     if len(forwarded) < count:
         return remote
-    return forwarded[-count]
+    return _address(forwarded[-count]) or remote

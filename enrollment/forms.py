@@ -7,11 +7,16 @@ from django.utils import timezone
 
 from afterschool.cleaning import clean_phone, clean_text
 from afterschool.models import WEEKDAY_LABELS, Term
+from afterschool.params import MAX_ID, TEXT_TOO_LONG, parse_id
 
 from . import exceptions as e
 from .models import Application
 
 ORDINALS = "一二三四五六七八九十"
+# Every free-text field has a bound (the models' TextFields have none): a form is the only way
+# in, and its message says how long is too long.
+TEXT = {"max_length": TEXT_TOO_LONG}
+HEALTH_NOTES_MAX = 500
 PARTICIPATE_CHOICES = [("yes", "参加课后服务"), ("no", "不参加")]
 
 
@@ -45,14 +50,15 @@ class ApplicationForm(forms.Form):
         label="我同意孩子放学后自行回家，并已告知孩子回家路线和安全注意事项", required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     bus_route = forms.CharField(label="校车线路", max_length=50, required=False,
-                                widget=forms.TextInput(attrs={"placeholder": "如：3 号线"}))
+                                error_messages=TEXT, widget=forms.TextInput(attrs={"placeholder": "如：3 号线"}))
     health_notes = forms.CharField(
-        label="健康情况", required=False,
+        label="健康情况", required=False, max_length=HEALTH_NOTES_MAX, error_messages=TEXT,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "如有需要老师注意的健康情况请填写，没有可不填"}))
     allergies = forms.CharField(label="过敏史", max_length=200, required=False,
+                                error_messages=TEXT,
                                 widget=forms.TextInput(attrs={"placeholder": "如：花生、青霉素；没有可不填"}))
     contact_phone = forms.CharField(
-        label="紧急联系电话", max_length=20, required=False,
+        label="紧急联系电话", max_length=20, required=False, error_messages=TEXT,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -130,10 +136,10 @@ class ApplicationForm(forms.Form):
 
 
 class PickupPersonForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50, required=False)
-    relation = forms.CharField(label="关系", max_length=20, required=False,
+    name = forms.CharField(label="姓名", max_length=50, required=False, error_messages=TEXT)
+    relation = forms.CharField(label="关系", max_length=20, required=False, error_messages=TEXT,
                                widget=forms.TextInput(attrs={"placeholder": "如：爷爷"}))
-    phone = forms.CharField(label="手机号", max_length=20, required=False,
+    phone = forms.CharField(label="手机号", max_length=20, required=False, error_messages=TEXT,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
 
     def clean_phone(self):
@@ -161,7 +167,7 @@ def pickup_formset(data=None, *, application: Application | None = None):
 
 class SignForm(forms.Form):
     signed_name = forms.CharField(label="签名（请输入您的姓名）", max_length=50, required=False,
-                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
+                                  error_messages=TEXT, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     agree = forms.BooleanField(label="我已阅读并同意《课后服务协议》和《安全责任书》",
                                required=False,
                                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
@@ -183,7 +189,7 @@ class SignForm(forms.Form):
 class WithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label="从哪天起不再参加", widget=forms.DateInput(
         attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"))
-    reason = forms.CharField(label="退出原因", max_length=200, widget=forms.TextInput(
+    reason = forms.CharField(label="退出原因", max_length=200, error_messages=TEXT, widget=forms.TextInput(
         attrs={"class": "form-control", "placeholder": "如：家中老人可以按时接孩子"}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -196,7 +202,8 @@ class WithdrawForm(forms.Form):
 
 class ReviewForm(forms.Form):
     to_status = forms.ChoiceField(choices=Application.Status.choices)
-    comment = forms.CharField(label="意见或原因", max_length=500, required=False)
+    comment = forms.CharField(label="意见或原因", max_length=500, required=False,
+                              error_messages=TEXT)
     status = forms.ChoiceField(choices=Application.Status.choices)
     revision = forms.IntegerField()
 
@@ -206,8 +213,11 @@ def parse_selected(values) -> dict[int, int]:
     expected = {}
     for value in values:
         pk, _, revision = str(value).partition(":")
-        if pk.isdigit() and revision.isdigit():
-            expected[int(pk)] = int(revision)
+        pk = parse_id(pk)
+        revision = revision.strip()
+        if pk is not None and revision.isascii() and revision.isdigit() \
+                and int(revision) <= MAX_ID:
+            expected[pk] = int(revision)
     return expected
 
 
@@ -220,14 +230,17 @@ class TermSettingsForm(forms.Form):
     application_closes_at = forms.DateTimeField(label="意向书截止时间", widget=DATETIME_WIDGET,
                                                 required=False)
     max_preferences = forms.IntegerField(label="最多志愿数", min_value=1, max_value=10)
-    service_content = forms.CharField(label="服务内容", required=False,
+    service_content = forms.CharField(label="服务内容", required=False, max_length=2000,
+                                      error_messages=TEXT,
                                       widget=forms.Textarea(attrs={"rows": 3}))
-    schedule_text = forms.CharField(label="作息安排", required=False,
+    schedule_text = forms.CharField(label="作息安排", required=False, max_length=2000,
+                                    error_messages=TEXT,
                                     widget=forms.Textarea(attrs={"rows": 3}),
                                     help_text="如：周一至周四放学后，第1节 16:40–17:20 作业辅导……")
-    safety_text = forms.CharField(label="安全措施", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    voluntary_statement = forms.CharField(label="自愿免费声明",
+    safety_text = forms.CharField(label="安全措施", required=False, max_length=2000,
+                                  error_messages=TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    voluntary_statement = forms.CharField(label="自愿免费声明", max_length=1000,
+                                          error_messages=TEXT,
                                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
@@ -241,5 +254,8 @@ class TermSettingsForm(forms.Form):
 
 
 class AgreementForm(forms.Form):
-    service_text = forms.CharField(label="课后服务协议", widget=forms.Textarea(attrs={"rows": 8}))
-    safety_text = forms.CharField(label="安全责任书", widget=forms.Textarea(attrs={"rows": 8}))
+    # A whole agreement is a few pages; 20,000 characters is ten of them.
+    service_text = forms.CharField(label="课后服务协议", max_length=20000, error_messages=TEXT,
+                                   widget=forms.Textarea(attrs={"rows": 8}))
+    safety_text = forms.CharField(label="安全责任书", max_length=20000, error_messages=TEXT,
+                                  widget=forms.Textarea(attrs={"rows": 8}))

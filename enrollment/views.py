@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -22,6 +21,7 @@ from afterschool.access import children_of, homerooms_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
+from afterschool.params import parse_id, safe_next
 from afterschool.xlsx import xlsx_response
 
 from . import exceptions as e
@@ -54,11 +54,8 @@ SEES_APPLICATIONS = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.COORDINATOR, Rol
 
 
 def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
+    """``next=`` from the form or the address, when it is a path on this site."""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 def _client_ip(request) -> str | None:
@@ -383,18 +380,22 @@ class ReviewQueueView(ActorMixin, TemplateView):
         params = self.request.GET
         homerooms = homerooms_visible_to(self.actor)
         students = reviewable_students(self.actor)
-        grade = params.get("grade", "")
-        homeroom = params.get("homeroom", "")
-        if grade.isdigit():
-            students = students.filter(homeroom__grade_id=int(grade))
-            homerooms = homerooms.filter(grade_id=int(grade))
-        if homeroom.isdigit():
-            students = students.filter(homeroom_id=int(homeroom))
+        # A filter that is not an id is ignored, as an empty one is.
+        grade_id, homeroom_id = parse_id(params.get("grade")), parse_id(params.get("homeroom"))
+        grade = str(grade_id or "")
+        homeroom = str(homeroom_id or "")
+        if grade_id:
+            students = students.filter(homeroom__grade_id=grade_id)
+            homerooms = homerooms.filter(grade_id=grade_id)
+        if homeroom_id:
+            students = students.filter(homeroom_id=homeroom_id)
         default_bucket = "class_approved" if self.actor.is_coordinator else "all"
         bucket = params.get("bucket", default_bucket)
         if bucket not in selectors.BUCKETS:
             bucket = "all"
         participates = params.get("participates", "")
+        if participates not in ("yes", "no"):
+            participates = ""
         qs = selectors.review_students(students=students, term=term, bucket=bucket,
                                        participates=participates)
         page = Paginator(qs, self.paginate_by).get_page(params.get("page"))

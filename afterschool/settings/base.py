@@ -15,6 +15,8 @@ env = environ.Env(
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "课后服务 <noreply@localhost>"),
     LOGIN_FAILURE_LIMIT=(int, 5),
+    LOGIN_ADDRESS_FAILURE_LIMIT=(int, 30),
+    TRUSTED_PROXY_COUNT=(int, 0),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -103,11 +105,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "school:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login rate limiting (django-axes): per phone number and address.
+# Reverse proxies of our own in front of gunicorn (nginx, Caddy, the school's gateway), each
+# appending the address it saw to X-Forwarded-For. 0: the header is ignored (anyone can send it)
+# and REMOTE_ADDR is the client; afterschool.params.client_ip reads it for logins and signatures.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+
+# Login rate limiting (django-axes): one count per phone number, another per client address,
+# each with its own limit (afterschool/login_limits.py says why a handler of our own).
 AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+LOGIN_ADDRESS_FAILURE_LIMIT = env("LOGIN_ADDRESS_FAILURE_LIMIT")
+AXES_HANDLER = "afterschool.login_limits.LoginLimitHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "afterschool.login_limits.axes_username"
+AXES_CLIENT_IP_CALLABLE = "afterschool.login_limits.axes_client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

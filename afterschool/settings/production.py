@@ -1,19 +1,50 @@
-"""Production: everything from the environment; refuses to start without a secret key."""
+"""Production: everything from the environment; refuses to start without a strong secret key."""
+
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
-if not SECRET_KEY or len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("生产环境必须设置 SECRET_KEY（至少 32 个字符）。")
+# Words of the examples and templates people copy instead of generating a key.
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "placeholder", "not-secret", "notsecret",
+                "insecure", "example", "secret-key", "secretkey", "请替换", "随机字符串")
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak to sign sessions and password-reset links, or None.
+
+    A generated key (``secrets.token_urlsafe(50)``: 67 characters of 64 kinds) passes easily;
+    what fails is short, made of few characters, a placeholder, or one piece repeated.
+    """
+    if len(key) < 50:
+        return "少于 50 个字符"
+    if len(set(key)) < 20:
+        return "不同的字符少于 20 种"
+    lowered = key.lower()
+    if any(word in lowered for word in PLACEHOLDERS):
+        return "是示例或占位的值"
+    if re.search(r"(.{8}).*\1", key, re.DOTALL):
+        return "有重复的片段"
+    return None
+
+
+_problem = secret_key_problem(SECRET_KEY)
+if _problem:
+    raise ImproperlyConfigured(
+        f"生产环境必须设置 SECRET_KEY：当前的值{_problem if SECRET_KEY else '为空'}。"
+        "请用 python3 -c \"import secrets; print(secrets.token_urlsafe(50))\" 生成一个随机值。")
 
 DEBUG = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "this came over HTTPS" only when our own proxy wrote it: with no
+# trusted proxy, anyone reaching gunicorn could send it.
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

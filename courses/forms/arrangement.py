@@ -3,6 +3,7 @@
 from django import forms
 
 from afterschool.models import Staff
+from afterschool.params import MAX_ID, TEXT_TOO_LONG
 
 from ..models import Arrangement, Section
 
@@ -31,8 +32,11 @@ class SectionChoiceField(forms.ModelChoiceField):
         return f"{section.course.name} · {section.name}（{slots}，{taken}/{section.capacity}）"
 
 
+TEXT = {"max_length": TEXT_TOO_LONG}
+
+
 class _SectionForm(forms.Form):
-    comment = forms.CharField(label="说明", required=False, max_length=500,
+    comment = forms.CharField(label="说明", required=False, max_length=500, error_messages=TEXT,
                               widget=forms.TextInput(attrs={"placeholder": "调整原因（选填）"}))
 
     def __init__(self, *args, sections=None, occupancy=None, **kwargs):
@@ -57,11 +61,11 @@ class PlacementCreateForm(PlacementMoveForm):
 
 
 class PlacementSwapForm(forms.Form):
-    other = forms.IntegerField(label="与哪位学生互换",
+    other = forms.IntegerField(label="与哪位学生互换", min_value=1, max_value=MAX_ID,
                                widget=forms.Select(attrs={"class": "form-select"}))
     confirm = forms.BooleanField(label="确认安排非志愿课程", required=False,
                                  widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-    comment = forms.CharField(label="说明", required=False, max_length=500)
+    comment = forms.CharField(label="说明", required=False, max_length=500, error_messages=TEXT)
 
     def __init__(self, *args, others=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +75,7 @@ class PlacementSwapForm(forms.Form):
 
 
 class PlacementRemoveForm(forms.Form):
-    comment = forms.CharField(label="说明", required=False, max_length=500)
+    comment = forms.CharField(label="说明", required=False, max_length=500, error_messages=TEXT)
 
 
 class SectionTutorForm(_SectionForm):
@@ -92,5 +96,5 @@ class HomeroomModeForm(forms.Form):
         attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"))
     end_date = forms.DateField(label="结束日期", widget=forms.DateInput(
         attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"))
-    reason = forms.CharField(label="原因", max_length=200, widget=forms.TextInput(
+    reason = forms.CharField(label="原因", max_length=200, error_messages=TEXT, widget=forms.TextInput(
         attrs={"placeholder": "如：流感高发期，暂停走班", "class": "form-control"}))

@@ -3,24 +3,53 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, Period, Staff, Term
+from afterschool.params import TEXT_TOO_LONG, parse_id
 
 from ..models import Course, Section
 from ..selectors.catalog import staff_for_course
 from ..services.catalog import validate_course_picture
 
 
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Checkboxes of rows: a value that is not an id is a form error before any query.
+
+    Django looks the values up with ``pk__in``, which on SQLite overflows (a 500) for a number
+    too big for a key instead of finding nothing.
+    """
+
+    def _check_values(self, value):
+        try:
+            values = list(value)
+        except TypeError:
+            raise ValidationError(self.error_messages["invalid_list"],
+                                  code="invalid_list") from None
+        for pk in values:
+            if parse_id(pk) is None:
+                raise ValidationError(self.error_messages["invalid_pk_value"],
+                                      code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(values)
+
+
+TEXT = {"max_length": TEXT_TOO_LONG}
+
+
 class CourseForm(forms.ModelForm):
+    description = forms.CharField(label="课程简介", required=False, max_length=1000,
+                                  error_messages=TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+
     class Meta:
         model = Course
         fields = ["name", "category", "description", "picture", "grades", "mode", "min_size",
                   "instructor_subject", "instructor_kind", "is_fixed", "is_active"]
+        field_classes = {"grades": ModelIdsField}
+        error_messages = {"name": TEXT, "category": TEXT, "instructor_subject": TEXT}
         widgets = {
             "category": forms.TextInput(attrs={"list": "category-options",
                                                "autocomplete": "off"}),
-            "description": forms.Textarea(attrs={"rows": 3}),
             "picture": forms.ClearableFileInput(attrs={"accept": "image/*"}),
             "grades": forms.CheckboxSelectMultiple,
             "mode": forms.RadioSelect,
@@ -102,7 +131,7 @@ def slot_values(section: Section) -> list[str]:
     return [f"{s.weekday}-{s.period_id}" for s in section.slots.all()]
 
 
-class TutorChoiceField(forms.ModelMultipleChoiceField):
+class TutorChoiceField(ModelIdsField):
     """Staff as checkboxes, each labelled with subjects and this term's weekly load."""
 
     widget = forms.CheckboxSelectMultiple
@@ -120,12 +149,12 @@ def tutor_field(course: Course) -> TutorChoiceField:
 
 
 class SectionForm(forms.Form):
-    name = forms.CharField(label="教学班名称", max_length=50,
+    name = forms.CharField(label="教学班名称", max_length=50, error_messages=TEXT,
                            help_text="如“1班”“周二班”")
     capacity = forms.IntegerField(label="容量", min_value=1, max_value=200, initial=25,
                                   help_text="一名辅导教师对应不超过 25 名学生",
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    venue = forms.CharField(label="上课地点", max_length=50, required=False,
+    venue = forms.CharField(label="上课地点", max_length=50, required=False, error_messages=TEXT,
                             help_text="同一时间一个地点只安排一个教学班")
     homeroom = forms.ModelChoiceField(label="所属班级", queryset=Homeroom.objects.none(),
                                       required=False, empty_label="（不属于某个班级）")

@@ -20,6 +20,7 @@ from afterschool.access import Actor, children_of, homerooms_visible_to, staff_v
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, Term
+from afterschool.params import id_or_404, parse_id, text_param
 from afterschool.selectors import current_term
 from afterschool.xlsx import xlsx_response
 from enrollment.models import Preference
@@ -43,12 +44,20 @@ from ..services.catalog import section_warnings
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
+NO_TERM = "找不到该学期。"
 
 
 def _terms(actor: Actor):
     if actor.school is None:
         return Term.objects.none()
     return Term.objects.filter(school=actor.school)
+
+
+def _term_or_current(actor: Actor, wanted) -> Term | None:
+    """``?term=``: one of the school's terms (404 when malformed or not ours), else the current."""
+    if wanted:
+        return get_object_or_404(_terms(actor), pk=id_or_404(wanted, NO_TERM))
+    return current_term(actor.school)
 
 
 class RunMixin(ActorMixin):
@@ -80,10 +89,7 @@ class ArrangementListView(ActorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         terms = _terms(self.actor)
-        term = None
-        if self.request.GET.get("term"):
-            term = terms.filter(pk=self.request.GET["term"]).first()
-        term = term or current_term(self.actor.school)
+        term = _term_or_current(self.actor, self.request.GET.get("term"))
         runs = list(sel.runs_with_counts(arrangements_visible_to(self.actor).filter(term=term))
                     ) if term else []
         ctx.update(term=term, terms=terms, runs=runs, form=ArrangementStartForm(),
@@ -97,7 +103,8 @@ class ArrangementStartView(ActorMixin, View):
     allowed_roles = (Role.COORDINATOR,)
 
     def post(self, request):
-        term = get_object_or_404(_terms(self.actor), pk=request.POST.get("term"))
+        term = get_object_or_404(_terms(self.actor),
+                                 pk=id_or_404(request.POST.get("term"), NO_TERM))
         form = ArrangementStartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择分配方式，抽签号须为非负整数。")
@@ -170,8 +177,8 @@ class ArrangementCompareView(ActorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         visible = sel.arrangement_with_people(arrangements_visible_to(self.actor))
-        ids = [self.request.GET.get("a"), self.request.GET.get("b")]
-        if not all(i and i.isdigit() for i in ids):
+        ids = [parse_id(self.request.GET.get("a")), parse_id(self.request.GET.get("b"))]
+        if None in ids:
             raise Http404("请选择两次统筹安排进行比较。")
         runs = [get_object_or_404(visible, pk=i) for i in ids]
         if runs[0].term_id != runs[1].term_id:
@@ -206,7 +213,7 @@ class ArrangementAdjustView(RunMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         run = self.get_run()
         ctx["run"] = run
-        q = self.request.GET.get("q", "").strip()
+        q = text_param(self.request.GET.get("q"))
         ctx["q"] = q
         # The options are built once and shared by every student's forms, so the page costs
         # the same number of queries for one match or twenty.
@@ -253,16 +260,25 @@ class _AdjustAction(RunMixin, View):
     def sections(self):
         return sel.arrangement_sections(self.get_run().term)
 
+    def q(self) -> str:
+        return text_param(self.request.POST.get("q"))
+
     def done(self, text: str, q: str = ""):
         messages.success(self.request, text)
-        return self.back("courses:arrangement_adjust", q=q or self.request.POST.get("q", ""))
+        return self.back("courses:arrangement_adjust", q=q or self.q())
 
     def failed(self, exc_or_text):
         text = getattr(exc_or_text, "message", exc_or_text)
         level = messages.WARNING if isinstance(exc_or_text, svc.NeedsConfirmation) else \
             messages.ERROR
         messages.add_message(self.request, level, text)
-        return self.back("courses:arrangement_adjust", q=self.request.POST.get("q", ""))
+        return self.back("courses:arrangement_adjust", q=self.q())
+
+    def invalid(self, form, text: str):
+        """A refused form: the comment's own error when that is what is wrong, else ``text``."""
+        if "comment" in form.errors:
+            return self.failed(f"说明：{form.errors['comment'][0]}")
+        return self.failed(text)
 
 
 class PlacementMoveView(_AdjustAction):
@@ -273,7 +289,7 @@ class PlacementMoveView(_AdjustAction):
         placement = self.placement()
         form = self.form(sections=self.sections())
         if not form.is_valid():
-            return self.failed("请选择要调到的教学班。")
+            return self.invalid(form, "请选择要调到的教学班。")
         try:
             svc.placement_move(arrangement=self.get_run(), placement=placement,
                                section=form.cleaned_data["section"], actor=self.actor,
@@ -292,7 +308,7 @@ class PlacementSwapView(_AdjustAction):
         placement = self.placement()
         form = self.form()
         if not form.is_valid():
-            return self.failed("请选择要互换的学生。")
+            return self.invalid(form, "请选择要互换的学生。")
         other = get_object_or_404(placements_visible_to(self.actor).filter(
             arrangement=self.get_run()).select_related("student"), pk=form.cleaned_data["other"])
         try:
@@ -311,10 +327,11 @@ class PlacementRemoveView(_AdjustAction):
     def post(self, request, pk, item):
         placement = self.placement()
         form = self.form()
-        form.is_valid()
+        if not form.is_valid():
+            return self.invalid(form, "提交的数据有误，请刷新页面后重试。")
         try:
             svc.placement_remove(arrangement=self.get_run(), placement=placement,
-                                 actor=self.actor, comment=form.cleaned_data.get("comment", ""))
+                                 actor=self.actor, comment=form.cleaned_data["comment"])
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已将{placement.student.name}移出{placement.section}。")
@@ -330,7 +347,7 @@ class PlacementCreateView(_AdjustAction):
             .select_related("student", "application"), pk=item)
         form = self.form(sections=self.sections())
         if not form.is_valid():
-            return self.failed("请选择要安排的教学班。")
+            return self.invalid(form, "请选择要安排的教学班。")
         try:
             svc.placement_create(arrangement=self.get_run(), application=entry.application,
                                  section=form.cleaned_data["section"], actor=self.actor,
@@ -346,7 +363,7 @@ class SectionTutorView(_AdjustAction):
         form = SectionTutorForm(request.POST, sections=self.sections(),
                                 tutors=staff_visible_to(self.actor).filter(is_active=True))
         if not form.is_valid():
-            return self.failed("请选择教学班和教师。")
+            return self.invalid(form, "请选择教学班和教师。")
         section, tutor = form.cleaned_data["section"], form.cleaned_data["tutor"]
         try:
             section = svc.section_change_tutor(arrangement=self.get_run(), section=section,
@@ -452,10 +469,8 @@ class HomeroomModeView(ActorMixin, TemplateView):
     template_name = "courses/arrangement/homeroom_mode.html"
 
     def term(self):
-        terms = _terms(self.actor)
         wanted = self.request.GET.get("term") or self.request.POST.get("term")
-        term = terms.filter(pk=wanted).first() if wanted and wanted.isdigit() else None
-        term = term or current_term(self.actor.school)
+        term = _term_or_current(self.actor, wanted)
         if term is None:
             raise Http404("本校尚未设置学期。")
         return term

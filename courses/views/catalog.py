@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
@@ -21,6 +20,7 @@ from afterschool.access import children_of, grades_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import WEEKDAY_LABELS, Role
+from afterschool.params import id_or_404, parse_id, safe_next
 from afterschool.selectors import current_term
 
 from .. import access, staffing
@@ -60,9 +60,7 @@ class TermMixin:
             wanted = self.request.GET.get("term")
             terms = access.terms_visible_to(self.actor)
             if wanted:
-                if not wanted.isdigit():
-                    raise Http404
-                self._term = get_object_or_404(terms, pk=wanted)
+                self._term = get_object_or_404(terms, pk=id_or_404(wanted, "找不到该学期。"))
             else:
                 self._term = current_term(self.actor.school)
         return self._term
@@ -100,9 +98,8 @@ class SectionMixin(ActorMixin):
 
     def next_url(self):
         wanted = self.request.POST.get("next") or self.request.GET.get("next")
-        if wanted and url_has_allowed_host_and_scheme(wanted, {self.request.get_host()}):
-            return wanted
-        return reverse("courses:catalog_course", args=[self.get_section().course_id])
+        return safe_next(self.request, wanted,
+                         reverse("courses:catalog_course", args=[self.get_section().course_id]))
 
 
 # ------------------------------------------------------------------ the office's catalog
@@ -424,8 +421,9 @@ class StaffingApplyView(TermMixin, ActorMixin, View):
         additions = []
         for value in request.POST.getlist("add"):
             section_id, _, staff_id = value.partition(":")
-            if section_id.isdigit() and staff_id.isdigit():
-                additions.append((int(section_id), int(staff_id)))
+            section_id, staff_id = parse_id(section_id), parse_id(staff_id)
+            if section_id is not None and staff_id is not None:
+                additions.append((section_id, staff_id))
         try:
             changed = svc.staffing_apply(actor=self.actor, term=term, additions=additions)
         except DomainError as exc:
@@ -451,7 +449,7 @@ class CatalogBrowseView(ActorMixin, TemplateView):
         wanted = self.request.GET.get("student")
         if wanted:
             student = get_object_or_404(children_of(self.actor),
-                                        pk=wanted if wanted.isdigit() else 0)
+                                        pk=id_or_404(wanted, "找不到该学生。"))
         elif children:
             student = children[0]
         if student is not None:
@@ -459,7 +457,7 @@ class CatalogBrowseView(ActorMixin, TemplateView):
         elif self.actor.is_school_wide:
             grades = grades_visible_to(self.actor)
             wanted = self.request.GET.get("grade")
-            grade = (get_object_or_404(grades, pk=wanted if wanted.isdigit() else 0)
+            grade = (get_object_or_404(grades, pk=id_or_404(wanted, "找不到该年级。"))
                      if wanted else grades.order_by("number").first())
             ctx["grades"] = list(grades.order_by("number"))
         term = current_term(self.actor.school)

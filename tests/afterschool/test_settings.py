@@ -296,6 +296,88 @@ def test_docker_build_collectstatic_and_whitenoise_serve_hashed_files(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", COLLECT_AND_SERVE, str(tmp_path / "static")], cwd=ROOT,
         capture_output=True, text=True, timeout=300,
-        env=production_env(SECRET_KEY=strong_secret(), ALLOWED_HOSTS="kehou.example.edu.cn"))
+        # Behind compose's proxy, whose X-Forwarded-Proto is believed (TRUSTED_PROXY_COUNT=1).
+        env=production_env(SECRET_KEY=strong_secret(), ALLOWED_HOSTS="kehou.example.edu.cn",
+                           TRUSTED_PROXY_COUNT="1"))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "served /static/css/site." in result.stdout
+
+
+# ------------------------------------------------------------------ secret key, proxy, ports
+
+
+def env_example_value(name: str) -> str:
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{name}="):
+            return line.partition("=")[2]
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("secret", [
+    "x" * 64,                                                     # long, one character
+    "ab" * 40,                                                    # long, two characters
+    "0123456789" * 6,                                             # ten kinds of characters
+    "abcdefghijklmnopqrstuvwxyz0123456789" * 2,                   # one piece, twice
+    "change-me-" + secrets.token_urlsafe(50),                      # a placeholder, lengthened
+    "django-insecure-" + secrets.token_urlsafe(50),               # startproject's kind
+    secrets.token_urlsafe(30),                                    # random but 40 characters
+])
+def test_production_refuses_a_secret_key_with_little_entropy(secret):
+    result = run_production(SETUP, SECRET_KEY=secret)
+    assert result.returncode != 0
+    assert REFUSAL in result.stderr
+
+
+def test_production_refuses_the_env_example_placeholder():
+    result = run_production(SETUP, SECRET_KEY=env_example_value("SECRET_KEY"))
+    assert result.returncode != 0
+    assert REFUSAL in result.stderr
+
+
+def test_production_accepts_a_generated_key():
+    for _ in range(5):
+        result = run_production(SETUP, SECRET_KEY=secrets.token_urlsafe(50))
+        assert result.returncode == 0, result.stderr
+
+
+SHOW_PROXY = (SETUP + "; from django.conf import settings as s; "
+              "print(s.TRUSTED_PROXY_COUNT, getattr(s, 'SECURE_PROXY_SSL_HEADER', None))")
+
+
+def test_production_ignores_x_forwarded_proto_without_a_trusted_proxy():
+    result = run_production(SHOW_PROXY, SECRET_KEY=strong_secret())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "None"]
+
+
+def test_production_trusts_x_forwarded_proto_from_a_trusted_proxy():
+    result = run_production(SHOW_PROXY, SECRET_KEY=strong_secret(), TRUSTED_PROXY_COUNT="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().split(maxsplit=1) == ["1", "('HTTP_X_FORWARDED_PROTO', 'https')"]
+
+
+def test_gunicorn_is_published_on_the_loopback_only(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), (name, port)
+    assert compose["services"]["web"]["ports"] == ["127.0.0.1:8000:8000"]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_compose_trusts_exactly_one_proxy_unless_told(compose, name):
+    value = compose["services"][name]["environment"]["TRUSTED_PROXY_COUNT"]
+    assert value == "${TRUSTED_PROXY_COUNT:-1}"
+
+
+def test_web_health_check_is_python_that_does_not_follow_redirects(compose):
+    probe = compose["services"]["web"]["healthcheck"]["test"]
+    assert probe[:3] == ["CMD", "python", "-c"]
+    compile(probe[3], "healthcheck", "exec")
+    assert "urlopen" not in probe[3]  # it would follow a redirect to https and fail
+
+
+def test_the_image_build_uses_a_random_throwaway_key():
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    run = text[text.index("RUN SECRET_KEY="):text.index("collectstatic")]
+    assert "secrets.token_urlsafe" in run
+    assert not re.search(r"SECRET_KEY=[\w-]{20,}", text), "a fixed key in the Dockerfile"
