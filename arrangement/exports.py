@@ -1,4 +1,4 @@
-"""Spreadsheets of the courses app, built from selectors with openpyxl (write-only)."""
+"""Spreadsheets of the arrangement, built from selectors with openpyxl (write-only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .models import Arrangement
-from .selectors.arrangement import (
+from .selectors import (
     active_placements,
     homework_groups_detailed,
     placements_detailed,

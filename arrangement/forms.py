@@ -3,8 +3,9 @@
 from django import forms
 
 from afterschool.models import Staff
+from courses.models import Section
 
-from ..models import Arrangement, Section
+from .models import Arrangement
 
 
 class ArrangementStartForm(forms.Form):

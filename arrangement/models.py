@@ -11,8 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from afterschool.models import WEEKDAY_LABELS, Homeroom, Staff, Student, Term
-
-from .catalog import Course, Section
+from courses.models import Course, Section
+from enrollment.models import Application
 
 
 class Arrangement(models.Model):
@@ -84,7 +84,7 @@ class Placement(models.Model):
                                     related_name="placements", verbose_name="统筹安排")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="placements",
                                 verbose_name="学生")
-    application = models.ForeignKey("enrollment.Application", on_delete=models.CASCADE,
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="placements", verbose_name="意向书")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="placements",
                                verbose_name="课程")
@@ -124,7 +124,7 @@ class UnplacedEntry(models.Model):
                                     related_name="unplaced", verbose_name="统筹安排")
     student = models.ForeignKey(Student, on_delete=models.CASCADE,
                                 related_name="unplaced_entries", verbose_name="学生")
-    application = models.ForeignKey("enrollment.Application", on_delete=models.CASCADE,
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="unplaced_entries", verbose_name="意向书")
     reason = models.CharField("原因", max_length=300)
 

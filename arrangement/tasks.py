@@ -1,4 +1,4 @@
-"""Celery tasks of the courses app: thin, take ids, call a service, own the time limit."""
+"""Celery tasks of the arrangement: thin, take ids, call a service, own the time limit."""
 
 import logging
 
@@ -18,7 +18,7 @@ CRASHED = "计算出错（{error}），请联系管理员。"
 @shared_task(soft_time_limit=ARRANGEMENT_SOFT_LIMIT, time_limit=ARRANGEMENT_SOFT_LIMIT + 60,
              acks_late=True)
 def arrangement_compute_task(arrangement_id: int) -> str:
-    from .services.arrangement import arrangement_compute, arrangement_fail
+    from .services import arrangement_compute, arrangement_fail
 
     arrangement = Arrangement.objects.filter(pk=arrangement_id).select_related("term").first()
     if arrangement is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,16 +15,26 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from afterschool.access import Actor, children_of, homerooms_visible_to, staff_visible_to
+from afterschool.access import children_of, homerooms_visible_to, staff_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role, Term
+from afterschool.models import Role
 from afterschool.selectors import current_term
-from enrollment.models import Preference
+from courses.access import terms_visible_to
+from courses.services import section_warnings
 
-from .. import exports
-from ..access import arrangements_visible_to, placements_visible_to
-from ..forms.arrangement import (
+from . import exports
+from . import selectors as sel
+from . import services as svc
+from .access import (
+    TUTORS,
+    arrangements_visible_to,
+    homeroom_mode_periods_visible_to,
+    placements_visible_to,
+    runs_with_rosters_visible_to,
+)
+from .exceptions import NeedsConfirmation
+from .forms import (
     ArrangementStartForm,
     HomeroomModeForm,
     PlacementCreateForm,
@@ -35,19 +44,9 @@ from ..forms.arrangement import (
     SectionChoiceField,
     SectionTutorForm,
 )
-from ..models import Arrangement, HomeroomModePeriod, Placement, UnplacedEntry
-from ..selectors import arrangement as sel
-from ..services import arrangement as svc
-from ..services.catalog import section_warnings
+from .models import Arrangement, Placement
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
-TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
-
-
-def _terms(actor: Actor):
-    if actor.school is None:
-        return Term.objects.none()
-    return Term.objects.filter(school=actor.school)
 
 
 class RunMixin(ActorMixin):
@@ -62,7 +61,7 @@ class RunMixin(ActorMixin):
                 pk=self.kwargs["pk"])
         return self._run
 
-    def back(self, name="courses:arrangement_detail", **query):
+    def back(self, name="arrangement:detail", **query):
         url = reverse(name, args=[self.get_run().pk])
         query = {k: v for k, v in query.items() if v}
         if query:
@@ -74,11 +73,11 @@ class RunMixin(ActorMixin):
 
 class ArrangementListView(ActorMixin, TemplateView):
     allowed_roles = OFFICE
-    template_name = "courses/arrangement/list.html"
+    template_name = "arrangement/list.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        terms = _terms(self.actor)
+        terms = terms_visible_to(self.actor)
         term = None
         if self.request.GET.get("term"):
             term = terms.filter(pk=self.request.GET["term"]).first()
@@ -96,24 +95,24 @@ class ArrangementStartView(ActorMixin, View):
     allowed_roles = (Role.COORDINATOR,)
 
     def post(self, request):
-        term = get_object_or_404(_terms(self.actor), pk=request.POST.get("term"))
+        term = get_object_or_404(terms_visible_to(self.actor), pk=request.POST.get("term"))
         form = ArrangementStartForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择分配方式，抽签号须为非负整数。")
-            return redirect(reverse("courses:arrangement_list") + f"?term={term.pk}")
+            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
         try:
             run = svc.arrangement_start(term=term, actor=self.actor,
                                         mechanism=form.cleaned_data["mechanism"],
                                         seed=form.cleaned_data["seed"])
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect(reverse("courses:arrangement_list") + f"?term={term.pk}")
+            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
         messages.success(request, f"已发起第{run.version}版统筹安排（{run.get_mechanism_display()}）。")
-        return redirect("courses:arrangement_detail", pk=run.pk)
+        return redirect("arrangement:detail", pk=run.pk)
 
 
 class ArrangementDetailView(RunMixin, TemplateView):
-    template_name = "courses/arrangement/detail.html"
+    template_name = "arrangement/detail.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -136,7 +135,7 @@ class ArrangementDetailView(RunMixin, TemplateView):
 class ArrangementProgressView(RunMixin, TemplateView):
     """The htmx-polled progress box; once the run is done, the whole page reloads."""
 
-    template_name = "courses/arrangement/_progress.html"
+    template_name = "arrangement/_progress.html"
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
@@ -164,7 +163,7 @@ class ArrangementPublishView(RunMixin, View):
 
 class ArrangementCompareView(ActorMixin, TemplateView):
     allowed_roles = OFFICE
-    template_name = "courses/arrangement/compare.html"
+    template_name = "arrangement/compare.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -175,20 +174,7 @@ class ArrangementCompareView(ActorMixin, TemplateView):
         runs = [get_object_or_404(visible, pk=i) for i in ids]
         if runs[0].term_id != runs[1].term_id:
             raise Http404("只能比较同一学期的统筹安排。")
-        columns = [{"run": r, "stats": sel.run_statistics(r) if r.is_computed else None}
-                   for r in runs]
-        ranks = max((len(c["stats"].by_rank) for c in columns if c["stats"]), default=0)
-        rows = []
-        for i in range(ranks):
-            rows.append({"rank": i + 1, "cells": [
-                c["stats"].by_rank[i] if c["stats"] and i < len(c["stats"].by_rank) else None
-                for c in columns]})
-        courses = {}
-        for n, c in enumerate(columns):
-            for fill in (c["stats"].courses if c["stats"] else []):
-                courses.setdefault(fill.course.pk, {"course": fill.course, "cells": [None, None]})
-                courses[fill.course.pk]["cells"][n] = fill
-        ctx.update(columns=columns, rank_rows=rows, course_rows=list(courses.values()))
+        ctx.update(sel.runs_compared(runs))
         return ctx
 
 
@@ -199,7 +185,7 @@ class ArrangementAdjustView(RunMixin, TemplateView):
     """Find a student of a draft and change their seat; the log of changes below."""
 
     allowed_roles = (Role.COORDINATOR,)
-    template_name = "courses/arrangement/adjust.html"
+    template_name = "arrangement/adjust.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -214,23 +200,14 @@ class ArrangementAdjustView(RunMixin, TemplateView):
         label = SectionChoiceField(queryset=None, occupancy=occupancy).label_from_instance
         ctx["section_options"] = [(s.pk, label(s)) for s in sections]
         ctx["tutor_options"] = list(staff_visible_to(self.actor).filter(is_active=True))
-        found_placements, found_unplaced, swap_options = [], [], []
-        if q and run.is_editable:
-            match = Q(student__name__contains=q) | Q(student__student_no=q)
-            prefs = Prefetch("application__preferences",
-                             queryset=Preference.objects.select_related("course"))
-            found_placements = list(sel.placements_detailed(
-                run.placements.filter(match)).prefetch_related(prefs)[:20])
-            found_unplaced = list(sel.unplaced_detailed(run).filter(match)[:20])
-            swap_options = list(run.placements.select_related("student__homeroom__grade",
-                                                               "section__course")
-                                .order_by("course__name", "section__name", "student__name"))
-            for p in found_placements:
-                p.move_prefix = f"m{p.pk}"
-            for u in found_unplaced:
-                u.place_prefix = f"p{u.pk}"
-        ctx.update(found_placements=found_placements, found_unplaced=found_unplaced,
-                   swap_options=swap_options,
+        found = sel.adjustment_search(run, q if run.is_editable else "")
+        # Each student's forms carry their own prefix, so one page holds many.
+        for p in found["placements"]:
+            p.move_prefix = f"m{p.pk}"
+        for u in found["unplaced"]:
+            u.place_prefix = f"p{u.pk}"
+        ctx.update(found_placements=found["placements"], found_unplaced=found["unplaced"],
+                   swap_options=found["swap_options"],
                    changes=sel.changes_detailed(run)[:100])
         return ctx
 
@@ -254,14 +231,14 @@ class _AdjustAction(RunMixin, View):
 
     def done(self, text: str, q: str = ""):
         messages.success(self.request, text)
-        return self.back("courses:arrangement_adjust", q=q or self.request.POST.get("q", ""))
+        return self.back("arrangement:adjust", q=q or self.request.POST.get("q", ""))
 
     def failed(self, exc_or_text):
         text = getattr(exc_or_text, "message", exc_or_text)
-        level = messages.WARNING if isinstance(exc_or_text, svc.NeedsConfirmation) else \
+        level = messages.WARNING if isinstance(exc_or_text, NeedsConfirmation) else \
             messages.ERROR
         messages.add_message(self.request, level, text)
-        return self.back("courses:arrangement_adjust", q=self.request.POST.get("q", ""))
+        return self.back("arrangement:adjust", q=self.request.POST.get("q", ""))
 
 
 class PlacementMoveView(_AdjustAction):
@@ -325,8 +302,7 @@ class PlacementCreateView(_AdjustAction):
 
     def post(self, request, pk, item):
         entry = get_object_or_404(
-            UnplacedEntry.objects.filter(arrangement=self.get_run())
-            .select_related("student", "application"), pk=item)
+            self.get_run().unplaced.select_related("student", "application"), pk=item)
         form = self.form(sections=self.sections())
         if not form.is_valid():
             return self.failed("请选择要安排的教学班。")
@@ -391,7 +367,7 @@ class ArrangementExportView(RunMixin, View):
 
 
 class HomeworkGroupsView(RunMixin, TemplateView):
-    template_name = "courses/arrangement/homework.html"
+    template_name = "arrangement/homework.html"
 
     def get_context_data(self, **kwargs):
         run = self.get_run()
@@ -399,23 +375,16 @@ class HomeworkGroupsView(RunMixin, TemplateView):
                                         **kwargs)
 
 
-def _run_for_roster(actor: Actor, pk: int) -> Arrangement:
-    """The office sees any run; others only the published one of their school."""
-    runs = Arrangement.objects.filter(term__school=actor.school).select_related("term")
-    if not actor.is_school_wide:
-        runs = runs.filter(status=Arrangement.Status.PUBLISHED)
-    return get_object_or_404(runs, pk=pk)
-
-
 class SectionRosterView(ActorMixin, DetailView):
     """A printable roster of one section: the office, or the section's own tutor."""
 
     allowed_roles = OFFICE + TUTORS
-    template_name = "courses/arrangement/roster_section.html"
+    template_name = "arrangement/roster_section.html"
     context_object_name = "section"
 
     def get_object(self, queryset=None):
-        self.run = _run_for_roster(self.actor, self.kwargs["pk"])
+        self.run = get_object_or_404(runs_with_rosters_visible_to(self.actor),
+                                     pk=self.kwargs["pk"])
         sections = sel.arrangement_sections(self.run.term)
         if not self.actor.is_school_wide:
             sections = sections.filter(tutors=self.actor.staff)
@@ -433,11 +402,12 @@ class HomeroomRosterView(ActorMixin, DetailView):
     """A printable roster of one homeroom: each child's course and homework group."""
 
     allowed_roles = OFFICE + (Role.HOMEROOM_TEACHER,)
-    template_name = "courses/arrangement/roster_homeroom.html"
+    template_name = "arrangement/roster_homeroom.html"
     context_object_name = "homeroom"
 
     def get_object(self, queryset=None):
-        self.run = _run_for_roster(self.actor, self.kwargs["pk"])
+        self.run = get_object_or_404(runs_with_rosters_visible_to(self.actor),
+                                     pk=self.kwargs["pk"])
         return get_object_or_404(homerooms_visible_to(self.actor), pk=self.kwargs["homeroom"])
 
     def get_context_data(self, **kwargs):
@@ -452,10 +422,10 @@ class HomeroomRosterView(ActorMixin, DetailView):
 
 class HomeroomModeView(ActorMixin, TemplateView):
     allowed_roles = OFFICE
-    template_name = "courses/arrangement/homeroom_mode.html"
+    template_name = "arrangement/homeroom_mode.html"
 
     def term(self):
-        terms = _terms(self.actor)
+        terms = terms_visible_to(self.actor)
         wanted = self.request.GET.get("term") or self.request.POST.get("term")
         term = terms.filter(pk=wanted).first() if wanted and wanted.isdigit() else None
         term = term or current_term(self.actor.school)
@@ -482,7 +452,7 @@ class HomeroomModeView(ActorMixin, TemplateView):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, "已设置按班级开展时段，期间暂停走班社团。")
-                return redirect(reverse("courses:arrangement_homeroom_mode") + f"?term={term.pk}")
+                return redirect(reverse("arrangement:homeroom_mode") + f"?term={term.pk}")
         return self.render_to_response(self.get_context_data(form=form))
 
 
@@ -490,8 +460,7 @@ class HomeroomModeEndView(ActorMixin, View):
     allowed_roles = (Role.COORDINATOR,)
 
     def post(self, request, pk):
-        period = get_object_or_404(
-            HomeroomModePeriod.objects.filter(term__school=self.actor.school), pk=pk)
+        period = get_object_or_404(homeroom_mode_periods_visible_to(self.actor), pk=pk)
         try:
             kept = svc.homeroom_mode_end(period=period, actor=self.actor)
         except DomainError as exc:
@@ -499,7 +468,7 @@ class HomeroomModeEndView(ActorMixin, View):
         else:
             messages.success(request, "已恢复正常走班安排。" if kept is None or
                              kept.end_date < timezone.localdate() else "已调整按班级开展时段。")
-        return redirect(reverse("courses:arrangement_homeroom_mode") + f"?term={period.term_id}")
+        return redirect(reverse("arrangement:homeroom_mode") + f"?term={period.term_id}")
 
 
 # ------------------------------------------------------------------ guardians and tutors
@@ -509,7 +478,7 @@ class MyScheduleView(ActorMixin, TemplateView):
     """A guardian's page: each child's weekly schedule once published, and why."""
 
     allowed_roles = (Role.GUARDIAN,)
-    template_name = "courses/arrangement/my_schedule.html"
+    template_name = "arrangement/my_schedule.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -517,11 +486,8 @@ class MyScheduleView(ActorMixin, TemplateView):
         today = timezone.localdate()
         children = list(children_of(self.actor))
         entries = sel.children_schedules(children, term, today)
-        for entry in entries:
-            entry["days"] = sel.days_by_weekday(entry["items"])
         mode = sel.homeroom_mode_period_on(term, today) if term else None
-        upcoming = (HomeroomModePeriod.objects.filter(term=term, start_date__gt=today)
-                    .order_by("start_date").first() if term else None)
+        upcoming = sel.next_homeroom_mode_period(term, today) if term else None
         ctx.update(term=term, entries=entries, mode_period=mode, upcoming_mode=upcoming,
                    today=today)
         return ctx
@@ -529,7 +495,7 @@ class MyScheduleView(ActorMixin, TemplateView):
 
 class MySectionsView(ActorMixin, TemplateView):
     allowed_roles = TUTORS
-    template_name = "courses/arrangement/my_sections.html"
+    template_name = "arrangement/my_sections.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -538,46 +504,3 @@ class MySectionsView(ActorMixin, TemplateView):
         ctx.update(term=term, run=run, sections=sel.tutor_sections(run, self.actor.staff),
                    groups=sel.tutor_homework_groups(run, self.actor.staff))
         return ctx
-
-
-# ------------------------------------------------------------------ home panels
-
-
-def coordinator_panel(actor: Actor):
-    if not actor.is_school_wide:
-        return None
-    term = current_term(actor.school)
-    run = sel.latest_arrangement(arrangements_visible_to(actor), term)
-    published = sel.published_arrangement(term) if term else None
-    return {"template": "courses/arrangement/_panel_office.html", "order": 30, "term": term,
-            "run": run, "published": published}
-
-
-def guardian_panel(actor: Actor):
-    if not actor.has(Role.GUARDIAN):
-        return None
-    term = current_term(actor.school)
-    run = sel.published_arrangement(term) if term else None
-    if run is None:
-        return None
-    children = list(children_of(actor))
-    placements = list(sel.placements_detailed(sel.active_placements(
-        placements_visible_to(actor).filter(arrangement=run, student__in=children))))
-    # A child the run could not place is told so, with the reason: never left out silently.
-    unplaced = list(run.unplaced.filter(student__in=children).select_related("student"))
-    return {"template": "courses/arrangement/_panel_guardian.html", "order": 20, "run": run,
-            "placements": placements, "unplaced": unplaced, "children": children}
-
-
-def tutor_panel(actor: Actor):
-    if not actor.has(*TUTORS) or actor.staff is None:
-        return None
-    term = current_term(actor.school)
-    run = sel.published_arrangement(term) if term else None
-    sections = sel.tutor_sections(run, actor.staff)
-    groups = sel.tutor_homework_groups(run, actor.staff)
-    if not sections and not groups:
-        return None
-    return {"template": "courses/arrangement/_panel_tutor.html", "order": 25, "run": run,
-            "sections": sections, "groups": groups}
-

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import UploadedFile
 
 from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, Period, Staff, Term
 
-from ..models import Course, Section
-from ..selectors.catalog import staff_for_course
-from ..services.catalog import validate_course_picture
+from .models import Course, Section
+from .selectors import staff_for_course
+from .services import validate_course_picture
 
 
 class CourseForm(forms.ModelForm):

@@ -6,7 +6,7 @@ from afterschool.access import Actor, children_of
 from afterschool.models import Role
 from afterschool.selectors import current_term
 
-from .selectors.catalog import catalog_summary
+from .selectors import catalog_summary
 
 
 def guardian_panel(actor: Actor):

@@ -21,13 +21,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, School, Staff, Term
-from enrollment.transitions import ANSWERED, FINAL
 
-from .. import staffing
-from ..models import BUILTIN_CATEGORIES, Course, Section, SectionSlot
-
-# Preferences counted for "enough to open": submitted forms still in the running.
-COUNTED_STATUSES = sorted(ANSWERED - FINAL)
+from . import staffing
+from .demand import demand_annotations
+from .models import BUILTIN_CATEGORIES, Course, Section, SectionSlot
 
 
 def slots_with_labels() -> QuerySet[SectionSlot]:
@@ -54,17 +51,6 @@ def _seats():
         Value(0))
 
 
-def _preference_counts() -> dict:
-    """``preference_count`` (any rank) and ``first_choice_count``; distinct because a grade
-    filter joins the course's grades."""
-    counted = Q(preferences__application__status__in=COUNTED_STATUSES)
-    return {
-        "preference_count": Count("preferences", filter=counted, distinct=True),
-        "first_choice_count": Count("preferences", filter=counted & Q(preferences__rank=1),
-                                    distinct=True),
-    }
-
-
 def catalog_courses(qs: QuerySet[Course], *, term: Term, category: str = "",
                     grade: Grade | None = None) -> QuerySet[Course]:
     """The coordinator's list: each course with its sections, seats and preference counts."""
@@ -73,7 +59,7 @@ def catalog_courses(qs: QuerySet[Course], *, term: Term, category: str = "",
         qs = qs.filter(category=category)
     if grade is not None:
         qs = qs.filter(grades=grade)
-    return qs.annotate(seats=_seats(), **_preference_counts()).prefetch_related(
+    return qs.annotate(seats=_seats(), **demand_annotations()).prefetch_related(
         Prefetch("grades", queryset=Grade.objects.order_by("number")),
         Prefetch("sections", queryset=sections_with_details(Section.objects.order_by("name"))),
     ).order_by("-is_active", "-is_fixed", "category", "name")
@@ -81,7 +67,7 @@ def catalog_courses(qs: QuerySet[Course], *, term: Term, category: str = "",
 
 def course_detail(qs: QuerySet[Course], *, sections: QuerySet[Section]) -> QuerySet[Course]:
     """One course with the sections the viewer may see (``sections``, already scoped)."""
-    return qs.select_related("term").annotate(seats=_seats(), **_preference_counts()).prefetch_related(
+    return qs.select_related("term").annotate(seats=_seats(), **demand_annotations()).prefetch_related(
         Prefetch("grades", queryset=Grade.objects.order_by("number")),
         Prefetch("sections", queryset=sections_with_details(sections.order_by("name")),
                  to_attr="visible_sections"),

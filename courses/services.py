@@ -17,10 +17,11 @@ from django.db.models import Q
 from afterschool.access import Actor, require
 from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, Period, Role, Staff, Term
 
-from .. import exceptions as e
-from .. import staffing
-from ..models import Course, Section, SectionSlot
-from ..selectors.catalog import homerooms_with_size
+from . import exceptions as e
+from . import staffing
+from .demand import times_chosen
+from .models import Course, Section, SectionSlot
+from .selectors import homerooms_with_size
 
 PICTURE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 PICTURE_MAX_BYTES = 2 * 1024 * 1024
@@ -97,7 +98,7 @@ def course_update(*, actor: Actor, course: Course, name: str, category: str,
     _check_course(actor, course.term, grades)
     if mode == Course.Mode.MIXED and course.sections.filter(homeroom__isnull=False).exists():
         raise e.CatalogError(e.COURSE_HAS_HOMEROOM_SECTIONS)
-    if is_fixed and not course.is_fixed and course.preferences.exists():
+    if is_fixed and not course.is_fixed and times_chosen(course):
         raise e.CourseInUse(e.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
     if picture:
         validate_course_picture(picture)
@@ -134,7 +135,7 @@ def course_delete(*, actor: Actor, course: Course) -> None:
     """Delete a course nobody has ranked yet; one with preferences can only be closed."""
     course = Course.objects.select_for_update().get(pk=course.pk)
     _require_office_of(actor, course)
-    count = course.preferences.count()
+    count = times_chosen(course)
     if count:
         raise e.CourseInUse(e.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
     course.delete()

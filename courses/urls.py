@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import catalog as v
+from . import views as v
+
+app_name = "courses"
 
 urlpatterns = [
     path("catalog/", v.CatalogListView.as_view(), name="catalog_list"),

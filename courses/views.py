@@ -23,8 +23,10 @@ from afterschool.mixins import ActorMixin
 from afterschool.models import WEEKDAY_LABELS, Role
 from afterschool.selectors import current_term
 
-from .. import access, staffing
-from ..forms.catalog import (
+from . import access, staffing
+from . import selectors as sel
+from . import services as svc
+from .forms import (
     CatalogFilterForm,
     CourseForm,
     GenerateSectionsForm,
@@ -32,8 +34,6 @@ from ..forms.catalog import (
     SectionTutorsForm,
     slot_grid,
 )
-from ..selectors import catalog as sel
-from ..services import catalog as svc
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 

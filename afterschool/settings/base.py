@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "afterschool",
     "enrollment",
     "courses",
+    "arrangement",
     "attendance",
     "evaluation",
 ]

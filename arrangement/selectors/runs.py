@@ -1,31 +1,25 @@
-"""Reads of the arrangement: querysets with their joins applied, statistics, schedules."""
+"""Reads of a run: what it places, its rows with their joins applied, its statistics."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from afterschool.models import WEEKDAY_LABELS, Homeroom, Period, Student, Term
+from afterschool.models import Period, Term
+from courses.models import Course, Section
 from enrollment.models import Application, Preference
 
 from ..models import (
     Arrangement,
     ArrangementChange,
-    Course,
-    HomeroomModePeriod,
     HomeworkGroup,
     HomeworkGroupMember,
     Placement,
-    Section,
     UnplacedEntry,
 )
-
-NORMAL = "normal"
-HOMEROOM = "homeroom"
 
 # The applications an arrangement places: approved by the school, or placed by an earlier run.
 ARRANGED_STATUSES = (Application.Status.SCHOOL_APPROVED, Application.Status.PLACED)
@@ -210,201 +204,43 @@ def homework_groups_detailed(arrangement: Arrangement) -> QuerySet[HomeworkGroup
             .annotate(size=Count("members")))
 
 
-# ------------------------------------------------------------------ rosters
-
-
-def section_roster(arrangement: Arrangement, section: Section) -> QuerySet[Placement]:
-    return (active_placements(arrangement.placements.filter(section=section))
-            .select_related("student__homeroom__grade", "application")
-            .order_by("student__homeroom__grade__number", "student__homeroom__number",
-                      "student__student_no"))
-
-
-def homeroom_roster(arrangement: Arrangement, homeroom: Homeroom) -> QuerySet[Student]:
-    """A homeroom's arranged children with their placements and homework groups."""
-    return (Student.objects
-            .filter(homeroom=homeroom, applications__term=arrangement.term,
-                    applications__status__in=ARRANGED_STATUSES,
-                    applications__participates=True)
-            .select_related("homeroom__grade")
-            .prefetch_related(
-                Prefetch("placements",
-                         queryset=active_placements(
-                             Placement.objects.filter(arrangement=arrangement))
-                         .select_related("course", "section")
-                         .prefetch_related("section__slots__period"),
-                         to_attr="run_placements"),
-                Prefetch("homework_memberships",
-                         queryset=HomeworkGroupMember.objects.filter(arrangement=arrangement)
-                         .select_related("group").order_by("weekday"),
-                         to_attr="run_homework"))
-            .order_by("student_no").distinct())
-
-
-def tutor_sections(arrangement: Arrangement | None, staff) -> list[dict]:
-    """A tutor's sections of a published run, each with its roster."""
-    if arrangement is None or staff is None:
-        return []
-    sections = (arrangement_sections(arrangement.term).filter(tutors=staff)
-                .prefetch_related(Prefetch(
-                    "placements",
-                    queryset=active_placements(arrangement.placements.all())
-                    .select_related("student__homeroom__grade")
-                    .order_by("student__homeroom__grade__number", "student__homeroom__number",
-                              "student__student_no"),
-                    to_attr="roster")))
-    return list(sections)
-
-
-def tutor_homework_groups(arrangement: Arrangement | None, staff) -> list[HomeworkGroup]:
-    if arrangement is None or staff is None:
-        return []
-    return list(homework_groups_detailed(arrangement).filter(tutor=staff))
-
-
-# ------------------------------------------------------------------ schedules
-
-
-def service_mode_on(term: Term, date: dt.date) -> str:
-    """``"homeroom"`` on a day inside a homeroom-mode range of the term, else ``"normal"``."""
-    inside = HomeroomModePeriod.objects.filter(term=term, start_date__lte=date,
-                                               end_date__gte=date).exists()
-    return HOMEROOM if inside else NORMAL
-
-
-def homeroom_mode_period_on(term: Term, date: dt.date) -> HomeroomModePeriod | None:
-    return HomeroomModePeriod.objects.filter(term=term, start_date__lte=date,
-                                             end_date__gte=date).first()
-
-
-@dataclass
-class ScheduleItem:
-    weekday: int
-    kind: str               # "homework" | "course" | "homeroom"
-    title: str
-    period: Period | None = None
-    venue: str = ""
-    tutors: list = field(default_factory=list)
-    section: Section | None = None
-    group: HomeworkGroup | None = None
-
-    @property
-    def weekday_label(self) -> str:
-        return WEEKDAY_LABELS[self.weekday - 1]
-
-    @property
-    def sort_key(self) -> tuple:
-        return (self.weekday, self.period.number if self.period else 0, self.title)
-
-
 def homework_period(term: Term) -> Period | None:
+    """The period of homework tutoring: the term's first 作业辅导 period, else its first."""
     periods = list(term.periods.all())
     homework = [p for p in periods if p.kind == Period.Kind.HOMEWORK]
     return (homework or periods or [None])[0]
 
 
-def weekly_schedule(arrangement: Arrangement, student: Student,
-                    on: dt.date | None = None) -> list[ScheduleItem]:
-    """A child's week in a run: homework group each attending day, and their sections."""
-    term = arrangement.term
-    homework = homework_period(term)
-    items = []
-    memberships = (HomeworkGroupMember.objects
-                   .filter(arrangement=arrangement, student=student)
-                   .select_related("group__tutor"))
-    for m in memberships:
-        group = m.group
-        items.append(ScheduleItem(weekday=group.weekday, kind="homework",
-                                  title=f"作业辅导（{group.name}）", period=homework,
-                                  tutors=[group.tutor] if group.tutor else [], group=group))
-    placements = placements_detailed(
-        active_placements(arrangement.placements.filter(student=student), on))
-    for p in placements:
-        tutors = list(p.section.tutors.all())
-        for slot in p.section.slots.all():
-            items.append(ScheduleItem(weekday=slot.weekday, kind="course",
-                                      title=f"{p.course.name}（{p.section.name}）",
-                                      period=slot.period, venue=p.section.venue,
-                                      tutors=tutors, section=p.section))
-    return sorted(items, key=lambda i: i.sort_key)
+def runs_compared(runs: list[Arrangement]) -> dict:
+    """Runs side by side: ``columns`` (each run with its statistics, None while computing),
+    ``rank_rows`` (per preference rank, one cell per run) and ``course_rows`` (per course)."""
+    columns = [{"run": r, "stats": run_statistics(r) if r.is_computed else None} for r in runs]
+    ranks = max((len(c["stats"].by_rank) for c in columns if c["stats"]), default=0)
+    rank_rows = [{"rank": i + 1, "cells": [
+        c["stats"].by_rank[i] if c["stats"] and i < len(c["stats"].by_rank) else None
+        for c in columns]} for i in range(ranks)]
+    courses: dict[int, dict] = {}
+    for n, c in enumerate(columns):
+        for fill in (c["stats"].courses if c["stats"] else []):
+            courses.setdefault(fill.course.pk, {"course": fill.course,
+                                                "cells": [None] * len(columns)})
+            courses[fill.course.pk]["cells"][n] = fill
+    return {"columns": columns, "rank_rows": rank_rows, "course_rows": list(courses.values())}
 
 
-def schedule_for_student(student: Student, date: dt.date) -> list[ScheduleItem]:
-    """What a child has on one day: for attendance, and the guardian's page.
-
-    Nothing before the published arrangement, outside the term, off the child's days or after
-    a withdrawal; in a homeroom-mode range, the homeroom's own group instead of mixed clubs.
-    """
-    term = (Term.objects.filter(school_id=student.school_id, start_date__lte=date,
-                                end_date__gte=date).prefetch_related("periods").first())
-    if term is None:
-        return []
-    arrangement = published_arrangement(term)
-    if arrangement is None:
-        return []
-    app = Application.objects.filter(term=term, student=student).first()
-    if app is None or app.status != Application.Status.PLACED:
-        if not (app and app.status == Application.Status.WITHDRAWN and app.withdrawn_on
-                and app.withdrawn_on > date):
-            return []
-    weekday = date.isoweekday()
-    arrangement.term = term
-    items = [i for i in weekly_schedule(arrangement, student, on=date) if i.weekday == weekday]
-    if service_mode_on(term, date) == HOMEROOM:
-        return homeroom_mode_items(term, student, weekday) if items else []
-    return items
-
-
-def homeroom_mode_items(term: Term, student: Student, weekday: int) -> list[ScheduleItem]:
-    """特色课程+作业辅导 in the child's own homeroom, for a day in a homeroom-mode range."""
-    homeroom = student.homeroom
-    items = [ScheduleItem(weekday=weekday, kind="homeroom",
-                          title=f"{homeroom.name}：作业辅导", period=homework_period(term),
-                          tutors=[homeroom.head_teacher] if homeroom.head_teacher else [])]
-    sections = (Section.objects.filter(course__term=term, homeroom=homeroom,
-                                       course__is_active=True)
-                .select_related("course").prefetch_related("slots__period", "tutors"))
-    for section in sections:
-        for slot in section.slots.all():
-            if slot.weekday == weekday:
-                items.append(ScheduleItem(weekday=weekday, kind="homeroom",
-                                          title=f"{homeroom.name}：{section.course.name}",
-                                          period=slot.period, venue=section.venue,
-                                          tutors=list(section.tutors.all()), section=section))
-    if len(items) == 1:
-        items[0].title = f"{homeroom.name}：特色课程+作业辅导"
-    return sorted(items, key=lambda i: i.sort_key)
-
-
-def homeroom_mode_periods(term: Term) -> QuerySet[HomeroomModePeriod]:
-    return term.homeroom_mode_periods.select_related("created_by").order_by("start_date")
-
-
-def children_schedules(children, term: Term | None, today: dt.date) -> list[dict]:
-    """For the guardian's page: each child's published week, placements and explanation."""
-    if term is None:
-        return []
-    arrangement = published_arrangement(term)
-    result = []
-    apps = {a.student_id: a for a in Application.objects.filter(term=term, student__in=children)}
-    for child in children:
-        entry = {"student": child, "application": apps.get(child.pk), "items": [],
-                 "placements": [], "explanation": "", "arrangement": arrangement}
-        if arrangement is not None and entry["application"] is not None and \
-                entry["application"].status in (Application.Status.PLACED,
-                                                 Application.Status.WITHDRAWN):
-            entry["items"] = weekly_schedule(arrangement, child, on=today)
-            entry["placements"] = list(placements_detailed(
-                active_placements(arrangement.placements.filter(student=child), today)))
-            unplaced = arrangement.unplaced.filter(student=child).first()
-            notes = [p.note for p in entry["placements"] if p.note]
-            entry["explanation"] = unplaced.reason if unplaced else (notes[0] if notes else "")
-        result.append(entry)
-    return result
-
-
-def days_by_weekday(items: list[ScheduleItem]) -> list[tuple[str, list[ScheduleItem]]]:
-    days: dict[int, list] = defaultdict(list)
-    for item in items:
-        days[item.weekday].append(item)
-    return [(WEEKDAY_LABELS[d - 1], days[d]) for d in sorted(days)]
+def adjustment_search(arrangement: Arrangement, q: str, *, limit: int = 20) -> dict:
+    """The adjustment page's matches for a name or a student number: ``placements`` (with the
+    student's preferences), ``unplaced``, and ``swap_options`` (every placement of the run)."""
+    if not q:
+        return {"placements": [], "unplaced": [], "swap_options": []}
+    match = Q(student__name__contains=q) | Q(student__student_no=q)
+    preferences = Prefetch("application__preferences",
+                           queryset=Preference.objects.select_related("course"))
+    return {
+        "placements": list(placements_detailed(arrangement.placements.filter(match))
+                           .prefetch_related(preferences)[:limit]),
+        "unplaced": list(unplaced_detailed(arrangement).filter(match)[:limit]),
+        "swap_options": list(arrangement.placements
+                             .select_related("student__homeroom__grade", "section__course")
+                             .order_by("course__name", "section__name", "student__name")),
+    }

@@ -1,7 +1,8 @@
 """The arrangement solver (统筹安排): places students into course sections from their preferences.
 
 Pure Python with OR-Tools, no Django import; it reads and writes the exchange format of
-``tests/courses/data/FORMAT.md`` (a copy of the exchange format). See :mod:`.exact` and :mod:`.network` for the method.
+``tests/arrangement/data/FORMAT.md`` (a copy of the exchange format). See :mod:`.exact` and
+:mod:`.network` for the method.
 """
 
 from .exact import solve

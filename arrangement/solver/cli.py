@@ -1,4 +1,4 @@
-"""Command line: ``python -m courses.solver INSTANCE.json`` prints the solution JSON.
+"""Command line: ``python -m arrangement.solver INSTANCE.json`` prints the solution JSON.
 
 Exit status 0 with the solution on stdout; 2 with the reason on stderr (and nothing on stdout)
 when the instance is refused or cannot be read. The Django command ``arrange`` wraps this.
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m courses.solver", description="统筹安排：按志愿分配教学班")
+    parser = _Parser(prog="python -m arrangement.solver", description="统筹安排：按志愿分配教学班")
     parser.add_argument("instance", help="实例 JSON 文件路径，“-” 表示标准输入")
     parser.add_argument("--mechanism", choices=sorted(MECHANISMS), default="exact",
                         help="exact 最优分配（默认）、lottery 随机顺序、fcfs 先到先得")

@@ -1,7 +1,7 @@
 """The exact arrangement: rules 1–2 proven optimal, then even sections, then a seeded lottery.
 
 k = 1 is a transportation problem, solved as a staged lexicographic min-cost flow
-(see :mod:`courses.solver.network` for why the stages are exact): placed students, then rank 1,
+(see :mod:`arrangement.solver.network` for why the stages are exact): placed students, then rank 1,
 rank 2, …, then the sum over sections of size² (convex: sections of a course as even as the
 days allow), then random integer costs drawn from ``random.Random(seed)`` (the lottery). Which
 student of a course node sits in which of its sections is decided by a seeded shuffle.

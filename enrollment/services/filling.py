@@ -22,9 +22,9 @@ from afterschool.cleaning import clean_phone, clean_text
 from afterschool.models import WEEKDAY_LABELS, Role, Student, StudentGuardian, Term
 from afterschool.services import notice_create
 
-from . import exceptions as e
-from .access import acting_role, in_scope, is_guardian_of
-from .models import (
+from .. import exceptions as e
+from ..access import acting_role, in_scope, is_guardian_of
+from ..models import (
     Agreement,
     Application,
     ApplicationTransition,
@@ -32,9 +32,9 @@ from .models import (
     Preference,
     Signature,
 )
-from .selectors import courses_open_to, current_agreement
-from .signals import application_withdrawn
-from .transitions import EDITABLE, FINAL, SYSTEM, Move, move_for
+from ..selectors import courses_open_to, current_agreement
+from ..signals import application_withdrawn
+from ..transitions import EDITABLE, FINAL, SYSTEM, Move, move_for
 
 S = Application.Status
 
@@ -369,7 +369,7 @@ def _queue_side_effects(applications: Sequence[Application],
                         transitions: Sequence[ApplicationTransition], move: Move,
                         notify: bool) -> None:
     if move.notify and notify and transitions:
-        from .tasks import transitions_notify_task
+        from ..tasks import transitions_notify_task
 
         ids = [t.pk for t in transitions]
         transaction.on_commit(lambda: transitions_notify_task.delay(ids))
@@ -697,7 +697,7 @@ def applications_approve(*, actor: Actor, expected_revisions: dict[int, int]) ->
     Submitted forms become class-approved (homeroom teacher or office); class-approved ones
     become school-approved (office only). Rows changed since the page loaded refuse the batch.
     """
-    from .transitions import APPROVE_NEXT
+    from ..transitions import APPROVE_NEXT
 
     statuses = dict(Application.objects.filter(pk__in=list(expected_revisions))
                     .values_list("pk", "status"))

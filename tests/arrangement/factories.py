@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from courses.models import Course
 from enrollment.models import Application, Preference
 from tests import factories as f
-
-from .factories import CourseFactory, SectionFactory
+from tests.courses.factories import CourseFactory, SectionFactory
 
 
 def make_course(term, name, *, grades, sections=((25, ((2, 2),)),), mode=Course.Mode.MIXED,
@@ -78,7 +77,7 @@ def run_now(term, actor, capture, **kw):
 
     ``capture`` is pytest-django's ``django_capture_on_commit_callbacks`` fixture.
     """
-    from courses.services.arrangement import arrangement_start
+    from arrangement.services import arrangement_start
 
     with capture(execute=True):
         run = arrangement_start(term=term, actor=actor, **kw)

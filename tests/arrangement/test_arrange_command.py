@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from afterschool.access import actor_for
 
-from .test_arrangement_factories import run_now, small_term
+from .factories import run_now, small_term
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 VALID = {

@@ -1,10 +1,10 @@
 """The exchange-format side of the arrangement: a term as an instance, explanations."""
 
-from courses import solver
-from courses.instances import explanations, term_instance, unplaced_text
+from arrangement import solver
+from arrangement.exchange import explanations, term_instance, unplaced_text
 from courses.models import Course
 
-from .test_arrangement_factories import make_application, make_course, small_term
+from .factories import make_application, make_course, small_term
 
 
 def test_term_instance_is_the_exchange_format(world):

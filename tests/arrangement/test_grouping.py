@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from courses.instances import GROUP_SIZE, HomeworkChild, group_homework
+from arrangement.grouping import GROUP_SIZE, HomeworkChild, group_homework
 
 
 def _children(sizes: dict, days=frozenset({1, 2, 3, 4}), start=0):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from courses.models import (
+from arrangement.models import (
     Arrangement,
     HomeroomModePeriod,
     HomeworkGroup,
@@ -13,7 +13,7 @@ from courses.models import (
     Placement,
 )
 
-from .test_arrangement_factories import small_term
+from .factories import small_term
 
 
 def _run(term, version, **kw):

@@ -7,13 +7,15 @@ from django.utils import timezone
 
 from afterschool.access import actor_for
 from afterschool.models import Notice
-from courses import exceptions as e
-from courses.models import Arrangement, ArrangementChange, HomeworkGroup, Placement
-from courses.services import arrangement as svc
+from arrangement import exceptions as e
+from arrangement import services as svc
+from arrangement.models import Arrangement, ArrangementChange, HomeworkGroup, Placement
+from arrangement.services import freed_seats, runs
+from courses.exceptions import ScheduleClash
 from enrollment.models import Application
 from tests import factories as f
 
-from .test_arrangement_factories import make_application, make_course, run_now, small_term
+from .factories import make_application, make_course, run_now, small_term
 
 
 @pytest.fixture
@@ -100,7 +102,7 @@ def test_publish_is_all_or_nothing(world, office, django_capture_on_commit_callb
     def boom(arrangement):
         raise RuntimeError("mail server exploded")
 
-    monkeypatch.setattr(svc, "_notify_tutors", boom)
+    monkeypatch.setattr(runs, "_notify_tutors", boom)
     with pytest.raises(RuntimeError):
         svc.arrangement_publish(arrangement=second, actor=office)
     first.refresh_from_db()
@@ -142,7 +144,7 @@ def test_lottery_mechanism(world, office, django_capture_on_commit_callbacks):
 def test_a_run_the_solver_refuses_fails_with_its_message(world, office, monkeypatch,
                                                          django_capture_on_commit_callbacks):
     st = small_term(world)
-    import courses.services.arrangement as module
+    import arrangement.services.runs as module
 
     real = module.term_instance
 
@@ -160,7 +162,7 @@ def test_a_run_the_solver_refuses_fails_with_its_message(world, office, monkeypa
 def test_a_crash_is_recorded_on_the_run(world, office, monkeypatch,
                                         django_capture_on_commit_callbacks):
     st = small_term(world)
-    import courses.services.arrangement as module
+    import arrangement.services.homework as module
 
     monkeypatch.setattr(module, "group_homework", lambda children: 1 / 0)
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
@@ -268,7 +270,7 @@ def test_change_a_sections_tutor(world, office, draft):
     assert list(section.tutors.values_list("name", flat=True)) == ["赵老师"]
     calligraphy = st.courses["calligraphy"].sections.get()
     clash = make_course(st.term, "国画", grades=[st.grade], sections=((5, ((3, 2),)),))
-    with pytest.raises(e.ScheduleClash) as exc:
+    with pytest.raises(ScheduleClash) as exc:
         svc.section_change_tutor(arrangement=run, section=clash.sections.get(),
                                  tutor=world.tutor, actor=office)
     assert exc.value.message.startswith("赵老师在周三第2节已任教")
@@ -304,7 +306,7 @@ def test_withdrawal_frees_the_seat_and_fill_offers_it(world, office,
 
     placed = svc.arrangement_fill_freed_seats(arrangement=run, actor=office)
     # One seat in 书法 (everyone's second choice): the seed's lottery decides who gets it.
-    order = svc._lottery_order(run.seed, waiting)
+    order = freed_seats._lottery_order(run.seed, waiting)
     first = min(waiting, key=order.get)
     assert [(p.student_id, p.course, p.rank) for p in placed] == [
         (first, st.courses["calligraphy"], 2)]
@@ -333,7 +335,7 @@ def test_withdrawal_in_a_draft_drops_the_placement(world, office,
 
 
 def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks):
-    from courses.selectors.arrangement import schedule_for_student, service_mode_on
+    from arrangement.selectors import meetings_on, service_mode_on
 
     st = small_term(world, n_students=6, capacity=2)
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
@@ -353,7 +355,7 @@ def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks)
     assert service_mode_on(term, dt.date(2024, 11, 18)) == "normal"
 
     child = world.child
-    during = schedule_for_student(child, tuesday)
+    during = meetings_on(tuesday, student=child)
     assert during and {i.kind for i in during} == {"homeroom"}
     assert during[0].title.startswith("七年级1班")
 
@@ -364,7 +366,7 @@ def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks)
     assert service_mode_on(term, dt.date(2024, 11, 6)) == "normal"
     # Back to normal: the arrangement is exactly as it was.
     assert sorted(run.placements.values_list("pk", "section_id")) == placements
-    after = schedule_for_student(child, dt.date(2024, 11, 12))  # a Tuesday
+    after = meetings_on(dt.date(2024, 11, 12), student=child)  # a Tuesday
     assert "homework" in {i.kind for i in after}
     mine = run.placements.get(student=child)
     tuesday_course = any(s.weekday == 2 for s in mine.section.slots.all())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.solver import (
+from arrangement.solver import (
     Instance,
     Placement,
     check_feasible,
@@ -303,7 +303,7 @@ def test_same_solution_in_another_process(tmp_path, k):
     outputs = []
     for hash_seed in ("0", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
-        done = subprocess.run([sys.executable, "-m", "courses.solver", str(path)], cwd=root,
+        done = subprocess.run([sys.executable, "-m", "arrangement.solver", str(path)], cwd=root,
                               env=env, capture_output=True, text=True, check=True)
         outputs.append(json.loads(done.stdout)["placements"])
     assert outputs[0] == outputs[1]
@@ -331,6 +331,6 @@ def test_time_limit_keeps_a_feasible_answer_and_rule_one():
     assert best.optimal and best.extra["method"] == "hierarchical CP-SAT"
     hurried = solve(inst, time_limit=1e-6)
     assert check_feasible(inst, hurried) == []
-    # Placed and first choices never depend on CP-SAT (see courses/solver/multi.py).
+    # Placed and first choices never depend on CP-SAT (see arrangement/solver/multi.py).
     assert hurried.objective()[:2] == best.objective()[:2]
     assert hurried.objective() <= best.objective()

@@ -6,7 +6,7 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from courses.solver import (
+from arrangement.solver import (
     check_feasible,
     parse_instance,
     solve,

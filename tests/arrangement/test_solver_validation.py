@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from courses.solver import Course, Instance, InstanceError, Section, Student, parse_instance
-from courses.solver.cli import main
+from arrangement.solver import Course, Instance, InstanceError, Section, Student, parse_instance
+from arrangement.solver.cli import main
 
 
 def valid() -> dict:

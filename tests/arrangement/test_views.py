@@ -10,12 +10,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from afterschool.access import actor_for
-from courses import exceptions as e
-from courses.models import Arrangement, ArrangementChange, HomeroomModePeriod
-from courses.services import arrangement as svc
+from arrangement import exceptions as e
+from arrangement import services as svc
+from arrangement.models import Arrangement, ArrangementChange, HomeroomModePeriod
 from enrollment.models import Application
 
-from .test_arrangement_factories import make_course, run_now, small_term
+from .factories import make_course, run_now, small_term
 
 
 @pytest.fixture
@@ -39,27 +39,27 @@ def published(world, office, draft, django_capture_on_commit_callbacks):
 
 
 def _url(name, *args):
-    return reverse(f"courses:{name}", args=args)
+    return reverse(f"arrangement:{name}", args=args)
 
 
 # ------------------------------------------------------------------ access
 
 
 GETS = [
-    ("arrangement_list", ()), ("arrangement_detail", (1,)), ("arrangement_progress", (1,)),
-    ("arrangement_adjust", (1,)), ("arrangement_compare", ()), ("arrangement_export", (1,)),
-    ("arrangement_homework", (1,)), ("arrangement_homeroom_mode", ()),
-    ("arrangement_section_roster", (1, 1)), ("arrangement_homeroom_roster", (1, 1)),
-    ("arrangement_my_schedule", ()), ("arrangement_my_sections", ()),
+    ("list", ()), ("detail", (1,)), ("progress", (1,)),
+    ("adjust", (1,)), ("compare", ()), ("export", (1,)),
+    ("homework", (1,)), ("homeroom_mode", ()),
+    ("section_roster", (1, 1)), ("homeroom_roster", (1, 1)),
+    ("my_schedule", ()), ("my_sections", ()),
 ]
 POSTS = [
-    ("arrangement_start", ()), ("arrangement_publish", (1,)), ("arrangement_fill", (1,)),
-    ("arrangement_move", (1, 1)), ("arrangement_swap", (1, 1)), ("arrangement_remove", (1, 1)),
-    ("arrangement_place", (1, 1)), ("arrangement_section_tutor", (1,)),
-    ("arrangement_homeroom_mode", ()), ("arrangement_homeroom_mode_end", (1,)),
+    ("start", ()), ("publish", (1,)), ("fill", (1,)),
+    ("move", (1, 1)), ("swap", (1, 1)), ("remove", (1, 1)),
+    ("place", (1, 1)), ("section_tutor", (1,)),
+    ("homeroom_mode", ()), ("homeroom_mode_end", (1,)),
 ]
 # What only the office may do; the principal reads, never writes.
-OFFICE_WRITES = [p for p in POSTS if p[0] != "arrangement_homeroom_mode"]
+OFFICE_WRITES = [p for p in POSTS if p[0] != "homeroom_mode"]
 
 
 @pytest.mark.parametrize("name,args", GETS)
@@ -79,29 +79,29 @@ def test_guardians_cannot_open_office_pages(world, login, name, args):
     assert login(world.guardian.user).get(_url(name, *args)).status_code == 403
 
 
-@pytest.mark.parametrize("name,args", OFFICE_WRITES + [("arrangement_homeroom_mode", ())])
+@pytest.mark.parametrize("name,args", OFFICE_WRITES + [("homeroom_mode", ())])
 def test_the_principal_cannot_change_anything(world, login, name, args):
     assert login(world.principal).post(_url(name, *args)).status_code == 403
 
 
 def test_only_guardians_and_tutors_have_their_pages(world, login):
-    assert login(world.coordinator).get(_url("arrangement_my_schedule")).status_code == 403
-    assert login(world.guardian.user).get(_url("arrangement_my_sections")).status_code == 403
+    assert login(world.coordinator).get(_url("my_schedule")).status_code == 403
+    assert login(world.guardian.user).get(_url("my_sections")).status_code == 403
 
 
 def test_wrong_roles_are_refused(world, login, draft):
     st, run = draft
     client = login(world.guardian.user)
-    assert client.get(_url("arrangement_list")).status_code == 403
-    assert client.get(_url("arrangement_detail", run.pk)).status_code == 403
-    assert client.post(_url("arrangement_publish", run.pk)).status_code == 403
+    assert client.get(_url("list")).status_code == 403
+    assert client.get(_url("detail", run.pk)).status_code == 403
+    assert client.post(_url("publish", run.pk)).status_code == 403
     client = login(world.principal)  # reads, but neither starts nor publishes
-    assert client.get(_url("arrangement_detail", run.pk)).status_code == 200
-    assert client.post(_url("arrangement_publish", run.pk)).status_code == 403
-    assert client.get(_url("arrangement_adjust", run.pk)).status_code == 403
+    assert client.get(_url("detail", run.pk)).status_code == 200
+    assert client.post(_url("publish", run.pk)).status_code == 403
+    assert client.get(_url("adjust", run.pk)).status_code == 403
     client = login(world.foreign_coordinator)  # another school's office: not found
-    assert client.get(_url("arrangement_detail", run.pk)).status_code == 404
-    assert client.post(_url("arrangement_publish", run.pk)).status_code == 404
+    assert client.get(_url("detail", run.pk)).status_code == 404
+    assert client.post(_url("publish", run.pk)).status_code == 404
     run.refresh_from_db()
     assert run.status == Arrangement.Status.DRAFT
 
@@ -112,20 +112,20 @@ def test_wrong_roles_are_refused(world, login, draft):
 def test_start_a_run_from_the_list(world, login, django_capture_on_commit_callbacks):
     st = small_term(world, n_students=6, capacity=2)
     client = login(world.coordinator)
-    page = client.get(_url("arrangement_list"))
+    page = client.get(_url("list"))
     assert page.status_code == 200 and "开始计算" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_url("arrangement_start"), {
+        response = client.post(_url("start"), {
             "term": st.term.pk, "mechanism": "lottery", "seed": "99"})
     run = Arrangement.objects.get()
-    assert response.status_code == 302 and response.url == _url("arrangement_detail", run.pk)
+    assert response.status_code == 302 and response.url == _url("detail", run.pk)
     assert run.mechanism == "lottery" and run.seed == 99 and run.is_computed
     assert run.placements.count() == 6
 
 
 def test_run_page_shows_the_statistics(world, login, draft):
     st, run = draft
-    page = login(world.coordinator).get(_url("arrangement_detail", run.pk)).content.decode()
+    page = login(world.coordinator).get(_url("detail", run.pk)).content.decode()
     for text in ("参加学生", "已证明最优", "秒", "第1志愿", "机器人", "不足3人",
                  "未安排的学生（2）", "所报课程已满，暂未安排", "作业辅导组"):
         assert text in page, text
@@ -136,21 +136,21 @@ def test_progress_box_polls_until_done(world, login, office):
     run = Arrangement.objects.create(term=world.term, version=1, seed=1,
                                      progress="正在分配：8 名学生…")
     client = login(world.coordinator)
-    box = client.get(_url("arrangement_progress", run.pk), HTTP_HX_REQUEST="true")
+    box = client.get(_url("progress", run.pk), HTTP_HX_REQUEST="true")
     assert "hx-trigger" in box.content.decode() and "正在分配" in box.content.decode()
     assert "HX-Refresh" not in box
-    page = client.get(_url("arrangement_detail", run.pk)).content.decode()
+    page = client.get(_url("detail", run.pk)).content.decode()
     assert 'id="run-progress"' in page
     run.finished_at = run.created_at
     run.save()
-    box = client.get(_url("arrangement_progress", run.pk), HTTP_HX_REQUEST="true")
+    box = client.get(_url("progress", run.pk), HTTP_HX_REQUEST="true")
     assert box["HX-Refresh"] == "true"
 
 
 def test_publish_from_the_page(world, login, draft, django_capture_on_commit_callbacks):
     st, run = draft
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(world.coordinator).post(_url("arrangement_publish", run.pk))
+        response = login(world.coordinator).post(_url("publish", run.pk))
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.status == Arrangement.Status.PUBLISHED
@@ -162,19 +162,19 @@ def test_compare_two_drafts(world, login, office, draft, django_capture_on_commi
     lottery = run_now(st.term, office, django_capture_on_commit_callbacks,
                       mechanism="lottery", seed=4)
     client = login(world.coordinator)
-    page = client.get(_url("arrangement_compare") + f"?a={exact.pk}&b={lottery.pk}")
+    page = client.get(_url("compare") + f"?a={exact.pk}&b={lottery.pk}")
     text = page.content.decode()
     assert page.status_code == 200
     assert "按志愿优化分配" in text and "随机顺序抽签分配" in text and "各课程人数" in text
-    assert client.get(_url("arrangement_compare") + "?a=1").status_code == 404
+    assert client.get(_url("compare") + "?a=1").status_code == 404
     foreign = login(world.foreign_coordinator)
-    assert foreign.get(_url("arrangement_compare") +
+    assert foreign.get(_url("compare") +
                        f"?a={exact.pk}&b={lottery.pk}").status_code == 404
 
 
 def test_export_is_a_workbook(world, login, draft):
     st, run = draft
-    response = login(world.coordinator).get(_url("arrangement_export", run.pk))
+    response = login(world.coordinator).get(_url("export", run.pk))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["名单", "未安排", "作业辅导", "统计"]
@@ -190,7 +190,7 @@ def test_export_is_a_workbook(world, login, draft):
 def test_adjust_page_finds_a_student(world, login, draft):
     st, run = draft
     placement = run.placements.select_related("student").first()
-    page = login(world.coordinator).get(_url("arrangement_adjust", run.pk) +
+    page = login(world.coordinator).get(_url("adjust", run.pk) +
                                         f"?q={placement.student.name}")
     text = page.content.decode()
     assert page.status_code == 200 and "调到其他教学班" in text and "与其他学生互换" in text
@@ -201,7 +201,7 @@ def test_move_through_the_page(world, login, draft):
     placement = run.placements.filter(course=st.courses["robotics"]).first()
     target = st.courses["calligraphy"].sections.get()
     client = login(world.coordinator)
-    url = _url("arrangement_move", run.pk, placement.pk)
+    url = _url("move", run.pk, placement.pk)
     response = client.post(url, {f"m{placement.pk}-section": target.pk, "q": "x"})
     assert response.status_code == 302 and "q=x" in response.url
     placement.refresh_from_db()
@@ -222,7 +222,7 @@ def test_non_preference_warning_then_confirm(world, login, draft):
     section = dance.sections.get()
     placement = run.placements.first()
     client = login(world.coordinator)
-    url = _url("arrangement_move", run.pk, placement.pk)
+    url = _url("move", run.pk, placement.pk)
     response = client.post(url, {f"m{placement.pk}-section": section.pk})
     messages = list(response.wsgi_request._messages)
     assert messages[0].level_tag == "warning" and "确认安排非志愿课程" in str(messages[0])
@@ -236,21 +236,21 @@ def test_swap_remove_place_and_tutor_through_the_page(world, login, draft):
     client = login(world.coordinator)
     a = run.placements.filter(course=st.courses["basketball"]).first()
     b = run.placements.filter(course=st.courses["calligraphy"]).first()
-    client.post(_url("arrangement_swap", run.pk, a.pk), {f"s{a.pk}-other": b.pk})
+    client.post(_url("swap", run.pk, a.pk), {f"s{a.pk}-other": b.pk})
     a.refresh_from_db()
     assert a.course == st.courses["calligraphy"]
-    client.post(_url("arrangement_remove", run.pk, a.pk), {f"r{a.pk}-comment": "请假"})
+    client.post(_url("remove", run.pk, a.pk), {f"r{a.pk}-comment": "请假"})
     entry = run.unplaced.get(student=a.student)
-    client.post(_url("arrangement_place", run.pk, entry.pk),
+    client.post(_url("place", run.pk, entry.pk),
                 {f"p{entry.pk}-section": st.courses["calligraphy"].sections.get().pk})
     assert run.placements.filter(student=a.student).exists()
     robotics = st.courses["robotics"].sections.get()
-    client.post(_url("arrangement_section_tutor", run.pk),
+    client.post(_url("section_tutor", run.pk),
                 {"section": robotics.pk, "tutor": world.tutor.pk})
     assert list(robotics.tutors.all()) == [world.tutor]
     assert list(run.changes.exclude(kind="status").order_by("pk")
                 .values_list("kind", flat=True)) == ["swap", "remove", "place", "tutor"]
-    page = client.get(_url("arrangement_adjust", run.pk)).content.decode()
+    page = client.get(_url("adjust", run.pk)).content.decode()
     assert "更换教师" in page and "请假" in page
 
 
@@ -264,7 +264,7 @@ def test_fill_from_the_page(world, login, office, published, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         application_withdraw(application=leaving.application, actor=office,
                              withdrawn_on=timezone.localdate(), reason="转学")
-    response = login(world.coordinator).post(_url("arrangement_fill", run.pk))
+    response = login(world.coordinator).post(_url("fill", run.pk))
     assert response.status_code == 302
     assert run.unplaced.count() == 1
     assert run.changes.filter(kind=ArrangementChange.Kind.FILL).count() == 1
@@ -296,13 +296,13 @@ def test_pages_do_not_query_per_row(world, login, office, page,
         other = run_now(st.term, office, django_capture_on_commit_callbacks, mechanism="lottery")
         section = st.courses["basketball"].sections.get()
         url = {
-            "detail": _url("arrangement_detail", run.pk),
-            "section": _url("arrangement_section_roster", run.pk, section.pk),
-            "homeroom": _url("arrangement_homeroom_roster", run.pk, world.homeroom.pk),
-            "adjust": _url("arrangement_adjust", run.pk) + "?q=学生",
-            "homework": _url("arrangement_homework", run.pk),
-            "compare": _url("arrangement_compare") + f"?a={run.pk}&b={other.pk}",
-            "list": _url("arrangement_list"),
+            "detail": _url("detail", run.pk),
+            "section": _url("section_roster", run.pk, section.pk),
+            "homeroom": _url("homeroom_roster", run.pk, world.homeroom.pk),
+            "adjust": _url("adjust", run.pk) + "?q=学生",
+            "homework": _url("homework", run.pk),
+            "compare": _url("compare") + f"?a={run.pk}&b={other.pk}",
+            "list": _url("list"),
         }[page]
         client = login(world.coordinator)
         counts.append(_count(client, url))
@@ -315,14 +315,14 @@ def test_tutor_sees_own_sections_only_after_publishing(world, login, office, dra
     basketball = st.courses["basketball"].sections.get()  # 钱教练's
     calligraphy = st.courses["calligraphy"].sections.get()  # 赵老师's
     coach = login(world.external.user)
-    assert coach.get(_url("arrangement_section_roster", run.pk, basketball.pk)).status_code == 404
+    assert coach.get(_url("section_roster", run.pk, basketball.pk)).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
         svc.arrangement_publish(arrangement=run, actor=office)
-    page = coach.get(_url("arrangement_section_roster", run.pk, basketball.pk))
+    page = coach.get(_url("section_roster", run.pk, basketball.pk))
     assert page.status_code == 200 and "篮球 · 1班 学生名单" in page.content.decode()
-    assert coach.get(_url("arrangement_section_roster", run.pk,
+    assert coach.get(_url("section_roster", run.pk,
                           calligraphy.pk)).status_code == 404
-    mine = coach.get(_url("arrangement_my_sections")).content.decode()
+    mine = coach.get(_url("my_sections")).content.decode()
     assert "篮球" in mine and "书法" not in mine
     home = coach.get(reverse("school:home")).content.decode()
     assert "我的教学班" in home
@@ -338,9 +338,9 @@ def test_tutor_sees_own_sections_only_after_publishing(world, login, office, dra
 def test_homeroom_teacher_prints_own_homeroom(world, login, published):
     st, run = published
     teacher = login(world.homeroom_teacher.user)
-    ok = teacher.get(_url("arrangement_homeroom_roster", run.pk, world.homeroom.pk))
+    ok = teacher.get(_url("homeroom_roster", run.pk, world.homeroom.pk))
     assert ok.status_code == 200 and "张小明" in ok.content.decode()
-    assert teacher.get(_url("arrangement_homeroom_roster", run.pk,
+    assert teacher.get(_url("homeroom_roster", run.pk,
                             world.other_homeroom.pk)).status_code == 404
 
 
@@ -350,7 +350,7 @@ def test_homeroom_teacher_prints_own_homeroom(world, login, published):
 def test_guardian_sees_schedule_and_why(world, login, published):
     st, run = published
     client = login(world.guardian.user)
-    page = client.get(_url("arrangement_my_schedule")).content.decode()
+    page = client.get(_url("my_schedule")).content.decode()
     placement = run.placements.filter(student=world.child).first()
     if placement:
         assert placement.note in page and placement.course.name in page
@@ -359,11 +359,11 @@ def test_guardian_sees_schedule_and_why(world, login, published):
     assert "按志愿优化分配" in page and "作业辅导" in page and "李华" not in page
     home = client.get(reverse("school:home")).content.decode()
     assert "课后服务安排已发布" in home
-    assert login(world.coordinator).get(_url("arrangement_my_schedule")).status_code == 403
+    assert login(world.coordinator).get(_url("my_schedule")).status_code == 403
 
 
 def test_guardian_sees_nothing_of_a_draft(world, login, draft):
-    page = login(world.guardian.user).get(_url("arrangement_my_schedule")).content.decode()
+    page = login(world.guardian.user).get(_url("my_schedule")).content.decode()
     assert "学校尚未发布统筹安排" in page
     assert "课后服务安排已发布" not in login(world.guardian.user).get(
         reverse("school:home")).content.decode()
@@ -375,7 +375,7 @@ def test_guardian_banner_in_homeroom_mode(world, login, published):
     today = timezone.localdate()
     HomeroomModePeriod.objects.create(term=world.term, start_date=today - dt.timedelta(days=1),
                                       end_date=today + dt.timedelta(days=3), reason="流感高发期")
-    page = login(world.guardian.user).get(_url("arrangement_my_schedule")).content.decode()
+    page = login(world.guardian.user).get(_url("my_schedule")).content.decode()
     assert "按班级开展" in page and "流感高发期" in page
 
 
@@ -385,7 +385,7 @@ def test_guardian_banner_in_homeroom_mode(world, login, published):
 def test_homeroom_mode_page(world, login):
     small_term(world)
     client = login(world.coordinator)
-    url = _url("arrangement_homeroom_mode")
+    url = _url("homeroom_mode")
     response = client.post(url, {"term": world.term.pk, "start_date": "2024-11-04",
                                  "end_date": "2024-11-08", "reason": "流感"})
     assert response.status_code == 302
@@ -398,11 +398,11 @@ def test_homeroom_mode_page(world, login):
                                   "end_date": "2024-12-01", "reason": "倒序"})
     assert backwards.status_code == 200 and HomeroomModePeriod.objects.count() == 1
     assert e.HOMEROOM_MODE_BACKWARDS in backwards.content.decode()
-    response = client.post(_url("arrangement_homeroom_mode_end", period.pk))
+    response = client.post(_url("homeroom_mode_end", period.pk))
     assert response.status_code == 302
     assert login(world.principal).post(url, {"term": world.term.pk}).status_code == 403
     foreign = login(world.foreign_coordinator)
-    assert foreign.post(_url("arrangement_homeroom_mode_end", period.pk)).status_code == 404
+    assert foreign.post(_url("homeroom_mode_end", period.pk)).status_code == 404
 
 
 def test_office_home_panel(world, login, draft):
@@ -414,7 +414,7 @@ def test_office_home_panel(world, login, draft):
 def test_guardian_home_tells_an_unplaced_child_why(world, login, published):
     """A child the run could not place is named on the home page with the reason, never
     shown as if a club had been assigned."""
-    from courses.models import UnplacedEntry
+    from arrangement.models import UnplacedEntry
 
     st, run = published
     run.placements.filter(student=world.child).delete()
@@ -426,3 +426,11 @@ def test_guardian_home_tells_an_unplaced_child_why(world, login, published):
     home = login(world.guardian.user).get(reverse("school:home")).content.decode()
     assert f"{world.child.name}</span>：暂未安排社团课程。所报课程已满" in home
     assert "已统筹安排，请留意课程" not in home
+
+
+def test_the_addresses_people_know_are_kept():
+    """The arrangement moved to an app of its own; its pages stayed under /courses/arrangement/."""
+    assert _url("list") == "/courses/arrangement/"
+    assert _url("my_schedule") == "/courses/arrangement/my-schedule/"
+    assert _url("adjust", 3) == "/courses/arrangement/3/adjust/"
+    assert _url("homeroom_roster", 3, 4) == "/courses/arrangement/3/homerooms/4/roster/"

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from afterschool.access import actor_for
 from afterschool.models import Grade, Homeroom, Period
 from courses import exceptions as e
+from courses import services as svc
 from courses.models import Course, Section
-from courses.services import catalog as svc
 from enrollment.models import Application, Preference
 from tests import factories as f
 from tests.enrollment.factories import ApplicationFactory

@@ -9,7 +9,7 @@
         arrangement can be reproduced outside the database. The seed defaults to that of the
         term's latest run, so solving the file gives that run's placements.
 
-Parsing, solving and printing are the solver's own command line (``courses.solver.cli``), so
+Parsing, solving and printing are the solver's own command line (``arrangement.solver.cli``), so
 the two never disagree about the format.
 """
 
@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from afterschool.models import Term
 
-from ...instances import term_instance
+from ...exchange import term_instance
 from ...models import Arrangement
 
 
