@@ -4,6 +4,7 @@ A message with ``{placeholders}`` is filled in by the raising service (``.format
 """
 
 from afterschool.exceptions import DomainError
+from afterschool.workflow import InvalidTransition
 
 ARRANGEMENT_TRANSITION_NOT_ALLOWED = "统筹安排当前状态为“{current}”，不能改为“{target}”。"
 ARRANGEMENT_OTHER_SCHOOL = "该学期不属于本校。"
@@ -37,8 +38,8 @@ class ArrangementError(DomainError):
     message = "统筹安排操作失败。"
 
 
-class InvalidArrangementTransition(ArrangementError):
-    """A run's status may not move that way (see TRANSITIONS in the arrangement services)."""
+class InvalidArrangementTransition(ArrangementError, InvalidTransition):
+    """A run's status may not move that way (see ``arrangement.transitions``)."""
 
 
 class NotEligible(ArrangementError):

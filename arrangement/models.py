@@ -142,7 +142,12 @@ class UnplacedEntry(models.Model):
 
 
 class ArrangementChange(models.Model):
-    """Every change to a run after the solver: who, when, what, from, to, comment."""
+    """Every change to a run after the solver: who, when, what, from, to, comment.
+
+    A change of the run's status (``kind`` "status", written by the shared state machine,
+    ``arrangement.transitions``) records the statuses as codes in ``from_status`` and
+    ``to_status``; a change of seats describes them in ``from_text`` and ``to_text``.
+    """
 
     class Kind(models.TextChoices):
         MOVE = "move", "调班"
@@ -166,6 +171,11 @@ class ArrangementChange(models.Model):
                                 related_name="+", verbose_name="教学班")
     from_text = models.CharField("调整前", max_length=200, blank=True)
     to_text = models.CharField("调整后", max_length=200, blank=True)
+    from_status = models.CharField("原状态", max_length=20, choices=Arrangement.Status.choices,
+                                   blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=Arrangement.Status.choices,
+                                 blank=True)
+    actor_role = models.CharField("操作身份", max_length=30, blank=True)
     comment = models.TextField("说明", blank=True)
 
     class Meta:
@@ -174,6 +184,9 @@ class ArrangementChange(models.Model):
         ordering = ["arrangement", "-at", "-pk"]
 
     def __str__(self):
+        if self.kind == self.Kind.STATUS:
+            return (f"{self.get_kind_display()}：{self.get_from_status_display()} → "
+                    f"{self.get_to_status_display()}")
         return f"{self.get_kind_display()}：{self.from_text} → {self.to_text}"
 
 

@@ -15,7 +15,6 @@ from .adjustment import (
 from .freed_seats import arrangement_fill_freed_seats, arrangement_release_withdrawn
 from .homeroom_mode import homeroom_mode_end, homeroom_mode_start
 from .runs import (
-    TRANSITIONS,
     arrangement_compute,
     arrangement_fail,
     arrangement_publish,
@@ -23,7 +22,6 @@ from .runs import (
 )
 
 __all__ = [
-    "TRANSITIONS",
     "arrangement_compute",
     "arrangement_fail",
     "arrangement_fill_freed_seats",

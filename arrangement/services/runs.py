@@ -2,7 +2,7 @@
 
 A run is computed by a task (:func:`arrangement_compute`), adjusted by hand while it is a draft
 (``adjustment``), and published in one transaction (:func:`arrangement_publish`). Its status
-moves only along :data:`TRANSITIONS`.
+moves only along ``arrangement.transitions``, through the core's shared state machine.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import Actor
-from afterschool.models import Role, Staff, Term
+from afterschool.models import Staff, Term
 from afterschool.services import notice_create
 from enrollment.models import Application
 from enrollment.services import applications_place
@@ -26,54 +26,32 @@ from .. import solver
 from ..exceptions import (
     ARRANGEMENT_NOT_READY,
     ARRANGEMENT_RUNNING,
-    ARRANGEMENT_TRANSITION_NOT_ALLOWED,
     ArrangementError,
     InvalidArrangementTransition,
 )
 from ..exchange import explanations, term_instance
-from ..models import Arrangement, ArrangementChange, Placement, UnplacedEntry
+from ..models import Arrangement, Placement, UnplacedEntry
 from ..selectors import arrangement_applications
+from ..transitions import MACHINE
 from .common import lock_run, notify_guardians, require_school
 from .homework import homework_groups_build
 
 logger = logging.getLogger(__name__)
 
 A = Arrangement.Status
-SYSTEM = "system"
 MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: solver.solve,
                      Arrangement.Mechanism.LOTTERY: solver.solve_serial_dictatorship}
 # A run still "computing" after this long lost its worker: a new run may start.
 STALE_RUN = dt.timedelta(minutes=20)
 
-# The run's life: which moves exist and who makes them.
-TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    (A.DRAFT, A.PUBLISHED): (Role.COORDINATOR,),
-    (A.PUBLISHED, A.SUPERSEDED): (SYSTEM,),
-    (A.DRAFT, A.FAILED): (SYSTEM,),
-}
-
 
 def _transition(arrangement: Arrangement, to_status: str, *, actor: Actor | None,
                 comment: str = "") -> Arrangement:
-    roles = TRANSITIONS.get((arrangement.status, to_status))
-    allowed = roles is not None and (
-        (actor is None and SYSTEM in roles) or (actor is not None and actor.has(*roles)))
-    if not allowed:
-        raise InvalidArrangementTransition(ARRANGEMENT_TRANSITION_NOT_ALLOWED.format(
-            current=arrangement.get_status_display(), target=A(to_status).label))
-    from_label = arrangement.get_status_display()
-    arrangement.status = to_status
-    fields = ["status"]
-    if to_status == A.PUBLISHED:
-        arrangement.published_at = timezone.now()
-        arrangement.published_by = actor.user
-        fields += ["published_at", "published_by"]
-    arrangement.full_clean()
-    arrangement.save(update_fields=fields)
-    ArrangementChange.objects.create(
-        arrangement=arrangement, kind=ArrangementChange.Kind.STATUS,
-        actor=actor.user if actor is not None else None, from_text=from_label,
-        to_text=arrangement.get_status_display(), comment=comment)
+    """Move a locked run along ``arrangement.transitions``; publishing stamps who and when."""
+    values = {}
+    if to_status == A.PUBLISHED and actor is not None:
+        values = {"published_at": timezone.now(), "published_by": actor.user}
+    MACHINE.transition(arrangement, to_status, actor=actor, comment=comment, values=values)
     return arrangement
 
 

@@ -23,7 +23,7 @@ from afterschool.models import WEEKDAY_LABELS, Role, Student, StudentGuardian, T
 from afterschool.services import notice_create
 
 from .. import exceptions as e
-from ..access import acting_role, in_scope, is_guardian_of
+from ..access import in_scope, is_guardian_of
 from ..models import (
     Agreement,
     Application,
@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..selectors import courses_open_to, current_agreement
 from ..signals import application_withdrawn
-from ..transitions import EDITABLE, FINAL, SYSTEM, Move, move_for
+from ..transitions import EDITABLE, FINAL, MACHINE, Move, move_for
 
 S = Application.Status
 
@@ -305,16 +305,8 @@ def _stale_message(actor: Actor | None, application: Application) -> str:
 
 
 def _authorise(actor: Actor | None, application: Application, move: Move) -> str:
-    if actor is None:
-        if SYSTEM in move.roles:
-            return SYSTEM
-        raise e.InvalidTransition(e.ROLE_NOT_ALLOWED.format(label=move.label))
-    roles = [r for r in move.roles if r != SYSTEM]
-    role, held = acting_role(actor, application, roles)
-    if role is None:
-        template = e.OUT_OF_SCOPE if held else e.ROLE_NOT_ALLOWED
-        raise e.InvalidTransition(template.format(label=move.label))
-    return role
+    return MACHINE.authorise(move, actor,
+                             in_scope=lambda role: in_scope(actor, role, application))
 
 
 def _values_for(*, to_status: str, from_status: str, comment: str, now: dt.datetime,
@@ -404,30 +396,17 @@ def application_transition(
     if locked.status != expected_status or locked.revision != expected_revision:
         raise e.StaleApplication(_stale_message(actor, locked))
     comment = (comment or "").strip()
-    move = move_for(locked.status, to_status)
-    if move is None:
-        raise e.InvalidTransition(e.TRANSITION_NOT_ALLOWED.format(
-            current=_status_label(locked.status), target=_status_label(to_status)))
+    move = MACHINE.check(locked.status, to_status)
     role = _authorise(actor, locked, move)
-    if move.needs_comment and not comment:
-        raise e.InvalidTransition(e.COMMENT_REQUIRED.format(label=move.label))
+    MACHINE.require_comment(move, comment)
     now = timezone.now()
     from_status = locked.status
     values = _values_for(to_status=to_status, from_status=from_status, comment=comment, now=now,
                          withdrawn_on=withdrawn_on)
     _check_preconditions([locked], to_status, now)
 
-    for name, value in values.items():
-        setattr(locked, name, value)
-    locked.revision += 1
-    _full_clean(locked)
-    locked.save(update_fields=[*values, "revision"])
-    transition = ApplicationTransition(
-        application=locked, from_status=from_status, to_status=to_status,
-        actor=actor.user if actor is not None else None, actor_role=role, at=now,
-        comment=comment)
-    _full_clean(transition)
-    transition.save()
+    transition = MACHINE.apply(locked, to_status, actor=actor, role=role, comment=comment,
+                               values={**values, "revision": locked.revision + 1}, at=now)
     _queue_side_effects([locked], [transition], move, notify=True)
     return locked
 
@@ -477,9 +456,7 @@ def applications_transition_bulk(
     moves = {a.pk: move_for(a.status, to_status) for a in applications}
     roles = _authorise_bulk(actor, applications, moves)
     for application in applications:
-        move = moves[application.pk]
-        if move.needs_comment and not comment:
-            raise e.InvalidTransition(e.COMMENT_REQUIRED.format(label=move.label))
+        MACHINE.require_comment(moves[application.pk], comment)
     now = timezone.now()
     _check_preconditions(applications, to_status, now)
 
@@ -496,10 +473,9 @@ def applications_transition_bulk(
             for name, value in values.items():
                 setattr(application, name, value)
             application.revision += 1
-            transitions.append(ApplicationTransition(
-                application=application, from_status=from_status, to_status=to_status,
-                actor=actor.user if actor is not None else None,
-                actor_role=roles[application.pk], at=now, comment=comment))
+            transitions.append(MACHINE.history_row(
+                application, from_status=from_status, to_status=to_status, actor=actor,
+                role=roles[application.pk], comment=comment, at=now))
     ApplicationTransition.objects.bulk_create(transitions, batch_size=500)
     if transitions and transitions[0].pk is None:  # a backend that returns no ids
         transitions = list(ApplicationTransition.objects.filter(application_id__in=ids, at=now,
@@ -511,32 +487,24 @@ def applications_transition_bulk(
 
 def _authorise_bulk(actor: Actor | None, applications: Sequence[Application],
                     moves: dict[int, Move]) -> dict[int, str]:
-    roles: dict[int, str] = {}
     child_ids: set[int] = set()
     if actor is not None and actor.guardian is not None and actor.has(Role.GUARDIAN):
         child_ids = set(StudentGuardian.objects.filter(
             guardian=actor.guardian, student_id__in=[a.student_id for a in applications])
             .values_list("student_id", flat=True))
+
+    def scope(application):
+        # The guardian's children are known in one query; the other roles need no query.
+        return lambda role: (application.student_id in child_ids if role == Role.GUARDIAN
+                             else in_scope(actor, role, application))
+
+    roles: dict[int, str] = {}
     for application in applications:
-        move = moves[application.pk]
-        if actor is None:
-            roles[application.pk] = _authorise(None, application, move)
-            continue
-        chosen, held = None, False
-        for role in move.roles:
-            if role == SYSTEM or not actor.has(role):
-                continue
-            held = True
-            ok = (application.student_id in child_ids if role == Role.GUARDIAN
-                  else in_scope(actor, role, application))
-            if ok:
-                chosen = role
-                break
-        if chosen is None:
-            template = e.OUT_OF_SCOPE if held else e.ROLE_NOT_ALLOWED
-            raise e.InvalidTransition(f"{application.student.name}：" +
-                                      template.format(label=move.label))
-        roles[application.pk] = chosen
+        try:
+            roles[application.pk] = MACHINE.authorise(moves[application.pk], actor,
+                                                      in_scope=scope(application))
+        except e.InvalidTransition as exc:
+            raise e.InvalidTransition(f"{application.student.name}：{exc.message}") from exc
     return roles
 
 

@@ -67,7 +67,11 @@ def test_publish_places_applications_and_tells_guardians(world, office,
     assert "志愿" in notice.body and "按志愿优化分配" in notice.body
     # The external instructor tutors basketball: told the rosters are out.
     assert Notice.objects.filter(user=world.external.user, title="课后服务教学班名单已发布").exists()
-    assert run.changes.filter(kind=ArrangementChange.Kind.STATUS, to_text="已发布").exists()
+    # The history row holds codes, who and in which role, as every state machine's does.
+    status = run.changes.get(kind=ArrangementChange.Kind.STATUS)
+    assert (status.from_status, status.to_status, status.actor, status.actor_role) == (
+        "draft", "published", world.coordinator, "coordinator")
+    assert str(status) == "状态变更：草稿 → 已发布"
 
 
 def test_a_new_draft_never_overwrites_the_published_run(world, office,
@@ -86,7 +90,9 @@ def test_a_new_draft_never_overwrites_the_published_run(world, office,
     svc.arrangement_publish(arrangement=second, actor=office)
     first.refresh_from_db()
     assert first.status == Arrangement.Status.SUPERSEDED
-    assert first.changes.filter(to_text="已被替代").exists()
+    superseded = first.changes.get(to_status=Arrangement.Status.SUPERSEDED)
+    assert (superseded.actor, superseded.actor_role) == (None, "system")
+    assert superseded.comment == "已由第2版替代"
 
 
 def test_publish_is_all_or_nothing(world, office, django_capture_on_commit_callbacks,
