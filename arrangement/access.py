@@ -17,7 +17,6 @@ from .models import Arrangement, HomeroomModePeriod, Placement
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
 
 
-
 def arrangements_visible_to(actor: Actor) -> QuerySet[Arrangement]:
     """Runs of the actor's school, for the office and the principal only."""
     if actor.school is None or not actor.is_school_wide:

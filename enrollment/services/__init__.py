@@ -1,3 +1,40 @@
-"""Writes of enrollment (split by sub-domain in the next commit)."""
+"""Writes of enrollment, one module per sub-domain; the public services are named here.
 
-from .filling import *  # noqa: F403
+``filling`` (open, save, sign and submit the intention form), ``review`` (every status change,
+one or many, along ``enrollment.transitions``), ``notifications`` (telling the guardians),
+``term`` (the application window, the texts, the agreement); ``common`` holds what they share.
+"""
+
+from .common import format_moment
+from .filling import application_sign, application_start, application_update
+from .notifications import NOTICE_TEXT, transitions_notify
+from .review import (
+    application_place,
+    application_submit,
+    application_transition,
+    application_withdraw,
+    applications_approve,
+    applications_place,
+    applications_transition_bulk,
+)
+from .term import TERM_ENROLLMENT_FIELDS, agreement_publish, term_update_enrollment, window_check
+
+__all__ = [
+    "NOTICE_TEXT",
+    "TERM_ENROLLMENT_FIELDS",
+    "agreement_publish",
+    "application_place",
+    "application_sign",
+    "application_start",
+    "application_submit",
+    "application_transition",
+    "application_update",
+    "application_withdraw",
+    "applications_approve",
+    "applications_place",
+    "applications_transition_bulk",
+    "format_moment",
+    "term_update_enrollment",
+    "transitions_notify",
+    "window_check",
+]

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from enrollment import exceptions as e
 from enrollment import services
-from enrollment.models import Application, ApplicationTransition
 from enrollment.display import MOVE_LABELS, MOVE_STYLES, move_label
+from enrollment.models import Application, ApplicationTransition
 from enrollment.transitions import TRANSITIONS
 
 from .factories import ApplicationFactory
