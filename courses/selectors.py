@@ -160,6 +160,42 @@ def staffing_input(term: Term) -> StaffingInput:
     return StaffingInput(sections=sections, staff=staff, units=units, tutors=tutors)
 
 
+@dataclass
+class StaffingProposal:
+    """What the staffing solver proposes for a term: nothing is saved until the office applies.
+
+    ``proposal``: ``[{"section", "tutors"}]`` to add, in catalog order; ``unstaffed``:
+    ``[{"section", "missing", "reason"}]``; ``loads``: ``[{"staff", "load", "before"}]``,
+    busiest first; ``result``: the solver's own :class:`~courses.staffing.StaffingResult`.
+    """
+
+    proposal: list[dict]
+    unstaffed: list[dict]
+    loads: list[dict]
+    result: staffing.StaffingResult
+
+
+def staffing_proposal(term: Term, *, time_limit: float = 10) -> StaffingProposal:
+    """Tutors for the term's sections that lack them, from OR-Tools within ``time_limit``
+    seconds; the tutors already assigned stay."""
+    data = staffing_input(term)
+    result = staffing.assign_tutors(data.units, data.tutors, seed=0, time_limit=time_limit)
+    sections = {s.pk: s for s in data.sections}
+    staff = {s.pk: s for s in data.staff}
+    proposal = sorted(
+        ({"section": sections[sid], "tutors": [staff[t] for t in added]}
+         for sid, added in result.added.items()),
+        key=lambda row: (row["section"].course.category, row["section"].course.name,
+                         row["section"].name))
+    unstaffed = [{"section": sections[u.unit_id], "missing": u.missing, "reason": u.reason}
+                 for u in result.unstaffed]
+    before = dict(staff_with_load(term).values_list("pk", "load"))
+    loads = sorted(({"staff": staff[tid], "load": load, "before": before.get(tid, 0)}
+                    for tid, load in result.loads.items()),
+                   key=lambda row: (-row["load"], row["staff"].name))
+    return StaffingProposal(proposal=proposal, unstaffed=unstaffed, loads=loads, result=result)
+
+
 def catalog_summary(school: School, term: Term) -> dict:
     """Counts for the office's home panel."""
     courses = Course.objects.filter(school=school, term=term)

@@ -389,28 +389,13 @@ class StaffingView(TermMixin, ActorMixin, TemplateView):
         return ctx
 
     def post(self, request, *args, **kwargs):
+        # Computing a proposal reads and saves nothing: a selector, bounded by its time limit.
         ctx = self.get_context_data(**kwargs)
-        term = ctx["term"]
-        if term is None:
+        if ctx["term"] is None:
             raise Http404
-        data = sel.staffing_input(term)
-        result = staffing.assign_tutors(data.units, data.tutors, seed=0, time_limit=10)
-        sections = {s.pk: s for s in data.sections}
-        staff = {s.pk: s for s in data.staff}
-        ctx["proposal"] = [
-            {"section": sections[sid], "tutors": [staff[t] for t in added]}
-            for sid, added in result.added.items()]
-        ctx["proposal"].sort(key=lambda row: (row["section"].course.category,
-                                              row["section"].course.name,
-                                              row["section"].name))
-        ctx["unstaffed"] = [{"section": sections[u.unit_id], "missing": u.missing,
-                             "reason": u.reason} for u in result.unstaffed]
-        before = {s.pk: s.load for s in ctx["staff"]}
-        ctx["proposed_loads"] = sorted(
-            ({"staff": staff[tid], "load": load, "before": before.get(tid, 0)}
-             for tid, load in result.loads.items()),
-            key=lambda row: (-row["load"], row["staff"].name))
-        ctx["result"] = result
+        found = sel.staffing_proposal(ctx["term"])
+        ctx.update(proposal=found.proposal, unstaffed=found.unstaffed,
+                   proposed_loads=found.loads, result=found.result)
         return self.render_to_response(ctx)
 
 

@@ -81,6 +81,15 @@ def signature_state(application: Application, agreement: Agreement | None) -> st
     return "outdated" if signed else "unsigned"
 
 
+def needs_signature(application: Application, agreement: Agreement | None, *,
+                    participates: bool | None) -> bool:
+    """Whether submitting with this answer needs the current agreement signed first: taking
+    part, an agreement published, and this version not signed yet."""
+    if participates is not True or agreement is None:
+        return False
+    return agreement.pk not in {s.agreement_id for s in application.signatures.all()}
+
+
 def latest_signature(application: Application) -> Signature | None:
     signatures = sorted(application.signatures.all(), key=lambda s: (s.signed_at, s.pk))
     return signatures[-1] if signatures else None

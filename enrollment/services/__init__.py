@@ -6,7 +6,13 @@ one or many, along ``enrollment.transitions``), ``notifications`` (telling the g
 """
 
 from .common import format_moment
-from .filling import application_sign, application_start, application_update
+from .filling import (
+    Submission,
+    application_save_and_submit,
+    application_sign,
+    application_start,
+    application_update,
+)
 from .notifications import NOTICE_TEXT, transitions_notify
 from .review import (
     application_place,
@@ -22,8 +28,10 @@ from .term import TERM_ENROLLMENT_FIELDS, agreement_publish, term_update_enrollm
 __all__ = [
     "NOTICE_TEXT",
     "TERM_ENROLLMENT_FIELDS",
+    "Submission",
     "agreement_publish",
     "application_place",
+    "application_save_and_submit",
     "application_sign",
     "application_start",
     "application_submit",

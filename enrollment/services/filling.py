@@ -1,8 +1,9 @@
-"""Filling in the intention form: open it, save its content, sign the agreement."""
+"""Filling in the intention form: open it, save its content, sign the agreement, submit it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Model
@@ -14,9 +15,10 @@ from afterschool.models import WEEKDAY_LABELS, Student, Term
 
 from .. import exceptions as e
 from ..models import Application, PickupPerson, Preference, Signature
-from ..selectors import courses_open_to, current_agreement
+from ..selectors import courses_open_to, current_agreement, needs_signature
 from ..transitions import EDITABLE, FINAL
 from .common import create_once, full_clean, lock_application, require_guardian, status_label
+from .review import application_submit
 from .term import window_check
 
 S = Application.Status
@@ -184,3 +186,59 @@ def application_sign(*, application: Application, actor: Actor, signed_name: str
     signature, _ = create_once(signature, application=application, agreement=agreement)
     return signature
 
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of "sign and submit": the saved form, and why it was not submitted, if not."""
+
+    application: Application
+    refused: e.EnrollmentError | None = None
+
+    @property
+    def submitted(self) -> bool:
+        return self.refused is None
+
+
+@transaction.atomic
+def application_save_and_submit(
+    *,
+    application: Application,
+    actor: Actor,
+    expected_revision: int,
+    participates: bool | None,
+    weekdays: Sequence[int] = (),
+    preferences: Sequence[Model] = (),
+    dismissal: str = "",
+    alone_consent: bool = False,
+    bus_route: str = "",
+    pickup_persons: Sequence[dict] = (),
+    health_notes: str = "",
+    allergies: str = "",
+    contact_phone: str = "",
+    signed_name: str = "",
+    ip_address: str | None = None,
+) -> Submission:
+    """Save the form's content, sign the term's agreement if this answer needs it, and submit.
+
+    The content is kept whatever happens next, so a guardian who mistyped their name does not
+    lose what they filled in: signing and submitting run in a savepoint, and their refusal (a
+    name that is not the guardian's, a missing answer, the window) comes back in
+    ``Submission.refused`` with the saved form instead of being raised. A refusal of the
+    content itself (:func:`application_update`) is raised, and nothing is saved.
+    """
+    saved = application_update(
+        application=application, actor=actor, expected_revision=expected_revision,
+        participates=participates, weekdays=weekdays, preferences=preferences,
+        dismissal=dismissal, alone_consent=alone_consent, bus_route=bus_route,
+        pickup_persons=pickup_persons, health_notes=health_notes, allergies=allergies,
+        contact_phone=contact_phone)
+    try:
+        with transaction.atomic():
+            if needs_signature(saved, current_agreement(saved.term),
+                               participates=saved.participates):
+                application_sign(application=saved, actor=actor, signed_name=signed_name,
+                                 ip_address=ip_address)
+            submitted = application_submit(application=saved, actor=actor)
+    except e.EnrollmentError as exc:
+        return Submission(application=saved, refused=exc)
+    return Submission(application=submitted)

@@ -394,6 +394,20 @@ def test_staffing_proposes_then_the_office_applies(world, login):
     assert "1 个缺教师" in page
 
 
+def test_a_staffing_proposal_is_a_read(world):
+    from courses.selectors import staffing_proposal
+
+    art = CourseFactory(term=world.term, name="剪纸", grades=[world.homeroom.grade],
+                        instructor_subject="美术")
+    section = SectionFactory(course=art, slots=[(2, 2)])
+    found = staffing_proposal(world.term)
+    assert [(row["section"], row["tutors"]) for row in found.proposal] == [
+        (section, [world.tutor])]
+    assert not found.unstaffed and not section.tutors.exists()
+    tutor_row = next(row for row in found.loads if row["staff"] == world.tutor)
+    assert (tutor_row["before"], tutor_row["load"]) == (0, 1)
+
+
 def test_a_guardian_cannot_apply_staffing(world, catalog, login):
     response = login(world.guardian.user).post(
         reverse("courses:catalog_staffing_apply"),
