@@ -408,7 +408,7 @@ def guardian_reissue_code(*, actor: Actor, guardian: Guardian, ip_address: str =
     too, so the new code sets it — only when the coordinator could reset that login anyway.
     """
     require(actor, Role.COORDINATOR)
-    guardian = Guardian.objects.select_for_update().select_related("user").get(pk=guardian.pk)
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=guardian.pk)
     if guardian.school_id != actor.school.pk:
         raise PermissionDenied("您没有权限执行此操作。")
     user = guardian.user

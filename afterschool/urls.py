@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("enrollment/", include("enrollment.urls")),
     path("courses/", include("courses.urls")),
+    path("courses/arrangement/", include("arrangement.urls")),
     path("attendance/", include("attendance.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("", include("afterschool.school_urls")),

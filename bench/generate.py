@@ -1,4 +1,4 @@
-"""Random arrangement instances shaped like the examples in ``tests/courses/data/examples``.
+"""Random arrangement instances shaped like the examples in ``tests/arrangement/data/examples``.
 
 Grades with homerooms of about 45, Monday–Thursday service with some partial attendance,
 sections of 25 with one or two ``DAY-PERIOD`` slots, and Zipf-ish course popularity so that the

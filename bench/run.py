@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generate import generate  # noqa: E402
 
-from courses.solver import (  # noqa: E402
+from arrangement.solver import (  # noqa: E402
     check_feasible,
     parse_instance,
     solve,
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600.0,
                         help="passed to solve(); only bounds CP-SAT (k > 1)")
     args = parser.parse_args()
-    import courses.solver.multi  # noqa: F401  (CP-SAT's one-off import is not timed)
+    import arrangement.solver.multi  # noqa: F401  (CP-SAT's one-off import is not timed)
 
     print(f"{date.today().isoformat()} · Python {platform.python_version()} · "
           f"{platform.machine()} · command: .venv/bin/python bench/run.py\n")

@@ -1,4 +1,4 @@
-"""Who may see which rows of the courses app: one scoping function per entity.
+"""Who may see which rows of the catalog: one scoping function per entity.
 
 Built on the core's :class:`~afterschool.access.Actor`, like ``afterschool/access.py``: views
 fetch through these, so "missing" and "not yours" both answer 404.
@@ -7,16 +7,13 @@ fetch through these, so "missing" and "not yours" both answer 404.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from afterschool.access import Actor, children_of
 from afterschool.models import Role, Term
 
-from .models import Arrangement, Course, Placement, Section
+from .models import Course, Section
 
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
-
-# ------------------------------------------------------------------ catalog
 
 
 def terms_visible_to(actor: Actor) -> QuerySet[Term]:
@@ -66,43 +63,3 @@ def sections_visible_to(actor: Actor) -> QuerySet[Section]:
                       & (Q(homeroom__isnull=True)
                          | Q(homeroom__in=children.values("homeroom"))))
     return qs.filter(pk__in=qs.filter(condition).values("pk"))
-
-
-# ------------------------------------------------------------------ arrangement
-
-
-def arrangements_visible_to(actor: Actor) -> QuerySet[Arrangement]:
-    """Runs of the actor's school, for the office and the principal only."""
-    if actor.school is None or not actor.is_school_wide:
-        return Arrangement.objects.none()
-    return Arrangement.objects.filter(term__school=actor.school)
-
-
-def placements_visible_to(actor: Actor) -> QuerySet[Placement]:
-    """Guardians: their children, published runs; tutors: their sections, published runs;
-    homeroom teachers: their homeroom's children; the office and principal: the school."""
-    qs = Placement.objects.all()
-    if actor.school is None:
-        return qs.none()
-    qs = qs.filter(arrangement__term__school=actor.school)
-    if actor.is_school_wide:
-        return qs
-    published = Q(arrangement__status=Arrangement.Status.PUBLISHED)
-    condition = Q(pk__in=[])
-    if actor.has(Role.GUARDIAN) and actor.guardian:
-        condition |= published & Q(student__guardian_links__guardian=actor.guardian)
-    if actor.has(*TUTORS) and actor.staff:
-        condition |= published & Q(section__tutors=actor.staff)
-    if actor.has(Role.HOMEROOM_TEACHER) and actor.staff:
-        condition |= Q(student__homeroom__head_teacher=actor.staff)
-    return qs.filter(pk__in=qs.filter(condition).values("pk"))
-
-
-def tutor_student_scope(actor: Actor) -> Q | None:
-    """Registered with the core: a tutor sees the children of their published sections."""
-    if actor.staff is None or not actor.has(*TUTORS):
-        return None
-    today = timezone.localdate()
-    return Q(pk__in=Placement.objects.filter(
-        arrangement__status=Arrangement.Status.PUBLISHED, section__tutors=actor.staff)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today)).values("student_id"))

@@ -1,8 +1,7 @@
-"""The demo catalog: about 30 走班 courses with staffed sections, and the children's choices.
+"""The demo catalog: about 30 走班 courses with staffed sections.
 
-A demo step (``afterschool.demo.register_demo_step``, joined in ``CoursesConfig.ready``, so it
-runs after enrollment's step, which makes the intention forms). For each demo school's current
-term it:
+A demo step (``afterschool.demo.register_demo_step``, joined in ``CoursesConfig.ready``). For
+each demo school's current term it:
 
 1. creates the catalog through the catalog services, as the school's office would: the four
    categories of the reports (艺术素养、语言素养、操作技巧、体育技能) plus 名师课堂 and 培优辅潜,
@@ -11,13 +10,15 @@ term it:
    period its venue, its external instructor and the teachers of its subject are free — clubs
    meet Tuesday to Thursday in the course periods and on Monday after 阅读写字;
 3. staffs the sections: each homeroom's 班主任 takes its 阅读写字, then ``courses.staffing``
-   proposes the rest and ``staffing_apply`` adds them with the usual clash checks;
-4. ranks up to ``max_preferences`` courses on every participating demo form that has none:
-   courses of the child's grade, with a section on days the child attends, popular ones (篮球、
-   机器人…) more often and more often first, so the most wanted are over-subscribed.
+   proposes the rest and ``staffing_apply`` adds them with the usual clash checks.
 
-Idempotent: a term that already has courses keeps its catalog, and a form that already has
-preferences keeps them. Deterministic: fixed seeds, rows read in a fixed order.
+How many second sections it opens depends on how many children take part: a step that made
+the forms before this one says so in ``demo["participants"]`` (term id → count); without it,
+the catalog expects :data:`EXPECTED_SHARE` of the school's students. The families' choices are
+the arrangement's demo step (``arrangement.demo``), which needs both the forms and the catalog.
+
+Idempotent: a term that already has courses keeps its catalog. Deterministic: fixed seeds, rows
+read in a fixed order.
 """
 
 from __future__ import annotations
@@ -29,16 +30,14 @@ from dataclasses import dataclass
 
 from afterschool import demo as core_demo
 from afterschool.access import Actor, actor_for
-from afterschool.models import Period, Role, RoleAssignment, School, Staff, StudentGuardian, Term
+from afterschool.models import Period, Role, RoleAssignment, School, Staff, Term
 from afterschool.selectors import current_term
-from enrollment.models import Application, Preference
 
+from . import services as catalog_services
 from . import staffing
 from .exceptions import CatalogError
-from .instances import attending_weekdays
 from .models import Course, Section
-from .selectors.catalog import staffing_input
-from .services import catalog as catalog_services
+from .selectors import staffing_input
 
 SEED = 20260911
 CAPACITY = 25
@@ -48,6 +47,8 @@ SECOND_SECTION_AT = 3
 MAX_SECTIONS = 2
 # A school smaller than this offers only the courses marked ``small``.
 SMALL_SCHOOL = 300
+# The share of students expected to take part when no step said how many do.
+EXPECTED_SHARE = 0.4
 
 K = Course.InstructorKind
 ART, LANGUAGE, HANDS_ON, SPORT = "艺术素养", "语言素养", "操作技巧", "体育技能"
@@ -144,8 +145,6 @@ HOMEWORK = CourseSpec(
     "作业辅导", "作业辅导", "每个服务日第一节由任课教师在本班辅导完成书面作业、答疑解惑，不讲新课、不组织考试。",
     0, (), K.INTERNAL)
 
-# Boys lean to sports, girls to the arts, a little.
-_GENDER_LEAN = {("M", SPORT): 1.4, ("F", SPORT): 0.7, ("M", ART): 0.7, ("F", ART): 1.4}
 _SECTION_NAMES = ("一班", "二班")
 
 
@@ -160,17 +159,13 @@ def courses_demo(demo: dict, stdout=None) -> None:
         term = current_term(school)
         if term is None:
             continue
-        catalog = build_demo_catalog(term=term)
-        given = build_demo_preferences(term=term)
-        if stdout is None:
-            continue
-        if catalog:
+        catalog = build_demo_catalog(
+            term=term, participants=demo.get("participants", {}).get(term.pk))
+        if stdout is not None and catalog:
             stdout.write(f"{school.name}：已建立 {catalog['courses']} 门课程（其中全员固定项目 "
                          f"{catalog['fixed']} 项）、{catalog['sections']} 个教学班，配备辅导教师 "
                          f"{catalog['tutors']} 人次" + (f"，{catalog['unstaffed']} 个教学班缺辅导教师"
                                                    if catalog["unstaffed"] else "") + "。")
-        if given:
-            stdout.write(f"{school.name}：已为 {given} 份意向书填写课程志愿。")
 
 
 def _office(school: School) -> Actor:
@@ -184,8 +179,12 @@ def _office(school: School) -> Actor:
 # ------------------------------------------------------------------ the catalog
 
 
-def build_demo_catalog(*, term: Term, seed: int = SEED) -> dict | None:
-    """Courses, sections and tutors for a term without courses; None when it has some."""
+def build_demo_catalog(*, term: Term, participants: int | None = None,
+                       seed: int = SEED) -> dict | None:
+    """Courses, sections and tutors for a term without courses; None when it has some.
+
+    ``participants``: how many children are expected to choose (sizes the popular courses).
+    """
     if Course.objects.filter(term=term).exists():
         return None
     school = term.school
@@ -195,7 +194,8 @@ def build_demo_catalog(*, term: Term, seed: int = SEED) -> dict | None:
     periods = sorted(term.periods.all(), key=lambda p: p.number)
     course_periods = [p for p in periods if p.kind == Period.Kind.COURSE] or periods[1:] or periods
     staff = list(Staff.objects.filter(school=school, is_active=True).order_by("pk"))
-    small = school.students.filter(is_active=True).count() < SMALL_SCHOOL
+    students = school.students.filter(is_active=True).count()
+    small = students < SMALL_SCHOOL
 
     # 周一阅读写字: every homeroom in its own classroom, in Monday's first course period.
     monday = 1 in (term.service_weekdays or [])
@@ -227,7 +227,7 @@ def build_demo_catalog(*, term: Term, seed: int = SEED) -> dict | None:
     subjects = Counter(staffing.normalise_subject(subject) for s in staff if not s.is_external
                        for subject in s.subject_list)
     externals = [s for s in staff if s.is_external]
-    participating = Application.objects.filter(term=term, participates=True).count()
+    participating = round(students * EXPECTED_SHARE) if participants is None else participants
     wanted = _first_choice_shares(specs)
     plan = _plan_sections(specs, slots=slots, subjects=subjects, externals=externals,
                           participating=participating, wanted=wanted, rng=rng)
@@ -366,67 +366,3 @@ def _plan_sections(specs, *, slots, subjects, externals, participating, wanted, 
             sections.append((_SECTION_NAMES[index], venue, option))
         planned[spec.name] = sections
     return [(spec, planned[spec.name]) for spec in specs]
-
-
-# ------------------------------------------------------------------ the choices
-
-
-def build_demo_preferences(*, term: Term, seed: int = SEED) -> int:
-    """Rank courses on the term's participating forms that have none; how many got some.
-
-    Only courses open to the child's grade with a section on days the child attends; up to
-    ``term.max_preferences``, popular courses more often and more often first.
-    """
-    school = term.school
-    demo_children = set(StudentGuardian.objects.filter(
-        guardian__school=school, guardian__user__phone=core_demo.GUARDIAN.phone)
-        .values_list("student_id", flat=True))
-    applications = [a for a in Application.objects
-                    .filter(term=term, participates=True, preferences__isnull=True)
-                    .select_related("student__homeroom").order_by("student__student_no", "pk")
-                    if a.student_id not in demo_children]
-    if not applications or term.max_preferences < 1:
-        return 0
-    weights = {s.name: s.weight for s in COURSES}
-    courses = []
-    for course in (Course.objects.filter(term=term, is_active=True, is_fixed=False,
-                                         mode=Course.Mode.MIXED)
-                   .prefetch_related("grades", "sections__slots").order_by("pk")):
-        day_sets = [frozenset(slot.weekday for slot in section.slots.all())
-                    for section in course.sections.all()]
-        day_sets = [d for d in day_sets if d]
-        if day_sets:
-            courses.append((course, {g.pk for g in course.grades.all()}, day_sets,
-                            weights.get(course.name, 3)))
-
-    rng = random.Random(seed + 1 + school.pk)
-    limit = term.max_preferences
-    rows = []
-    given = 0
-    for app in applications:
-        days = set(attending_weekdays(app, term))
-        grade = app.student.homeroom.grade_id
-        options = [(course, weight * _GENDER_LEAN.get((app.student.gender, course.category), 1))
-                   for course, grade_ids, day_sets, weight in courses
-                   if grade in grade_ids and any(d <= days for d in day_sets)]
-        if not options:
-            continue
-        wanted = rng.choices([limit, limit - 1, 1], [75, 17, 8])[0]
-        picks = _rank(options, max(1, min(wanted, len(options))), rng)
-        rows += [Preference(application=app, rank=rank, course=course)
-                 for rank, course in enumerate(picks, start=1)]
-        given += 1
-    Preference.objects.bulk_create(rows, batch_size=500)
-    return given
-
-
-def _rank(options: list[tuple[Course, float]], k: int, rng: random.Random) -> list[Course]:
-    """k distinct courses in order of choice: the first drawn by weight squared (the favourite
-    is very often the popular course), the others by weight."""
-    left = list(options)
-    picks = []
-    for rank in range(k):
-        weights = [w ** 2 if rank == 0 else w for _, w in left]
-        index = rng.choices(range(len(left)), weights)[0]
-        picks.append(left.pop(index)[0])
-    return picks

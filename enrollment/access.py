@@ -12,9 +12,10 @@ from django.db.models import Q, QuerySet
 
 from afterschool.access import Actor, children_of, homerooms_visible_to
 from afterschool.models import Role, Student, StudentGuardian
+from afterschool.workflow import SYSTEM, Move
 
 from .models import Application
-from .transitions import EDITABLE, SYSTEM, WITHDRAW, Move, move_for, moves_from
+from .transitions import EDITABLE, WITHDRAW, move_for, moves_from
 
 
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:

@@ -6,20 +6,17 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "报名与审核"
 
     def ready(self):
+        from afterschool.demo import register_demo_step
         from afterschool.home import register_panel
+        from courses.demand import Demand, register_demand
 
         from . import panels
+        from .demo import enrollment_demo
+        from .selectors import course_demand, times_course_chosen
 
         register_panel(panels.guardian_panel)
         register_panel(panels.reviewer_panel)
         register_panel(panels.office_panel)
-
-        # The core's demo registry is being written alongside: join it only if it is there.
-        try:
-            from afterschool import demo as core_demo
-        except ImportError:  # pragma: no cover - depends on the tree
-            core_demo = None
-        if core_demo is not None and hasattr(core_demo, "register_demo_step"):
-            from .demo import enrollment_demo
-
-            core_demo.register_demo_step(enrollment_demo)
+        # The catalog shows how many chose each course, and keeps a course somebody chose.
+        register_demand(Demand(annotations=course_demand, chosen=times_course_chosen))
+        register_demo_step(enrollment_demo)

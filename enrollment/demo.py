@@ -53,6 +53,11 @@ def enrollment_demo(demo: dict, stdout=None) -> None:
         made = build_demo_applications(school=school)
         if stdout is not None and made:
             stdout.write(f"{school.name}：已生成 {made} 份演示意向书。")
+        term = selectors.current_term(school)
+        if term is not None:
+            # For the steps after this one (the catalog sizes its popular courses by it).
+            demo.setdefault("participants", {})[term.pk] = Application.objects.filter(
+                term=term, participates=True).count()
 
 
 def _coordinator(school: School) -> Actor:

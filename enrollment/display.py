@@ -1,8 +1,12 @@
-"""How an application's state reads to a parent: one plain Chinese sentence."""
+"""How an application reads to people: its state in one plain sentence, badges, the names
+and button styles of the review moves, the roles in its history."""
 
 from __future__ import annotations
 
 from django.utils import timezone
+
+from afterschool.models import Role
+from afterschool.workflow import SYSTEM, SYSTEM_LABEL
 
 from .models import Application
 
@@ -66,3 +70,41 @@ STATUS_SHORT = {
     S.SCHOOL_APPROVED: "学校已通过", S.SCHOOL_REJECTED: "学校未通过", S.PLACED: "安排已发布",
     S.WITHDRAWN: "已退出",
 }
+
+# The moves of ``transitions.TRANSITIONS`` by name: what their buttons and messages say.
+MOVE_LABELS = {
+    "submit": "提交",
+    "resubmit": "重新提交",
+    "class_approve": "班级审核通过",
+    "class_return": "退回修改",
+    "class_reject": "班级审核不通过",
+    "school_approve": "学校复核通过",
+    "school_reject": "学校复核不通过",
+    "school_return": "退回家长修改",
+    "recheck": "退回班主任重审",
+    "place": "统筹安排",
+    "withdraw": "退出课后服务",
+}
+
+# Bootstrap button styles of the reviewers' decisions.
+MOVE_STYLES = {
+    "class_approve": "success",
+    "class_return": "outline-warning",
+    "class_reject": "outline-danger",
+    "school_approve": "success",
+    "school_reject": "outline-danger",
+    "school_return": "outline-warning",
+    "recheck": "outline-secondary",
+    "withdraw": "outline-danger",
+}
+
+# Who acted, in the history: a role, or the system.
+ROLE_LABELS = {**{r.value: r.label for r in Role}, SYSTEM: SYSTEM_LABEL}
+
+
+def move_label(move) -> str:
+    return MOVE_LABELS.get(move.name, move.name)
+
+
+def move_style(move) -> str:
+    return MOVE_STYLES.get(move.name, "primary")

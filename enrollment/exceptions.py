@@ -4,6 +4,7 @@ Messages with ``{placeholders}`` are formatted by the service that raises them; 
 against the formatted constant (``WINDOW_NOT_OPEN.format(...)``) or check the fixed part.
 """
 
+from afterschool import workflow
 from afterschool.exceptions import DomainError
 
 # The application window (意向书填报时间).
@@ -59,7 +60,7 @@ class WindowClosed(EnrollmentError):
     message = WINDOW_NOT_SET
 
 
-class InvalidTransition(EnrollmentError):
+class InvalidTransition(EnrollmentError, workflow.InvalidTransition):
     message = "不能执行此操作。"
 
 

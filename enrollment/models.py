@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from afterschool.models import School, Student, Term
+from courses.models import Course
 
 
 class Agreement(models.Model):
@@ -127,7 +128,7 @@ class Preference(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="preferences", verbose_name="意向书")
     rank = models.PositiveSmallIntegerField("志愿顺序", validators=[MinValueValidator(1)])
-    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT,
+    course = models.ForeignKey(Course, on_delete=models.PROTECT,
                                related_name="preferences", verbose_name="课程")
 
     class Meta:

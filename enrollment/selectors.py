@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from afterschool import selectors as core_selectors
 from afterschool.cleaning import mask_phone
 from afterschool.models import WEEKDAY_LABELS, School, Student, StudentGuardian, Term
+from courses.models import Course
 
 from .models import Agreement, Application, ApplicationTransition, Preference, Signature
-from .transitions import ANSWERED, APPROVED, REJECTED
+from .transitions import ANSWERED, APPROVED, FINAL, REJECTED
 
 S = Application.Status
 
@@ -26,16 +27,32 @@ def current_agreement(term: Term | None) -> Agreement | None:
     return Agreement.objects.filter(term=term).order_by("-version").first()
 
 
-def course_model():
-    """The course catalog's model, reached through the FK so enrollment never imports it."""
-    return Preference._meta.get_field("course").related_model
-
-
-def courses_open_to(*, term: Term, grade_id: int) -> QuerySet:
+def courses_open_to(*, term: Term, grade_id: int) -> QuerySet[Course]:
     """The courses a child of this grade may rank: this term's, active, not fixed for all."""
-    return (course_model().objects
+    return (Course.objects
             .filter(term=term, grades=grade_id, is_active=True, is_fixed=False)
             .order_by("category", "name"))
+
+
+# Choices counted as demand ("enough to open"): submitted forms still in the running.
+COUNTED_STATUSES = sorted(ANSWERED - FINAL)
+
+
+def course_demand() -> dict:
+    """Annotations of a Course queryset, registered with the catalog (``courses.demand``):
+    ``preference_count`` (any rank) and ``first_choice_count``; distinct because a grade
+    filter joins the course's grades."""
+    counted = Q(preferences__application__status__in=COUNTED_STATUSES)
+    return {
+        "preference_count": Count("preferences", filter=counted, distinct=True),
+        "first_choice_count": Count("preferences", filter=counted & Q(preferences__rank=1),
+                                    distinct=True),
+    }
+
+
+def times_course_chosen(course: Course) -> int:
+    """How many forms rank this course, whatever their state."""
+    return Preference.objects.filter(course=course).count()
 
 
 def application_with_details(qs: QuerySet[Application]) -> QuerySet[Application]:
@@ -62,6 +79,15 @@ def signature_state(application: Application, agreement: Agreement | None) -> st
     if agreement.pk in signed:
         return "current"
     return "outdated" if signed else "unsigned"
+
+
+def needs_signature(application: Application, agreement: Agreement | None, *,
+                    participates: bool | None) -> bool:
+    """Whether submitting with this answer needs the current agreement signed first: taking
+    part, an agreement published, and this version not signed yet."""
+    if participates is not True or agreement is None:
+        return False
+    return agreement.pk not in {s.agreement_id for s in application.signatures.all()}
 
 
 def latest_signature(application: Application) -> Signature | None:

@@ -1,9 +1,12 @@
 """The application's life, declared once: which moves exist, who may make each, what they need.
 
 ``enrollment.services.application_transition`` is the only code that changes an application's
-status, and it does so only along this table. Roles are tried in the order given, so a person
-who is both the homeroom teacher and a coordinator is recorded as the homeroom teacher when
-the student is in their homeroom.
+status, and it does so only along this table, through the core's shared
+:class:`~afterschool.workflow.StateMachine` (:data:`MACHINE`), which writes an
+``ApplicationTransition`` (codes, not labels) for every move. Roles are tried in the order
+given, so a person who is both the homeroom teacher and a coordinator is recorded as the
+homeroom teacher when the student is in their homeroom. The moves' labels and button styles are
+in ``enrollment/display.py``.
 
 ::
 
@@ -16,58 +19,44 @@ the student is in their homeroom.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from afterschool.models import Role
+from afterschool.workflow import SYSTEM, Move, StateMachine
 
-from .models import Application
+from . import exceptions as e
+from .display import MOVE_LABELS
+from .models import Application, ApplicationTransition
 
 S = Application.Status
-
-# The arrangement app publishing a plan from a task has no person behind it.
-SYSTEM = "system"
-ROLE_LABELS = {**{r.value: r.label for r in Role}, SYSTEM: "系统"}
-
-
-@dataclass(frozen=True)
-class Move:
-    roles: tuple[str, ...]
-    label: str
-    needs_comment: bool = False
-    # Tell the child's guardians (all but the one who made the move) by notice and email.
-    notify: bool = True
-    # Reviewers see these as buttons; the rest happen on their own pages.
-    style: str = "primary"
-
 
 REVIEWERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 OFFICE = (Role.COORDINATOR,)
 GUARDIAN = (Role.GUARDIAN,)
 
-WITHDRAW = Move(roles=(Role.GUARDIAN, Role.COORDINATOR), label="退出课后服务",
-                needs_comment=True, style="outline-danger")
+WITHDRAW = Move("withdraw", (Role.GUARDIAN, Role.COORDINATOR), needs_comment=True)
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (S.DRAFT, S.SUBMITTED): Move(GUARDIAN, "提交"),
-    (S.SUBMITTED, S.CLASS_APPROVED): Move(REVIEWERS, "班级审核通过", style="success"),
-    (S.SUBMITTED, S.RETURNED): Move(REVIEWERS, "退回修改", needs_comment=True,
-                                    style="outline-warning"),
-    (S.SUBMITTED, S.CLASS_REJECTED): Move(REVIEWERS, "班级审核不通过", needs_comment=True,
-                                          style="outline-danger"),
-    (S.RETURNED, S.SUBMITTED): Move(GUARDIAN, "重新提交"),
-    (S.CLASS_APPROVED, S.SCHOOL_APPROVED): Move(OFFICE, "学校复核通过", style="success"),
-    (S.CLASS_APPROVED, S.SCHOOL_REJECTED): Move(OFFICE, "学校复核不通过", needs_comment=True,
-                                                style="outline-danger"),
-    (S.CLASS_APPROVED, S.RETURNED): Move(OFFICE, "退回家长修改", needs_comment=True,
-                                         style="outline-warning"),
+    (S.DRAFT, S.SUBMITTED): Move("submit", GUARDIAN),
+    (S.SUBMITTED, S.CLASS_APPROVED): Move("class_approve", REVIEWERS),
+    (S.SUBMITTED, S.RETURNED): Move("class_return", REVIEWERS, needs_comment=True),
+    (S.SUBMITTED, S.CLASS_REJECTED): Move("class_reject", REVIEWERS, needs_comment=True),
+    (S.RETURNED, S.SUBMITTED): Move("resubmit", GUARDIAN),
+    (S.CLASS_APPROVED, S.SCHOOL_APPROVED): Move("school_approve", OFFICE),
+    (S.CLASS_APPROVED, S.SCHOOL_REJECTED): Move("school_reject", OFFICE, needs_comment=True),
+    (S.CLASS_APPROVED, S.RETURNED): Move("school_return", OFFICE, needs_comment=True),
     # Between the office and the homeroom teacher: the family has nothing to do, so no notice.
-    (S.CLASS_APPROVED, S.SUBMITTED): Move(OFFICE, "退回班主任重审", needs_comment=True,
-                                          notify=False, style="outline-secondary"),
-    (S.SCHOOL_APPROVED, S.PLACED): Move((Role.COORDINATOR, SYSTEM), "统筹安排"),
+    (S.CLASS_APPROVED, S.SUBMITTED): Move("recheck", OFFICE, needs_comment=True, notify=False),
+    # The arrangement app publishing a plan from a task has no person behind it.
+    (S.SCHOOL_APPROVED, S.PLACED): Move("place", (Role.COORDINATOR, SYSTEM)),
     **{(state, S.WITHDRAWN): WITHDRAW
        for state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.CLASS_APPROVED,
                      S.SCHOOL_APPROVED, S.PLACED)},
 }
+
+MACHINE = StateMachine(
+    status=S, moves=TRANSITIONS, history=ApplicationTransition, subject="application",
+    noun="意向书", labels=MOVE_LABELS, error=e.InvalidTransition,
+    not_allowed=e.TRANSITION_NOT_ALLOWED, role_not_allowed=e.ROLE_NOT_ALLOWED,
+    out_of_scope=e.OUT_OF_SCOPE, comment_required=e.COMMENT_REQUIRED)
 
 # The guardian may change the form's content only in these states.
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
@@ -80,10 +69,5 @@ ANSWERED = frozenset(S.values) - {S.DRAFT}
 APPROVED = frozenset({S.CLASS_APPROVED, S.SCHOOL_APPROVED, S.PLACED})
 REJECTED = frozenset({S.CLASS_REJECTED, S.SCHOOL_REJECTED})
 
-
-def move_for(from_status: str, to_status: str) -> Move | None:
-    return TRANSITIONS.get((from_status, to_status))
-
-
-def moves_from(status: str) -> list[tuple[str, Move]]:
-    return [(to, move) for (frm, to), move in TRANSITIONS.items() if frm == status]
+move_for = MACHINE.move
+moves_from = MACHINE.moves_from

@@ -218,52 +218,62 @@ class ApplicationEditView(ApplicationMixin, View):
         refused = self._refuse()
         if refused:
             return refused
-        submitting = request.POST.get("action") == "submit"
         form = ApplicationForm(request.POST, term=self.term, courses=self.courses)
         formset = pickup_formset(request.POST)
         sign_form = SignForm(request.POST, required=False)
         if not (form.is_valid() and formset.is_valid() and sign_form.is_valid()):
             return self._render(form, formset, sign_form)
-        pickups = [row for row in formset.cleaned_data if row and any(row.values())]
+        content = {**form.service_kwargs(), "pickup_persons": [
+            row for row in formset.cleaned_data if row and any(row.values())]}
+        if request.POST.get("action") == "submit":
+            # Name and consent are required only when this answer must sign the agreement.
+            sign_form = SignForm(request.POST, required=selectors.needs_signature(
+                self.application, self.agreement, participates=content["participates"]))
+            if sign_form.is_valid():
+                return self._submit(form, formset, sign_form, content)
+        # A draft, or a submission not signed as it must be: the content is saved all the same.
         try:
             application = services.application_update(
-                application=self.application, actor=self.actor, pickup_persons=pickups,
-                **form.service_kwargs())
-        except e.ApplicationInvalid as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            return self._render(form, formset, sign_form)
+                application=self.application, actor=self.actor, **content)
         except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self._render(form, formset, sign_form)
-        if not submitting:
-            messages.success(request, "已保存草稿。填写完整并签名后请点击“签名并提交”。")
-            return redirect("enrollment:detail", application.pk)
+            return self._refused(form, formset, sign_form, exc)
+        if sign_form.errors:
+            return self._render_saved(application, formset, sign_form)
+        messages.success(request, "已保存草稿。填写完整并签名后请点击“签名并提交”。")
+        return redirect("enrollment:detail", application.pk)
 
-        # The draft is saved; whatever stops the submission below keeps it.
-        data = request.POST.copy()
-        data["revision"] = str(application.revision)
+    def _submit(self, form, formset, sign_form, content):
+        try:
+            result = services.application_save_and_submit(
+                application=self.application, actor=self.actor,
+                signed_name=sign_form.cleaned_data["signed_name"],
+                ip_address=_client_ip(self.request), **content)
+        except DomainError as exc:  # the content itself was refused: nothing saved
+            return self._refused(form, formset, sign_form, exc)
+        if not result.submitted:
+            return self._render_saved(result.application, formset, sign_form,
+                                      refused=result.refused)
+        messages.success(self.request, "意向书已提交，等待班主任审核。审核结果会通知您。")
+        return redirect("enrollment:detail", result.application.pk)
+
+    def _refused(self, form, formset, sign_form, exc):
+        field = getattr(exc, "field", None)
+        form.add_error(field if field in form.fields else None, exc.message)
+        return self._render(form, formset, sign_form)
+
+    def _render_saved(self, application, formset, sign_form, refused=None):
+        """The form again after its content was saved (with the new revision), and why it
+        was not submitted."""
         self.application = application
+        data = self.request.POST.copy()
+        data["revision"] = str(application.revision)
         form = ApplicationForm(data, term=self.term, courses=self.courses)
         form.is_valid()
-        needs_signature = (application.participates is True and selectors.signature_state(
-            application, self.agreement) in ("unsigned", "outdated"))
-        sign_form = SignForm(data, required=needs_signature)
-        if not sign_form.is_valid():
-            return self._render(form, formset, sign_form, saved=True)
-        try:
-            if needs_signature:
-                services.application_sign(application=application, actor=self.actor,
-                                          signed_name=sign_form.cleaned_data["signed_name"],
-                                          ip_address=_client_ip(request))
-            services.application_submit(application=application, actor=self.actor)
-        except e.SignatureRefused as exc:
-            sign_form.add_error("signed_name", exc.message)
-            return self._render(form, formset, sign_form, saved=True)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self._render(form, formset, sign_form, saved=True)
-        messages.success(request, "意向书已提交，等待班主任审核。审核结果会通知您。")
-        return redirect("enrollment:detail", application.pk)
+        if isinstance(refused, e.SignatureRefused):
+            sign_form.add_error("signed_name", refused.message)
+        elif refused is not None:
+            form.add_error(None, refused.message)
+        return self._render(form, formset, sign_form, saved=True)
 
 
 class ApplicationSignView(ApplicationMixin, View):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "afterschool",
     "enrollment",
     "courses",
+    "arrangement",
     "attendance",
     "evaluation",
 ]

@@ -2,9 +2,15 @@ from django import template
 
 from afterschool.cleaning import mask_phone as _mask_phone
 
-from ..display import STATUS_SHORT, STATUS_TONE, status_sentence
+from ..display import (
+    ROLE_LABELS,
+    STATUS_SHORT,
+    STATUS_TONE,
+    move_label,
+    move_style,
+    status_sentence,
+)
 from ..selectors import weekday_text
-from ..transitions import ROLE_LABELS
 
 register = template.Library()
 
@@ -37,3 +43,13 @@ def mask_phone(value):
 @register.filter
 def status_short(application):
     return STATUS_SHORT.get(getattr(application, "status", ""), "")
+
+
+@register.filter(name="move_label")
+def move_label_filter(move):
+    return move_label(move)
+
+
+@register.filter(name="move_style")
+def move_style_filter(move):
+    return move_style(move)

@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from afterschool.access import actor_for
 from afterschool.params import MAX_ID, parse_id, safe_next, text_param
-from courses.forms.catalog import CourseForm
-from courses.models import HomeroomModePeriod
+from courses.forms import CourseForm
+from arrangement.models import HomeroomModePeriod
 from enrollment.forms import parse_selected
 from enrollment.models import Application
 from tests.courses.factories import SectionFactory
-from tests.courses.test_arrangement_factories import run_now, small_term
+from tests.arrangement.factories import run_now, small_term
 from tests.enrollment.factories import ApplicationFactory
 
 HUGE = "99999999999999999999999"
@@ -64,14 +64,14 @@ def office(world):
 
 @pytest.mark.parametrize("term", ["abc", HUGE, "-1", "999999"])
 def test_arrangement_list_with_a_bad_term_is_not_found(world, login, term):
-    response = login(world.coordinator).get(reverse("courses:arrangement_list"), {"term": term})
+    response = login(world.coordinator).get(reverse("arrangement:list"), {"term": term})
     assert response.status_code == 404
 
 
 def test_not_found_and_forbidden_pages_are_in_chinese(world, login, client):
-    response = login(world.coordinator).get(reverse("courses:arrangement_list"), {"term": "abc"})
+    response = login(world.coordinator).get(reverse("arrangement:list"), {"term": "abc"})
     assert "找不到您要的页面或记录" in response.content.decode()
-    response = login(world.guardian.user).get(reverse("courses:arrangement_list"))
+    response = login(world.guardian.user).get(reverse("arrangement:list"))
     assert response.status_code == 403 and "没有权限" in response.content.decode()
     client.logout()
     response = client.get("/no-such-page/")
@@ -80,7 +80,7 @@ def test_not_found_and_forbidden_pages_are_in_chinese(world, login, client):
 
 @pytest.mark.parametrize("term", ["abc", "", HUGE])
 def test_starting_an_arrangement_for_a_bad_term_is_not_found(world, login, term):
-    response = login(world.coordinator).post(reverse("courses:arrangement_start"),
+    response = login(world.coordinator).post(reverse("arrangement:start"),
                                              {"term": term, "mechanism": "exact"})
     assert response.status_code == 404
 
@@ -199,7 +199,7 @@ def test_removing_a_student_with_a_too_long_comment_changes_nothing(
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=4)
     placement = run.placements.first()
     response = login(world.coordinator).post(
-        reverse("courses:arrangement_remove", args=[run.pk, placement.pk]),
+        reverse("arrangement:remove", args=[run.pk, placement.pk]),
         {f"r{placement.pk}-comment": "长" * 501}, follow=True)
     assert run.placements.filter(pk=placement.pk).exists()
     assert "说明：最多 500 个字" in response.content.decode()
@@ -207,7 +207,7 @@ def test_removing_a_student_with_a_too_long_comment_changes_nothing(
 
 def test_a_homeroom_mode_reason_is_bounded(world, login, office):
     term = world.term
-    response = login(world.coordinator).post(reverse("courses:arrangement_homeroom_mode"), {
+    response = login(world.coordinator).post(reverse("arrangement:homeroom_mode"), {
         "start_date": term.start_date.isoformat(),
         "end_date": (term.start_date + dt.timedelta(days=3)).isoformat(), "reason": "流" * 201})
     assert response.status_code == 200

@@ -318,9 +318,10 @@ def env_example_value(name: str) -> str:
     "ab" * 40,                                                    # long, two characters
     "0123456789" * 6,                                             # ten kinds of characters
     "abcdefghijklmnopqrstuvwxyz0123456789" * 2,                   # one piece, twice
-    "change-me-" + secrets.token_urlsafe(50),                      # a placeholder, lengthened
-    "django-insecure-" + secrets.token_urlsafe(50),               # startproject's kind
-    secrets.token_urlsafe(30),                                    # random but 40 characters
+    # Fixed random-looking strings (not drawn at collection: pytest-xdist's workers must agree).
+    "change-me-" + "Hq7Zp2xK_vR9mT4wLb8nC1dF6gJ3sY0uE5aN",         # a placeholder, lengthened
+    "django-insecure-" + "p4Wc9Lz_Tq2Vn8Rk6Mx1By7Hd3Js5Gf0Ua",     # startproject's kind
+    "kP3vT9qZ_wR7mX2nB8cL4dF6gH1jS5yE0aUo",                        # random but 36 characters
 ])
 def test_production_refuses_a_secret_key_with_little_entropy(secret):
     result = run_production(SETUP, SECRET_KEY=secret)

@@ -142,7 +142,7 @@ def test_enrollment_statistics_keep_formula_text(login, world):
 def test_arrangement_export_keeps_formula_text_and_a_chinese_name(
         login, world, django_capture_on_commit_callbacks):
     from courses.models import Course
-    from tests.courses.test_arrangement_factories import run_now, small_term
+    from tests.arrangement.factories import run_now, small_term
 
     st = small_term(world, n_students=8, capacity=2)
     run = run_now(st.term, actor_for(world.coordinator, world.school),
@@ -151,7 +151,7 @@ def test_arrangement_export_keeps_formula_text_and_a_chinese_name(
     placed = run.placements.select_related("student").first().student
     Student.objects.filter(pk=placed.pk).update(name=LINK)
     response = login(world.coordinator).get(
-        reverse("courses:arrangement_export", args=[run.pk]))
+        reverse("arrangement:export", args=[run.pk]))
     book = workbook(response)
     assert_text(book, "=1+2")
     assert_text(book, LINK)

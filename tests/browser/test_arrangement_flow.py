@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from afterschool.models import Notice
-from courses.models import Arrangement, ArrangementChange, Placement, UnplacedEntry
+from arrangement.models import Arrangement, ArrangementChange, Placement, UnplacedEntry
 from enrollment.models import Application, Preference
 
 from .. import factories as f

@@ -1,7 +1,8 @@
 """The demo catalog step: ~30 staffed 走班 courses, the fixed items, valid choices, idempotent.
 
-One test builds the real demo school (core, enrollment's forms, then this step) and checks
-everything on it, since building it is what takes the time.
+One test builds the real demo school (core, enrollment's forms, this step, then the
+arrangement's step that ranks the choices) and checks everything on it, since building it is
+what takes the time.
 """
 
 from collections import Counter
@@ -10,11 +11,12 @@ import pytest
 
 from afterschool import demo as core_demo
 from afterschool.models import StudentGuardian
+from arrangement.demo import preferences_demo
+from arrangement.exchange import attending_weekdays, term_instance
+from arrangement.selectors import arrangement_applications
 from courses import staffing
 from courses.demo import COURSES, courses_demo
-from courses.instances import attending_weekdays, term_instance
 from courses.models import Course, Section, SectionSlot
-from courses.selectors.arrangement import arrangement_applications
 from enrollment.demo import enrollment_demo
 from enrollment.models import Application, Preference
 
@@ -33,16 +35,18 @@ def counts(term) -> dict:
     }
 
 
-def test_step_is_registered_after_enrollments():
+def test_steps_run_forms_then_catalog_then_choices():
     steps = core_demo.demo_steps()
-    assert enrollment_demo in steps and courses_demo in steps
-    assert steps.index(enrollment_demo) < steps.index(courses_demo)
+    assert {enrollment_demo, courses_demo, preferences_demo} <= set(steps)
+    assert (steps.index(enrollment_demo) < steps.index(courses_demo)
+            < steps.index(preferences_demo))
 
 
 def test_demo_catalog_and_choices_on_the_demo_school():
     demo = core_demo.build_demo()
     enrollment_demo(demo)
     courses_demo(demo)
+    preferences_demo(demo)
     school, term = demo["school"], demo["term"]
 
     # About 30 走班 courses in the four categories plus 名师课堂 and 培优辅潜.
@@ -152,7 +156,7 @@ def test_demo_catalog_and_choices_on_the_demo_school():
     by_id = {c["id"]: c for c in instance["courses"]}
     assert all(by_id[p]["sections"] for s in instance["students"] for p in s["preferences"])
     try:
-        from courses.solver import parse_instance
+        from arrangement.solver import parse_instance
     except ImportError:  # pragma: no cover - the solver is built alongside
         parse_instance = None
     if parse_instance is not None:
@@ -161,5 +165,6 @@ def test_demo_catalog_and_choices_on_the_demo_school():
     # A second run adds nothing.
     before = {t.pk: counts(t) for t in (term, *other.terms.all())}
     courses_demo(demo)
+    preferences_demo(demo)
     assert {t.pk: counts(t) for t in (term, *other.terms.all())} == before
 

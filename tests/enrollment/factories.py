@@ -5,11 +5,10 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from courses.models import Course
 from enrollment.models import Agreement, Application, PickupPerson, Signature
-from enrollment.selectors import course_model
 from tests import factories as core
 
-Course = course_model()
 S = Application.Status
 
 

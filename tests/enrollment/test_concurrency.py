@@ -15,6 +15,7 @@ from afterschool.access import actor_for
 from enrollment import exceptions as e
 from enrollment import services
 from enrollment.models import Application, ApplicationTransition
+from enrollment.services import filling, review
 from tests.conftest import require_service
 
 from .factories import ApplicationFactory
@@ -66,7 +67,7 @@ def test_two_reviewers_at_once_make_one_transition(world, monkeypatch):
     # Each reviewer loaded the page while the form was "submitted".
     seen_by_teacher = Application.objects.get(pk=app.pk)
     seen_by_office = Application.objects.get(pk=app.pk)
-    _slow(monkeypatch, services, "_lock")
+    _slow(monkeypatch, review, "lock_application")
 
     results = run_at_once(
         lambda: services.application_transition(
@@ -90,7 +91,7 @@ def test_a_double_clicked_start_creates_one_application(world, monkeypatch):
     require_service("PostgreSQL", connection.vendor == "postgresql")
     guardian = actor_for(world.guardian.user, world.school)
     # Both requests get past "is there one already?" before either inserts.
-    _slow(monkeypatch, services, "window_check")
+    _slow(monkeypatch, filling, "window_check")
 
     results = run_at_once(
         lambda: services.application_start(student=world.child, term=world.term, actor=guardian),
@@ -111,7 +112,8 @@ def test_a_guardian_edit_racing_a_withdrawal_by_the_office_loses_cleanly(world, 
     guardian = actor_for(world.guardian.user, world.school)
     office = actor_for(world.coordinator, world.school)
     seen = Application.objects.get(pk=app.pk)
-    _slow(monkeypatch, services, "_lock")
+    _slow(monkeypatch, filling, "lock_application")
+    _slow(monkeypatch, review, "lock_application")
 
     results = run_at_once(
         lambda: services.application_update(

@@ -237,6 +237,44 @@ def test_submit_without_any_signature_or_agreement(world, actors):
         services.application_submit(application=app, actor=actors["guardian"])
 
 
+# ---------------------------------------------------------------------------- sign and submit
+
+def test_save_and_submit_saves_signs_and_submits_in_one_call(world, actors, agreement):
+    app = ApplicationFactory(student=world.child, term=world.term, participates=None)
+    data = {"participates": True, "weekdays": [1, 3], "dismissal": "alone", "alone_consent": True,
+            "contact_phone": "13800138000", "expected_revision": app.revision}
+    result = services.application_save_and_submit(application=app, actor=actors["guardian"],
+                                                   signed_name="王丽", ip_address="10.0.0.1",
+                                                   **data)
+    assert result.submitted and result.application.status == S.SUBMITTED
+    app.refresh_from_db()
+    assert app.status == S.SUBMITTED and app.weekdays == [1, 3]
+    assert Signature.objects.get(application=app).ip_address == "10.0.0.1"
+
+
+def test_save_and_submit_keeps_the_content_when_the_submission_is_refused(world, actors,
+                                                                         agreement):
+    app = ApplicationFactory(student=world.child, term=world.term, participates=None)
+    result = services.application_save_and_submit(
+        application=app, actor=actors["guardian"], signed_name="李强", participates=True,
+        weekdays=[2], dismissal="alone", alone_consent=True, contact_phone="13800138000",
+        expected_revision=app.revision)
+    assert not result.submitted and isinstance(result.refused, e.SignatureRefused)
+    app.refresh_from_db()
+    assert app.status == S.DRAFT and app.weekdays == [2] and app.revision == result.application.revision
+    assert not Signature.objects.filter(application=app).exists()
+    assert not ApplicationTransition.objects.filter(application=app).exists()
+    # A declined form needs no signature; content the rules refuse raises and saves nothing.
+    with pytest.raises(e.ApplicationInvalid):
+        services.application_save_and_submit(
+            application=app, actor=actors["guardian"], participates=True, weekdays=[2],
+            dismissal="alone", alone_consent=False, expected_revision=app.revision)
+    declined = services.application_save_and_submit(
+        application=app, actor=actors["guardian"], participates=False,
+        expected_revision=app.revision)
+    assert declined.submitted and declined.application.status == S.SUBMITTED
+
+
 def test_only_the_office_publishes_agreements(world, actors):
     for name in ("homeroom_teacher", "principal", "guardian", "foreign_coordinator"):
         with pytest.raises(e.EnrollmentError, match=e.COORDINATOR_ONLY):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from enrollment import exceptions as e
 from enrollment import services
+from enrollment.display import MOVE_LABELS, MOVE_STYLES, move_label
 from enrollment.models import Application, ApplicationTransition
 from enrollment.transitions import TRANSITIONS
 
@@ -53,6 +54,14 @@ def test_the_table_is_the_workflow_of_the_issue():
                      *[k for k in EXPECTED if k[1] == S.WITHDRAWN]}
 
 
+def test_every_move_has_a_label_and_the_table_no_display():
+    names = {move.name for move in TRANSITIONS.values()}
+    assert names == set(MOVE_LABELS) and set(MOVE_STYLES) <= names
+    # The moves of the table are domain only: labels and button styles live in display.py.
+    assert not {"label", "style"} & set(vars(TRANSITIONS[(S.DRAFT, S.SUBMITTED)]))
+    assert move_label(TRANSITIONS[(S.DRAFT, S.SUBMITTED)]) == "提交"
+
+
 def _reset(app, status):
     Application.objects.filter(pk=app.pk).update(
         status=status, withdrawn_on=timezone.localdate() if status == S.WITHDRAWN else None,
@@ -92,7 +101,7 @@ def test_each_move_by_each_person(world, actors, agreement, from_status, to_stat
             else:
                 # Holding the right role for someone else's child is "not yours", not "no right".
                 template = e.OUT_OF_SCOPE if ROLE_OF[name] in allowed_for else e.ROLE_NOT_ALLOWED
-                label = TRANSITIONS[(from_status, to_status)].label
+                label = move_label(TRANSITIONS[(from_status, to_status)])
                 assert caught.value.message == template.format(label=label), name
 
 
@@ -114,7 +123,7 @@ def test_returning_or_rejecting_needs_a_reason(world, actors, to_status):
         services.application_transition(application=app, to_status=to_status,
                                         actor=actors["homeroom_teacher"], comment="  ")
     assert caught.value.message == e.COMMENT_REQUIRED.format(
-        label=TRANSITIONS[(S.SUBMITTED, to_status)].label)
+        label=move_label(TRANSITIONS[(S.SUBMITTED, to_status)]))
 
 
 def test_submit_needs_a_complete_form(world, actors, agreement):

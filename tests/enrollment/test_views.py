@@ -190,6 +190,19 @@ def test_submit_with_a_wrong_name_keeps_the_draft_and_says_why(world, login, agr
     assert f'name="revision" value="{draft.revision}"' in response.content.decode()
 
 
+def test_submit_without_the_signature_keeps_the_draft_and_asks_for_it(world, login, agreement):
+    draft = ApplicationFactory(student=world.child, term=world.term, participates=None)
+    response = login(world.guardian.user).post(
+        reverse("enrollment:edit", args=[draft.pk]), _form_data(draft, action="submit"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert e.SIGNATURE_NAME_REQUIRED in page and "请勾选已阅读并同意协议" in page
+    assert "草稿已保存" in page
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT and draft.participates is True and draft.weekdays == [1, 2]
+    assert f'name="revision" value="{draft.revision}"' in page
+
+
 def test_a_declined_form_is_submitted_without_signing(world, login, agreement):
     draft = ApplicationFactory(student=world.child, term=world.term, participates=None)
     client = login(world.guardian.user)

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class ArrangementConfig(AppConfig):
+    name = "arrangement"
+    verbose_name = "统筹安排"
+
+    def ready(self):
+        # A tutor sees the children of their sections, the home page shows each person's part
+        # of the arrangement, a withdrawal frees the seat, and the demo fills in the choices.
+        from afterschool.access import register_student_scope
+        from afterschool.demo import register_demo_step
+        from afterschool.home import register_panel
+
+        from . import panels, receivers
+        from .access import tutor_student_scope
+        from .demo import preferences_demo
+
+        register_student_scope(tutor_student_scope)
+        for panel in (panels.coordinator_panel, panels.guardian_panel, panels.tutor_panel):
+            register_panel(panel)
+        receivers.connect()
+        register_demo_step(preferences_demo)

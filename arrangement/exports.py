@@ -1,0 +1,68 @@
+"""Spreadsheets of the arrangement, built from selectors with :mod:`afterschool.xlsx`."""
+
+from __future__ import annotations
+
+from afterschool.xlsx import Book
+
+from .models import Arrangement
+from .selectors import (
+    active_placements,
+    homework_groups_detailed,
+    placements_detailed,
+    run_statistics,
+    unplaced_detailed,
+)
+
+ROSTER_HEADER = ["课程", "教学班", "时间", "地点", "教师", "学生", "学籍号", "班级", "志愿"]
+
+
+def arrangement_workbook(arrangement: Arrangement) -> bytes:
+    """One run as a workbook: the flat roster, the unplaced, homework groups, statistics."""
+    book = Book()
+
+    roster = book.sheet("名单", widths=[14, None, 22])
+    roster.header(ROSTER_HEADER)
+    placements = placements_detailed(active_placements(arrangement.placements.all())).order_by(
+        "course__name", "section__name", "student__homeroom__grade__number",
+        "student__homeroom__number", "student__student_no")
+    for p in placements.iterator(chunk_size=500):
+        section = p.section
+        roster.row([
+            p.course.name, section.name, "、".join(str(s) for s in section.slots.all()),
+            section.venue, "、".join(t.name for t in section.tutors.all()), p.student.name,
+            p.student.student_no, p.student.homeroom.name, p.rank_label])
+
+    unplaced = book.sheet("未安排")
+    unplaced.header(["学生", "学籍号", "班级", "原因"])
+    for u in unplaced_detailed(arrangement):
+        unplaced.row([u.student.name, u.student.student_no, u.student.homeroom.name,
+                      u.reason])
+
+    homework = book.sheet("作业辅导")
+    homework.header(["星期", "组别", "辅导教师", "人数", "学生", "学籍号", "班级"])
+    for group in homework_groups_detailed(arrangement):
+        tutor = group.tutor.name if group.tutor else f"未配（{group.unstaffed_reason}）"
+        for m in group.members.all():
+            homework.row([group.weekday_label, group.name, tutor, group.size,
+                          m.student.name, m.student.student_no, m.student.homeroom.name])
+
+    stats = run_statistics(arrangement)
+    summary = book.sheet("统计")
+    summary.header(["项目", "数值"])
+    summary.row(["版本", f"第{arrangement.version}版（{arrangement.get_status_display()}）"])
+    summary.row(["分配方式", arrangement.get_mechanism_display()])
+    summary.row(["抽签号", arrangement.seed])
+    summary.row(["参加学生", stats.students])
+    summary.row(["已安排", stats.placed])
+    for row in stats.by_rank:
+        summary.row([f"第{row['rank']}志愿", row["count"]])
+    summary.row(["非志愿（人工调整）", stats.outside_preferences])
+    summary.row(["未安排", stats.unplaced_count])
+    summary.row([])
+    summary.header(["课程", "教学班", "容量", "人数", "最少开班人数"])
+    for fill in stats.courses:
+        for s in fill.sections:
+            summary.row([fill.course.name, s.section.name, s.section.capacity, s.placed,
+                         fill.course.min_size])
+
+    return book.to_bytes()

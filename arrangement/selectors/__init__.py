@@ -1,0 +1,81 @@
+"""Reads of the arrangement, one module per sub-domain; the public selectors are named here.
+
+``runs`` (what a run places, its rows and statistics), ``rosters`` (a section's, a homeroom's
+and a tutor's children), ``meetings`` (who meets when: :func:`meetings_on` for a student, a
+tutor or a homeroom on a date, and a child's week).
+"""
+
+from .meetings import (
+    HOMEROOM,
+    NORMAL,
+    Meeting,
+    children_schedules,
+    days_by_weekday,
+    homeroom_mode_period_on,
+    homeroom_mode_periods,
+    meetings_on,
+    next_homeroom_mode_period,
+    service_mode_on,
+    weekly_schedule,
+)
+from .rosters import homeroom_roster, section_roster, tutor_homework_groups, tutor_sections
+from .runs import (
+    ARRANGED_STATUSES,
+    CourseFill,
+    RunStatistics,
+    SectionFill,
+    active_placements,
+    adjustment_search,
+    arrangement_applications,
+    arrangement_sections,
+    arrangement_with_people,
+    changes_detailed,
+    homework_groups_detailed,
+    homework_period,
+    latest_arrangement,
+    placements_detailed,
+    published_arrangement,
+    run_statistics,
+    runs_compared,
+    runs_with_counts,
+    section_occupancy,
+    unplaced_detailed,
+)
+
+__all__ = [
+    "ARRANGED_STATUSES",
+    "HOMEROOM",
+    "NORMAL",
+    "CourseFill",
+    "Meeting",
+    "RunStatistics",
+    "SectionFill",
+    "active_placements",
+    "adjustment_search",
+    "arrangement_applications",
+    "arrangement_sections",
+    "arrangement_with_people",
+    "changes_detailed",
+    "children_schedules",
+    "days_by_weekday",
+    "homeroom_mode_period_on",
+    "homeroom_mode_periods",
+    "homeroom_roster",
+    "homework_groups_detailed",
+    "homework_period",
+    "latest_arrangement",
+    "meetings_on",
+    "next_homeroom_mode_period",
+    "placements_detailed",
+    "published_arrangement",
+    "run_statistics",
+    "runs_compared",
+    "runs_with_counts",
+    "section_occupancy",
+    "section_roster",
+    "service_mode_on",
+    "tutor_homework_groups",
+    "tutor_sections",
+    "unplaced_detailed",
+    "weekly_schedule",
+]

@@ -1,0 +1,210 @@
+"""A run's life: start it, compute it (a Celery task), fail it, publish it.
+
+A run is computed by a task (:func:`arrangement_compute`), adjusted by hand while it is a draft
+(``adjustment``), and published in one transaction (:func:`arrangement_publish`). Its status
+moves only along ``arrangement.transitions``, through the core's shared state machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from afterschool.access import Actor
+from afterschool.models import Staff, Term
+from afterschool.services import notice_create
+from enrollment.models import Application
+from enrollment.services import applications_place
+
+from .. import solver
+from ..exceptions import (
+    ARRANGEMENT_NOT_READY,
+    ARRANGEMENT_RUNNING,
+    ArrangementError,
+    InvalidArrangementTransition,
+)
+from ..exchange import explanations, term_instance
+from ..models import Arrangement, Placement, UnplacedEntry
+from ..selectors import arrangement_applications
+from ..transitions import MACHINE
+from .common import lock_run, notify_guardians, require_school
+from .homework import homework_groups_build
+
+logger = logging.getLogger(__name__)
+
+A = Arrangement.Status
+MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: solver.solve,
+                     Arrangement.Mechanism.LOTTERY: solver.solve_serial_dictatorship}
+# A run still "computing" after this long lost its worker: a new run may start.
+STALE_RUN = dt.timedelta(minutes=20)
+
+
+def _transition(arrangement: Arrangement, to_status: str, *, actor: Actor | None,
+                comment: str = "") -> Arrangement:
+    """Move a locked run along ``arrangement.transitions``; publishing stamps who and when."""
+    values = {}
+    if to_status == A.PUBLISHED and actor is not None:
+        values = {"published_at": timezone.now(), "published_by": actor.user}
+    MACHINE.transition(arrangement, to_status, actor=actor, comment=comment, values=values)
+    return arrangement
+
+
+@transaction.atomic
+def arrangement_start(*, term: Term, actor: Actor, mechanism: str = Arrangement.Mechanism.EXACT,
+                      seed: int | None = None) -> Arrangement:
+    """A new draft run of the term, computed by a task after commit; never touches another."""
+    require_school(actor, term)
+    Term.objects.select_for_update().filter(pk=term.pk).first()  # one new version at a time
+    running = Arrangement.objects.filter(term=term, status=A.DRAFT, finished_at__isnull=True,
+                                         created_at__gt=timezone.now() - STALE_RUN)
+    if running.exists():
+        raise ArrangementError(ARRANGEMENT_RUNNING)
+    version = (Arrangement.objects.filter(term=term).aggregate(v=Max("version"))["v"] or 0) + 1
+    arrangement = Arrangement(
+        term=term, version=version, mechanism=mechanism,
+        seed=secrets.randbelow(10**8) if seed is None else seed,
+        created_by=actor.user, progress="排队等待计算…")
+    arrangement.full_clean()
+    arrangement.save()
+
+    from ..tasks import arrangement_compute_task  # the task module imports these services
+
+    transaction.on_commit(lambda: arrangement_compute_task.delay(arrangement.pk))
+    return arrangement
+
+
+def _progress(arrangement: Arrangement, text: str) -> None:
+    # Committed at once, outside any transaction, so the polling page sees it.
+    arrangement.progress = text
+    Arrangement.objects.filter(pk=arrangement.pk).update(progress=text)
+
+
+def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
+    """Place the run's students with the solver and group them for homework tutoring.
+
+    Not one transaction on purpose: progress is committed as it goes, so the coordinator's
+    page can show it; the result is written in one transaction at the end. Safe to run twice:
+    a run that already finished is returned as it is. Data the solver refuses fails the run
+    with the solver's message; anything else is the task's to record.
+    """
+    with transaction.atomic():
+        arrangement = lock_run(arrangement)
+        if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
+            return arrangement
+        arrangement.started_at = timezone.now()
+        arrangement.progress = "正在读取意向书与教学班…"
+        arrangement.save(update_fields=["started_at", "progress"])
+    term = arrangement.term
+    applications = list(arrangement_applications(term))
+    instance = term_instance(term, seed=arrangement.seed, applications=applications)
+    sections = sum(len(c["sections"]) for c in instance["courses"])
+    _progress(arrangement, f"正在分配：{len(applications)} 名学生，{sections} 个教学班…")
+    try:
+        parsed = solver.parse_instance(instance)
+    except solver.InstanceError as exc:
+        return arrangement_fail(arrangement=arrangement, message=f"数据有误，无法计算：{exc}")
+    solution = MECHANISM_SOLVERS[arrangement.mechanism](parsed)
+    _progress(arrangement, "正在编排作业辅导组与辅导教师…")
+    placed_text, unplaced_text = explanations(parsed, solution)
+    return _arrangement_store(arrangement=arrangement, applications=applications,
+                              solution=solution.to_dict(), placed_text=placed_text,
+                              unplaced_text=unplaced_text)
+
+
+@transaction.atomic
+def arrangement_fail(*, arrangement: Arrangement, message: str) -> Arrangement:
+    arrangement = lock_run(arrangement)
+    if arrangement.status != A.DRAFT:
+        return arrangement
+    arrangement.error = message
+    arrangement.progress = "计算失败"
+    arrangement.finished_at = timezone.now()
+    arrangement.save(update_fields=["error", "progress", "finished_at"])
+    return _transition(arrangement, A.FAILED, actor=None, comment=message)
+
+
+@transaction.atomic
+def _arrangement_store(*, arrangement: Arrangement, applications: list[Application],
+                       solution: dict, placed_text: dict, unplaced_text: dict) -> Arrangement:
+    arrangement = lock_run(arrangement)
+    if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
+        return arrangement  # a second delivery of the task finished first
+    arrangement.placements.all().delete()
+    arrangement.unplaced.all().delete()
+    arrangement.homework_groups.all().delete()
+    app_of = {str(a.student_id): a for a in applications}
+    rank_of = {(a.pk, p.course_id): p.rank for a in applications for p in a.preferences.all()}
+    placements = []
+    for row in solution["placements"]:
+        app = app_of[row["student"]]
+        course_id = int(row["course"])
+        placements.append(Placement(
+            arrangement=arrangement, student_id=app.student_id, application=app,
+            course_id=course_id, section_id=int(row["section"]),
+            rank=rank_of.get((app.pk, course_id), row["rank"]),
+            note=placed_text.get(row["student"], "")[:300]))
+    Placement.objects.bulk_create(placements, batch_size=500)
+    UnplacedEntry.objects.bulk_create([
+        UnplacedEntry(arrangement=arrangement, student_id=app_of[row["student"]].student_id,
+                      application=app_of[row["student"]],
+                      reason=unplaced_text.get(row["student"], row["reason"])[:300])
+        for row in solution["unplaced"]], batch_size=500)
+    staffing_note = homework_groups_build(arrangement=arrangement, applications=applications)
+
+    stats = dict(solution.get("stats", {}))
+    stats.setdefault("mechanism", arrangement.mechanism)
+    stats["homework"] = staffing_note
+    arrangement.stats = stats
+    arrangement.finished_at = timezone.now()
+    arrangement.progress = "已完成"
+    arrangement.full_clean()
+    arrangement.save(update_fields=["stats", "finished_at", "progress"])
+    return arrangement
+
+
+@transaction.atomic
+def arrangement_publish(*, arrangement: Arrangement, actor: Actor) -> Arrangement:
+    """Publish a computed draft: all of it, or nothing.
+
+    The term's previously published run is superseded, the run's school-approved applications
+    become ``placed`` (enrollment's service, without its generic notice), and each guardian is
+    told their child's result with the reason, each tutor that their rosters are out.
+    """
+    require_school(actor, arrangement.term)
+    arrangement = lock_run(arrangement)
+    if not arrangement.is_editable:
+        raise InvalidArrangementTransition(ARRANGEMENT_NOT_READY)
+    for previous in (Arrangement.objects.select_for_update()
+                     .filter(term=arrangement.term, status=A.PUBLISHED)):
+        _transition(previous, A.SUPERSEDED, actor=None,
+                    comment=f"已由第{arrangement.version}版替代")
+    _transition(arrangement, A.PUBLISHED, actor=actor)
+
+    app_ids = set(arrangement.placements.values_list("application_id", flat=True))
+    app_ids |= set(arrangement.unplaced.values_list("application_id", flat=True))
+    approved = list(Application.objects.filter(pk__in=app_ids,
+                                               status=Application.Status.SCHOOL_APPROVED)
+                    .values_list("pk", flat=True))
+    applications_place(application_ids=approved, actor=actor,
+                       comment=f"统筹安排第{arrangement.version}版发布", notify=False)
+    notify_guardians(arrangement, student_ids=None)
+    _notify_tutors(arrangement)
+    return arrangement
+
+
+def _notify_tutors(arrangement: Arrangement) -> int:
+    section_ids = set(arrangement.placements.values_list("section_id", flat=True))
+    tutors = (Staff.objects.filter(sections__in=section_ids, user__isnull=False).distinct()
+              .select_related("user"))
+    url = reverse("arrangement:my_sections")
+    for tutor in tutors:
+        notice_create(user=tutor.user, school=arrangement.term.school,
+                      title="课后服务教学班名单已发布", body="请查看您的教学班及学生名单。",
+                      url=url)
+    return len(tutors)

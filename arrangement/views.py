@@ -1,0 +1,518 @@
+"""Pages of the arrangement (统筹安排): runs, adjustment, publishing, rosters and schedules.
+
+Each view parses input, fetches through the scoping functions (so "missing" and "not yours"
+are both 404), calls one service, turns a domain error into a message and redirects.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from afterschool.access import children_of, homerooms_visible_to, staff_visible_to
+from afterschool.exceptions import DomainError
+from afterschool.mixins import ActorMixin
+from afterschool.models import Role, Term
+from afterschool.params import id_or_404, parse_id, text_param
+from afterschool.selectors import current_term
+from afterschool.xlsx import xlsx_response
+from courses.access import terms_visible_to
+from courses.services import section_warnings
+
+from . import exports
+from . import selectors as sel
+from . import services as svc
+from .access import (
+    TUTORS,
+    arrangements_visible_to,
+    homeroom_mode_periods_visible_to,
+    placements_visible_to,
+    runs_with_rosters_visible_to,
+)
+from .exceptions import NeedsConfirmation
+from .forms import (
+    ArrangementStartForm,
+    HomeroomModeForm,
+    PlacementCreateForm,
+    PlacementMoveForm,
+    PlacementRemoveForm,
+    PlacementSwapForm,
+    SectionChoiceField,
+    SectionTutorForm,
+)
+from .models import Arrangement, Placement
+
+OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
+NO_TERM = "找不到该学期。"
+
+
+def _term_or_current(actor, wanted) -> Term | None:
+    """``?term=``: one of the school's terms (404 when malformed or not ours), else the current."""
+    if wanted:
+        return get_object_or_404(terms_visible_to(actor), pk=id_or_404(wanted, NO_TERM))
+    return current_term(actor.school)
+
+
+class RunMixin(ActorMixin):
+    """Views of one run, fetched through ``arrangements_visible_to``."""
+
+    allowed_roles = OFFICE
+
+    def get_run(self) -> Arrangement:
+        if not hasattr(self, "_run"):
+            self._run = get_object_or_404(
+                sel.arrangement_with_people(arrangements_visible_to(self.actor)),
+                pk=self.kwargs["pk"])
+        return self._run
+
+    def back(self, name="arrangement:detail", **query):
+        url = reverse(name, args=[self.get_run().pk])
+        query = {k: v for k, v in query.items() if v}
+        if query:
+            from urllib.parse import urlencode
+
+            url += "?" + urlencode(query)
+        return redirect(url)
+
+
+class ArrangementListView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "arrangement/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        terms = terms_visible_to(self.actor)
+        term = _term_or_current(self.actor, self.request.GET.get("term"))
+        runs = list(sel.runs_with_counts(arrangements_visible_to(self.actor).filter(term=term))
+                    ) if term else []
+        ctx.update(term=term, terms=terms, runs=runs, form=ArrangementStartForm(),
+                   drafts=[r for r in runs if r.is_editable],
+                   applications=sel.arrangement_applications(term).count() if term else 0,
+                   modes=sel.homeroom_mode_periods(term) if term else [])
+        return ctx
+
+
+class ArrangementStartView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request):
+        term = get_object_or_404(terms_visible_to(self.actor),
+                                 pk=id_or_404(request.POST.get("term"), NO_TERM))
+        form = ArrangementStartForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择分配方式，抽签号须为非负整数。")
+            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
+        try:
+            run = svc.arrangement_start(term=term, actor=self.actor,
+                                        mechanism=form.cleaned_data["mechanism"],
+                                        seed=form.cleaned_data["seed"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
+        messages.success(request, f"已发起第{run.version}版统筹安排（{run.get_mechanism_display()}）。")
+        return redirect("arrangement:detail", pk=run.pk)
+
+
+class ArrangementDetailView(RunMixin, TemplateView):
+    template_name = "arrangement/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        run = self.get_run()
+        ctx["run"] = run
+        if run.is_computed:
+            ctx["stats"] = sel.run_statistics(run)
+            ctx["unplaced"] = sel.unplaced_detailed(run)
+            ctx["changes"] = sel.changes_detailed(run)[:20]
+            ctx["homework"] = homework = run.stats.get("homework", {})
+            ctx["homework_unstaffed"] = homework.get("groups", 0) - homework.get("staffed", 0)
+            ctx["homerooms"] = homerooms_visible_to(self.actor)
+            ctx["other_drafts"] = (arrangements_visible_to(self.actor)
+                                   .filter(term=run.term, status=Arrangement.Status.DRAFT,
+                                           finished_at__isnull=False).exclude(pk=run.pk)
+                                   .order_by("-version"))
+        return ctx
+
+
+class ArrangementProgressView(RunMixin, TemplateView):
+    """The htmx-polled progress box; once the run is done, the whole page reloads."""
+
+    template_name = "arrangement/_progress.html"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.get_run().is_running and request.headers.get("HX-Request"):
+            response["HX-Refresh"] = "true"
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(run=self.get_run(), **kwargs)
+
+
+class ArrangementPublishView(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        run = self.get_run()
+        try:
+            svc.arrangement_publish(arrangement=run, actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"第{run.version}版统筹安排已发布，已通知家长和辅导教师。")
+        return self.back()
+
+
+class ArrangementCompareView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "arrangement/compare.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        visible = sel.arrangement_with_people(arrangements_visible_to(self.actor))
+        ids = [parse_id(self.request.GET.get("a")), parse_id(self.request.GET.get("b"))]
+        if None in ids:
+            raise Http404("请选择两次统筹安排进行比较。")
+        runs = [get_object_or_404(visible, pk=i) for i in ids]
+        if runs[0].term_id != runs[1].term_id:
+            raise Http404("只能比较同一学期的统筹安排。")
+        ctx.update(sel.runs_compared(runs))
+        return ctx
+
+
+# ------------------------------------------------------------------ adjustment
+
+
+class ArrangementAdjustView(RunMixin, TemplateView):
+    """Find a student of a draft and change their seat; the log of changes below."""
+
+    allowed_roles = (Role.COORDINATOR,)
+    template_name = "arrangement/adjust.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        run = self.get_run()
+        ctx["run"] = run
+        q = text_param(self.request.GET.get("q"))
+        ctx["q"] = q
+        # The options are built once and shared by every student's forms, so the page costs
+        # the same number of queries for one match or twenty.
+        sections = list(sel.arrangement_sections(run.term))
+        occupancy = sel.section_occupancy(run)
+        label = SectionChoiceField(queryset=None, occupancy=occupancy).label_from_instance
+        ctx["section_options"] = [(s.pk, label(s)) for s in sections]
+        ctx["tutor_options"] = list(staff_visible_to(self.actor).filter(is_active=True))
+        found = sel.adjustment_search(run, q if run.is_editable else "")
+        # Each student's forms carry their own prefix, so one page holds many.
+        for p in found["placements"]:
+            p.move_prefix = f"m{p.pk}"
+        for u in found["unplaced"]:
+            u.place_prefix = f"p{u.pk}"
+        ctx.update(found_placements=found["placements"], found_unplaced=found["unplaced"],
+                   swap_options=found["swap_options"],
+                   changes=sel.changes_detailed(run)[:100])
+        return ctx
+
+
+class _AdjustAction(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+    form_class = None
+    prefix_letter = ""
+
+    def placement(self) -> Placement:
+        return get_object_or_404(
+            placements_visible_to(self.actor).filter(arrangement=self.get_run())
+            .select_related("student", "section"), pk=self.kwargs["item"])
+
+    def form(self, **kwargs):
+        return self.form_class(self.request.POST, prefix=f"{self.prefix_letter}"
+                               f"{self.kwargs['item']}", **kwargs)
+
+    def sections(self):
+        return sel.arrangement_sections(self.get_run().term)
+
+    def q(self) -> str:
+        return text_param(self.request.POST.get("q"))
+
+    def done(self, text: str, q: str = ""):
+        messages.success(self.request, text)
+        return self.back("arrangement:adjust", q=q or self.q())
+
+    def failed(self, exc_or_text):
+        text = getattr(exc_or_text, "message", exc_or_text)
+        level = messages.WARNING if isinstance(exc_or_text, NeedsConfirmation) else \
+            messages.ERROR
+        messages.add_message(self.request, level, text)
+        return self.back("arrangement:adjust", q=self.q())
+
+    def invalid(self, form, text: str):
+        """A refused form: the comment's own error when that is what is wrong, else ``text``."""
+        if "comment" in form.errors:
+            return self.failed(f"说明：{form.errors['comment'][0]}")
+        return self.failed(text)
+
+
+class PlacementMoveView(_AdjustAction):
+    form_class = PlacementMoveForm
+    prefix_letter = "m"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form(sections=self.sections())
+        if not form.is_valid():
+            return self.invalid(form, "请选择要调到的教学班。")
+        try:
+            svc.placement_move(arrangement=self.get_run(), placement=placement,
+                               section=form.cleaned_data["section"], actor=self.actor,
+                               comment=form.cleaned_data["comment"],
+                               confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{placement.student.name}调到{form.cleaned_data['section']}。")
+
+
+class PlacementSwapView(_AdjustAction):
+    form_class = PlacementSwapForm
+    prefix_letter = "s"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form()
+        if not form.is_valid():
+            return self.invalid(form, "请选择要互换的学生。")
+        other = get_object_or_404(placements_visible_to(self.actor).filter(
+            arrangement=self.get_run()).select_related("student"), pk=form.cleaned_data["other"])
+        try:
+            svc.placement_swap(arrangement=self.get_run(), first=placement, second=other,
+                               actor=self.actor, comment=form.cleaned_data["comment"],
+                               confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已互换{placement.student.name}与{other.student.name}的教学班。")
+
+
+class PlacementRemoveView(_AdjustAction):
+    form_class = PlacementRemoveForm
+    prefix_letter = "r"
+
+    def post(self, request, pk, item):
+        placement = self.placement()
+        form = self.form()
+        if not form.is_valid():
+            return self.invalid(form, "提交的数据有误，请刷新页面后重试。")
+        try:
+            svc.placement_remove(arrangement=self.get_run(), placement=placement,
+                                 actor=self.actor, comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{placement.student.name}移出{placement.section}。")
+
+
+class PlacementCreateView(_AdjustAction):
+    form_class = PlacementCreateForm
+    prefix_letter = "p"
+
+    def post(self, request, pk, item):
+        entry = get_object_or_404(
+            self.get_run().unplaced.select_related("student", "application"), pk=item)
+        form = self.form(sections=self.sections())
+        if not form.is_valid():
+            return self.invalid(form, "请选择要安排的教学班。")
+        try:
+            svc.placement_create(arrangement=self.get_run(), application=entry.application,
+                                 section=form.cleaned_data["section"], actor=self.actor,
+                                 comment=form.cleaned_data["comment"],
+                                 confirm=form.cleaned_data["confirm"])
+        except DomainError as exc:
+            return self.failed(exc)
+        return self.done(f"已将{entry.student.name}安排到{form.cleaned_data['section']}。")
+
+
+class SectionTutorView(_AdjustAction):
+    def post(self, request, pk):
+        form = SectionTutorForm(request.POST, sections=self.sections(),
+                                tutors=staff_visible_to(self.actor).filter(is_active=True))
+        if not form.is_valid():
+            return self.invalid(form, "请选择教学班和教师。")
+        section, tutor = form.cleaned_data["section"], form.cleaned_data["tutor"]
+        try:
+            section = svc.section_change_tutor(arrangement=self.get_run(), section=section,
+                                               tutor=tutor, actor=self.actor,
+                                               comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            return self.failed(exc)
+        for warning in section_warnings(section=section):
+            messages.warning(request, warning)
+        return self.done(f"{section}已改由{tutor.name}辅导。")
+
+
+class FillFreedSeatsView(RunMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        try:
+            placed = svc.arrangement_fill_freed_seats(arrangement=self.get_run(),
+                                                      actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if placed:
+                messages.success(request, f"已递补 {len(placed)} 名学生，并通知了家长。")
+            else:
+                messages.info(request, "没有可递补的空余名额或学生。")
+        return self.back()
+
+
+# ------------------------------------------------------------------ exports and rosters
+
+
+class ArrangementExportView(RunMixin, View):
+    def get(self, request, pk):
+        run = self.get_run()
+        content = exports.arrangement_workbook(run)
+        return xlsx_response(content, f"统筹安排-第{run.version}版.xlsx",
+                             fallback=f"arrangement-{run.term_id}-v{run.version}.xlsx")
+
+
+class HomeworkGroupsView(RunMixin, TemplateView):
+    template_name = "arrangement/homework.html"
+
+    def get_context_data(self, **kwargs):
+        run = self.get_run()
+        return super().get_context_data(run=run, groups=sel.homework_groups_detailed(run),
+                                        **kwargs)
+
+
+class SectionRosterView(ActorMixin, DetailView):
+    """A printable roster of one section: the office, or the section's own tutor."""
+
+    allowed_roles = OFFICE + TUTORS
+    template_name = "arrangement/roster_section.html"
+    context_object_name = "section"
+
+    def get_object(self, queryset=None):
+        self.run = get_object_or_404(runs_with_rosters_visible_to(self.actor),
+                                     pk=self.kwargs["pk"])
+        sections = sel.arrangement_sections(self.run.term)
+        if not self.actor.is_school_wide:
+            sections = sections.filter(tutors=self.actor.staff)
+        return get_object_or_404(sections, pk=self.kwargs["section"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        roster = sel.section_roster(self.run, self.object).filter(
+            pk__in=placements_visible_to(self.actor).values("pk"))
+        ctx.update(run=self.run, roster=roster, today=timezone.localdate())
+        return ctx
+
+
+class HomeroomRosterView(ActorMixin, DetailView):
+    """A printable roster of one homeroom: each child's course and homework group."""
+
+    allowed_roles = OFFICE + (Role.HOMEROOM_TEACHER,)
+    template_name = "arrangement/roster_homeroom.html"
+    context_object_name = "homeroom"
+
+    def get_object(self, queryset=None):
+        self.run = get_object_or_404(runs_with_rosters_visible_to(self.actor),
+                                     pk=self.kwargs["pk"])
+        return get_object_or_404(homerooms_visible_to(self.actor), pk=self.kwargs["homeroom"])
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(run=self.run, students=sel.homeroom_roster(self.run, self.object),
+                   today=timezone.localdate())
+        return ctx
+
+
+# ------------------------------------------------------------------ homeroom mode
+
+
+class HomeroomModeView(ActorMixin, TemplateView):
+    allowed_roles = OFFICE
+    template_name = "arrangement/homeroom_mode.html"
+
+    def term(self):
+        wanted = self.request.GET.get("term") or self.request.POST.get("term")
+        term = _term_or_current(self.actor, wanted)
+        if term is None:
+            raise Http404("本校尚未设置学期。")
+        return term
+
+    def get_context_data(self, form=None, **kwargs):
+        term = self.term()
+        today = timezone.localdate()
+        return super().get_context_data(
+            term=term, form=form or HomeroomModeForm(), periods=sel.homeroom_mode_periods(term),
+            mode_today=sel.service_mode_on(term, today), today=today, **kwargs)
+
+    def post(self, request):
+        if not self.actor.has(Role.COORDINATOR):
+            raise PermissionDenied("您没有权限执行此操作。")
+        term = self.term()
+        form = HomeroomModeForm(request.POST)
+        if form.is_valid():
+            try:
+                svc.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已设置按班级开展时段，期间暂停走班社团。")
+                return redirect(reverse("arrangement:homeroom_mode") + f"?term={term.pk}")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class HomeroomModeEndView(ActorMixin, View):
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        period = get_object_or_404(homeroom_mode_periods_visible_to(self.actor), pk=pk)
+        try:
+            kept = svc.homeroom_mode_end(period=period, actor=self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已恢复正常走班安排。" if kept is None or
+                             kept.end_date < timezone.localdate() else "已调整按班级开展时段。")
+        return redirect(reverse("arrangement:homeroom_mode") + f"?term={period.term_id}")
+
+
+# ------------------------------------------------------------------ guardians and tutors
+
+
+class MyScheduleView(ActorMixin, TemplateView):
+    """A guardian's page: each child's weekly schedule once published, and why."""
+
+    allowed_roles = (Role.GUARDIAN,)
+    template_name = "arrangement/my_schedule.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = current_term(self.actor.school)
+        today = timezone.localdate()
+        children = list(children_of(self.actor))
+        entries = sel.children_schedules(children, term, today)
+        mode = sel.homeroom_mode_period_on(term, today) if term else None
+        upcoming = sel.next_homeroom_mode_period(term, today) if term else None
+        ctx.update(term=term, entries=entries, mode_period=mode, upcoming_mode=upcoming,
+                   today=today)
+        return ctx
+
+
+class MySectionsView(ActorMixin, TemplateView):
+    allowed_roles = TUTORS
+    template_name = "arrangement/my_sections.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        term = current_term(self.actor.school)
+        run = sel.published_arrangement(term) if term else None
+        ctx.update(term=term, run=run, sections=sel.tutor_sections(run, self.actor.staff),
+                   groups=sel.tutor_homework_groups(run, self.actor.staff))
+        return ctx
