@@ -163,7 +163,9 @@ def test_no_app_imports_an_app_above_it():
     assert not upward, "\n".join(f"{a} imports {b}, an app above it: " + "; ".join(where)
                                  for (a, b), where in sorted(upward.items()))
     assert _cycle(edges) is None
-    assert set(edges) == EXPECTED_EDGES
+    # The structure's edges are all there; apps above (attendance, evaluation) add their own,
+    # downward only, which the assertions above already check.
+    assert EXPECTED_EDGES <= set(edges)
 
 
 def test_the_solver_imports_no_django_and_no_app():
