@@ -25,8 +25,13 @@ from .solution import Placement, Solution, build_solution
 def solve(inst: Instance, time_limit: float | None = None) -> Solution:
     """The optimal arrangement of FORMAT.md; ``stats.optimal`` says whether rules 1–2 are proven.
 
-    ``time_limit`` (seconds) only bounds the CP-SAT part used when k > 1.
+    ``time_limit`` (seconds) only bounds the CP-SAT part used when k > 1. Pinned students
+    (``inst.pinned``) keep their seats; the others are solved exactly around them.
     """
+    if inst.pinned:
+        from .pinned import solve_around_pins
+
+        return solve_around_pins(inst, lambda free: solve(free, time_limit=time_limit))
     if inst.k == 1:
         start = time.perf_counter()
         placements, optimal, extra = solve_single(inst)

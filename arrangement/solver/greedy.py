@@ -19,12 +19,20 @@ from .solution import Placement, Solution, build_solution
 
 
 def solve_serial_dictatorship(inst: Instance) -> Solution:
+    if inst.pinned:
+        from .pinned import solve_around_pins
+
+        return solve_around_pins(inst, solve_serial_dictatorship)
     order = list(inst.students)
     random.Random(inst.seed).shuffle(order)
     return _serial(inst, order, "lottery")
 
 
 def solve_first_come(inst: Instance) -> Solution:
+    if inst.pinned:
+        from .pinned import solve_around_pins
+
+        return solve_around_pins(inst, solve_first_come)
     return _serial(inst, inst.students, "fcfs")
 
 

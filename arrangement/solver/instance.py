@@ -82,6 +82,9 @@ class Instance:
     students: tuple[Student, ...]
     seed: int = 0
     max_courses_per_student: int = 1
+    # Students whose seats are fixed: (student id, (section id, …)), the student's whole
+    # arrangement (an empty tuple keeps them without a course). See :mod:`.pinned`.
+    pinned: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Lookups, filled by __post_init__ (not part of equality or the exchange format).
     course_by_id: Mapping[str, Course] = field(init=False, repr=False, compare=False)
     section_by_id: Mapping[str, Section] = field(init=False, repr=False, compare=False)
@@ -119,10 +122,18 @@ class Instance:
                 raise InstanceError(f"学生编号 “{student.id}” 重复")
             students[student.id] = student
             _check_student(student, courses)
+        pins = tuple((student_id, tuple(sections)) for student_id, sections in self.pinned)
+        object.__setattr__(self, "pinned", pins)
+        _check_pins(pins, students, sections, course_of)
         object.__setattr__(self, "course_by_id", courses)
         object.__setattr__(self, "section_by_id", sections)
         object.__setattr__(self, "course_of_section", course_of)
         object.__setattr__(self, "student_by_id", students)
+
+    @cached_property
+    def pinned_sections(self) -> dict[str, tuple[str, ...]]:
+        """Pinned student id → the section ids they keep."""
+        return dict(self.pinned)
 
     @property
     def k(self) -> int:
@@ -165,6 +176,25 @@ def _check_section(section: Section) -> None:
         seen.add(slot)
 
 
+def _check_pins(pins, students, sections, course_of) -> None:
+    seen = set()
+    for student_id, section_ids in pins:
+        if student_id not in students:
+            raise InstanceError(f"固定安排中的学生 “{student_id}” 不在学生名单中")
+        if student_id in seen:
+            raise InstanceError(f"学生 {student_id} 的固定安排重复")
+        seen.add(student_id)
+        courses = set()
+        for section_id in section_ids:
+            if section_id not in sections:
+                raise InstanceError(
+                    f"学生 {student_id} 的固定安排 “{section_id}” 不是已有教学班")
+            course_id = course_of[section_id].id
+            if course_id in courses:
+                raise InstanceError(f"学生 {student_id} 的固定安排重复了课程 {course_id}")
+            courses.add(course_id)
+
+
 def _check_student(student: Student, courses: Mapping[str, Course]) -> None:
     _check_int(student.grade, f"学生 {student.id} 的年级必须是整数")
     for day in student.days:
@@ -188,7 +218,8 @@ def _check_student(student: Student, courses: Mapping[str, Course]) -> None:
 def parse_instance(data) -> Instance:
     """Validate an exchange-format dict and return the :class:`Instance`.
 
-    Unknown keys are ignored; ``seed`` defaults to 0 and ``max_courses_per_student`` to 1.
+    Unknown keys are ignored; ``seed`` defaults to 0, ``max_courses_per_student`` to 1 and
+    ``pinned`` (optional) to none.
     """
     if not isinstance(data, Mapping):
         raise InstanceError("实例必须是一个 JSON 对象")
@@ -202,7 +233,24 @@ def parse_instance(data) -> Instance:
         students=tuple(students),
         seed=data.get("seed", 0),
         max_courses_per_student=data.get("max_courses_per_student", 1),
+        pinned=_parse_pins(data.get("pinned", [])),
     )
+
+
+def _parse_pins(rows) -> tuple:
+    if not isinstance(rows, list):
+        raise InstanceError("实例的字段 “pinned” 必须是列表")
+    pins = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, Mapping) or not isinstance(row.get("student"), str):
+            raise InstanceError(f"第 {index + 1} 个固定安排须为含 “student” 的 JSON 对象")
+        sections = _list(row, "sections", f"学生 {row['student']} 的固定安排")
+        for value in sections:
+            if not isinstance(value, str):
+                raise InstanceError(
+                    f"学生 {row['student']} 的固定安排 “{value}” 不是已有教学班")
+        pins.append((row["student"], tuple(sections)))
+    return tuple(pins)
 
 
 def instance_to_dict(inst: Instance) -> dict:
@@ -213,7 +261,7 @@ def instance_to_dict(inst: Instance) -> dict:
             row["name"] = name
         return row
 
-    return {
+    data = {
         "format": FORMAT,
         "seed": inst.seed,
         "max_courses_per_student": inst.max_courses_per_student,
@@ -246,6 +294,10 @@ def instance_to_dict(inst: Instance) -> dict:
             for s in inst.students
         ],
     }
+    if inst.pinned:
+        data["pinned"] = [{"student": sid, "sections": list(sections)}
+                          for sid, sections in inst.pinned]
+    return data
 
 
 def _list(row: Mapping, key: str, owner: str) -> list:

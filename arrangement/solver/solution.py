@@ -145,7 +145,8 @@ def build_solution(
     placements = tuple(sorted(placements, key=lambda p: (order[p.student], p.rank)))
     by_rank = [0] * inst.max_rank
     for p in placements:
-        by_rank[p.rank - 1] += 1
+        if p.rank:  # rank 0: a pinned placement outside the preferences
+            by_rank[p.rank - 1] += 1
     load = Counter(p.section for p in placements)
     placed = {p.student for p in placements}
     unplaced = []
@@ -238,7 +239,8 @@ def explain(
         why = _why_not(inst, student, course_id, load, taken, at_limit)
         parts.append(f"{rank_word(rank)}志愿{label(course_id)}{_WHY[why]}")
     given = "、".join(
-        f"{rank_word(p.rank)}志愿{label(p.course)}" for p in sorted(mine, key=lambda p: p.rank)
+        f"{rank_word(p.rank)}志愿{label(p.course)}" if p.rank else f"{label(p.course)}（非志愿）"
+        for p in sorted(mine, key=lambda p: p.rank)
     )
     parts.append(f"已安排{given}")
     return "，".join(parts)
@@ -251,6 +253,7 @@ def check_feasible(inst: Instance, sol: Solution) -> list[str]:
     shared slots, the unplaced list, and that the statistics match the placements.
     """
     problems: list[str] = []
+    pins = inst.pinned_sections
     by_student: dict[str, list[Placement]] = defaultdict(list)
     load: Counter[str] = Counter()
     for p in sol.placements:
@@ -263,7 +266,8 @@ def check_feasible(inst: Instance, sol: Solution) -> list[str]:
         if course.id != p.course:
             problems.append(f"教学班 {p.section} 不属于课程 {p.course}")
         if p.course not in student.preferences:
-            problems.append(f"学生 {p.student} 没有报课程 {p.course}")
+            if p.student not in pins or p.rank != 0:
+                problems.append(f"学生 {p.student} 没有报课程 {p.course}")
         elif student.preferences.index(p.course) + 1 != p.rank:
             problems.append(f"学生 {p.student} 的课程 {p.course} 志愿顺序 {p.rank} 不对")
         if not inst.fits(student, section):
@@ -283,11 +287,15 @@ def check_feasible(inst: Instance, sol: Solution) -> list[str]:
         slots = [s for p in mine for s in inst.section_by_id[p.section].slots]
         if len(set(slots)) != len(slots):
             problems.append(f"学生 {student_id} 的课程时间冲突")
+    for student_id, sections in pins.items():
+        got = sorted(p.section for p in by_student.get(student_id, []))
+        if got != sorted(sections):
+            problems.append(f"学生 {student_id} 的固定安排被改动")
     unplaced = [u.student for u in sol.unplaced]
     expected = [s.id for s in inst.students if s.id not in by_student]
     if sorted(unplaced) != sorted(expected):
         problems.append("未安排名单与安排结果不一致")
-    by_rank = Counter(p.rank for p in sol.placements)
+    by_rank = Counter(p.rank for p in sol.placements if p.rank)
     if tuple(by_rank.get(r, 0) for r in range(1, inst.max_rank + 1)) != sol.by_rank:
         problems.append("统计中各志愿人数与安排结果不一致")
     if sol.students != len(inst.students):

@@ -49,18 +49,32 @@ def instances(draw, ks):
     }
 
 
-def brute_force(data) -> tuple[int, ...]:
+def brute_force(data, forced=None) -> tuple[int, ...] | None:
     """The lexicographic optimum (placed, rank 1, …) by dynamic programming over students.
 
     Written from FORMAT.md alone: state = seats left per section; each student takes one of
     their feasible bundles (≤ k distinct preferred courses, fitting sections, no shared slot).
+    ``forced`` (student id → section ids) gives a student exactly that bundle instead, counted
+    under its preference ranks (a section of a course not among them counts as placed only).
+    None when no solution keeps the forced bundles within the capacities.
     """
+    forced = forced or {}
     k = data["max_courses_per_student"]
     max_rank = max((len(s["preferences"]) for s in data["students"]), default=0)
     sections = [(c, s) for c in data["courses"] for s in c["sections"]]
     index = {s["id"]: i for i, (_, s) in enumerate(sections)}
     bundles = []
+    course_of = {s["id"]: c["id"] for c in data["courses"] for s in c["sections"]}
     for student in data["students"]:
+        if student["id"] in forced:
+            vector = [0] * (1 + max_rank)
+            for section_id in forced[student["id"]]:
+                vector[0] = 1
+                course_id = course_of[section_id]
+                if course_id in student["preferences"]:
+                    vector[student["preferences"].index(course_id) + 1] += 1
+            bundles.append([(tuple(index[s] for s in forced[student["id"]]), tuple(vector))])
+            continue
         pairs = []
         for rank, course_id in enumerate(student["preferences"], start=1):
             course = next(c for c in data["courses"] if c["id"] == course_id)
@@ -95,6 +109,8 @@ def brute_force(data) -> tuple[int, ...]:
             if min(left, default=0) < 0:
                 continue
             rest = best(i + 1, tuple(left))
+            if rest is None:
+                continue
             total = tuple(a + b for a, b in zip(vector, rest, strict=True))
             if result is None or total > result:
                 result = total
