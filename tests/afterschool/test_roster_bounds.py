@@ -86,8 +86,8 @@ def test_the_row_cap_stops_reading_at_the_cap(world, tmp_path, settings, monkeyp
     path = tmp_path / "same.xlsx"
     workbook.save(path)
     rows_looked_at = []
-    real = roster.clean_text
-    monkeypatch.setattr(roster, "clean_text",
+    real = roster.reading.clean_text
+    monkeypatch.setattr(roster.reading, "clean_text",
                         lambda value: rows_looked_at.append(1) or real(value))
     result = roster_import(school=world.school, path_or_file=path)
     assert [e.message for e in result.errors] == [
