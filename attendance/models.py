@@ -48,6 +48,10 @@ class AttendancePolicy(models.Model):
     # Minutes after an absence alert is raised: unacknowledged, it escalates to the duty teacher
     # and the office.
     alert_escalate_minutes = models.PositiveSmallIntegerField("缺勤提醒升级（分钟）", default=15)
+    # Boarders' evening reading (晚自习前阅读), taken by the homeroom teacher: generated as a
+    # READING lesson for each homeroom with boarders on service days when both times are set.
+    reading_start_time = models.TimeField("寄宿生阅读开始", null=True, blank=True)
+    reading_end_time = models.TimeField("寄宿生阅读结束", null=True, blank=True)
 
     class Meta:
         verbose_name = "考勤设置"
@@ -141,6 +145,10 @@ class Lesson(models.Model):
     roll_call_at = models.DateTimeField("点名时间", null=True, blank=True)
     roll_call_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="roll_calls", verbose_name="点名人")
+    # Bumped by every accepted roll call; the form carries the value it was built from (a stale
+    # form is refused) and a token per submission (the same submission twice is applied once).
+    roll_call_revision = models.PositiveIntegerField("点名版本", default=0)
+    roll_call_token = models.CharField("点名提交标识", max_length=40, blank=True)
     generated_at = models.DateTimeField("生成时间", default=timezone.now)
 
     class Meta:

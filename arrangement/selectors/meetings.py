@@ -26,7 +26,13 @@ from courses.models import Section
 from enrollment.models import Application
 
 from ..exchange import attending_weekdays
-from ..models import Arrangement, HomeroomModePeriod, HomeworkGroup, Placement
+from ..models import (
+    Arrangement,
+    HomeroomModePeriod,
+    HomeworkGroup,
+    HomeworkGroupMember,
+    Placement,
+)
 from .runs import active_placements, homework_period, placements_detailed, published_arrangement
 
 # Kinds of meeting.
@@ -108,7 +114,8 @@ def _homework(run: Arrangement, groups: QuerySet[HomeworkGroup],
         groups = groups.filter(weekday=weekday)
     period = homework_period(run.term)
     return [Meeting(weekday=group.weekday, kind=HOMEWORK, title=f"作业辅导（{group.name}）",
-                    period=period, tutors=[group.tutor] if group.tutor else [], group=group)
+                    period=period, venue=group.room,
+                    tutors=[group.tutor] if group.tutor else [], group=group)
             for group in groups.select_related("tutor").distinct()]
 
 
@@ -245,26 +252,89 @@ def weekly_schedule(arrangement: Arrangement, student: Student,
     return sorted(meetings, key=lambda m: m.sort_key)
 
 
+@dataclass
+class ScheduleDay:
+    """One service day of a child's week, as the guardian's page shows it."""
+
+    date: dt.date
+    meetings: list[Meeting]
+    going_home: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{WEEKDAY_LABELS[self.date.isoweekday() - 1]} {self.date.month}月{self.date.day}日"
+
+    @property
+    def end_time(self) -> dt.time | None:
+        ends = [m.period.end_time for m in self.meetings if m.period]
+        return max(ends) if ends else None
+
+
+def schedule_week(term: Term, today: dt.date) -> list[dt.date]:
+    """The service days of the week a family looks at: this week (next week from Saturday
+    on, the first week before the term starts), inside the term."""
+    start = max(today, term.start_date)
+    monday = start - dt.timedelta(days=start.weekday())
+    if start.isoweekday() >= 6:
+        monday += dt.timedelta(days=7)
+    days = set(term.service_weekdays or range(1, 6))
+    return [d for d in (monday + dt.timedelta(days=i) for i in range(7))
+            if d.isoweekday() in days and term.start_date <= d <= term.end_date]
+
+
+def going_home(application: Application, student: Student, day: ScheduleDay) -> str:
+    """When the day ends and how the child leaves, in the family's own words of the form."""
+    end = day.end_time
+    if end is None:
+        return ""
+    at = f"{end:%H:%M}"
+    last = max((m for m in day.meetings if m.period), key=lambda m: m.period.end_time)
+    place = last.venue
+    if student.is_boarder:
+        return f"{at} 结束，回宿舍（住校）"
+    Dismissal = Application.Dismissal
+    if application.dismissal == Dismissal.ALONE:
+        return f"{at} 放学，孩子自行回家"
+    if application.dismissal == Dismissal.BUS:
+        return f"{at} 放学，乘坐校车（{application.bus_route}）"
+    if application.dismissal == Dismissal.PICKED_UP:
+        return f"{at} 放学，请到{place}接孩子" if place else f"{at} 放学，请按时接孩子"
+    return f"{at} 放学"
+
+
 def children_schedules(children, term: Term | None, today: dt.date) -> list[dict]:
-    """For the guardian's page: each child's published week, placements and explanation."""
+    """For the guardian's page: each child's published week, day by day, with everything the
+    child meets (作业辅导 with its room and tutor, fixed items such as 阅读写字, clubs), when
+    the day ends and how the child goes home; placements and the explanation.
+
+    Each day is :func:`meetings_on` for that date, so withdrawal, homeroom mode and the
+    fixed items read exactly as attendance will."""
     if term is None:
         return []
     arrangement = published_arrangement(term)
+    dates = schedule_week(term, today)
     result = []
     apps = {a.student_id: a for a in Application.objects.filter(term=term, student__in=children)}
     for child in children:
-        entry = {"student": child, "application": apps.get(child.pk), "items": [],
-                 "placements": [], "explanation": "", "arrangement": arrangement}
-        if arrangement is not None and entry["application"] is not None and \
-                entry["application"].status in (Application.Status.PLACED,
-                                                 Application.Status.WITHDRAWN):
-            entry["items"] = weekly_schedule(arrangement, child, on=today)
+        application = apps.get(child.pk)
+        entry = {"student": child, "application": application, "days": [],
+                 "placements": [], "explanation": "", "arrangement": arrangement,
+                 "withdrawn": None}
+        if arrangement is not None and application is not None and \
+                application.status in (Application.Status.PLACED, Application.Status.WITHDRAWN):
+            if application.status == Application.Status.WITHDRAWN:
+                entry["withdrawn"] = application.withdrawn_on
+            for date in dates:
+                meetings = meetings_on(date, student=child)
+                if meetings:
+                    day = ScheduleDay(date=date, meetings=meetings)
+                    day.going_home = going_home(application, child, day)
+                    entry["days"].append(day)
             entry["placements"] = list(placements_detailed(
                 active_placements(arrangement.placements.filter(student=child), today)))
             unplaced = arrangement.unplaced.filter(student=child).first()
             notes = [p.note for p in entry["placements"] if p.note]
             entry["explanation"] = unplaced.reason if unplaced else (notes[0] if notes else "")
-        entry["days"] = days_by_weekday(entry["items"])
         result.append(entry)
     return result
 
@@ -274,3 +344,167 @@ def days_by_weekday(items: list[Meeting]) -> list[tuple[str, list[Meeting]]]:
     for item in items:
         days[item.weekday].append(item)
     return [(WEEKDAY_LABELS[d - 1], days[d]) for d in sorted(days)]
+
+
+# ------------------------------------------------------------------ a whole term, in bulk
+
+
+@dataclass
+class ExpectedMeeting:
+    """A meeting on a date with the ids of the students expected at it."""
+
+    meeting: Meeting
+    students: list[int]
+
+
+class TermMeetings:
+    """Who meets what on any date of a term, for every student at once.
+
+    The same rules as :func:`meetings_on`, but everything is loaded once (a fixed number of
+    queries, whatever the size of the school), so attendance can generate a whole term's
+    lessons without a query per student or per date. ``on(date, weekday=...)`` answers one
+    date; ``weekday`` lets a 调休 make-up day run the timetable of another weekday.
+    """
+
+    def __init__(self, term: Term):
+        self.term = term
+        self.run = published_arrangement(term)
+        self.periods = list(term.periods.all())
+        self.homework_period = homework_period(term)
+        self.mode_ranges = list(HomeroomModePeriod.objects.filter(term=term)
+                                .values_list("start_date", "end_date"))
+        self.homerooms = {h.pk: h for h in Homeroom.objects.filter(school_id=term.school_id)
+                          .select_related("grade", "head_teacher")}
+        if self.run is None:
+            return
+        self.run.term = term
+        # student id -> (status, withdrawn_on, attending weekdays)
+        self.applications = {
+            a.student_id: (a.status, a.withdrawn_on, set(attending_weekdays(a, term)))
+            for a in Application.objects.filter(
+                term=term, status__in=(Application.Status.PLACED, Application.Status.WITHDRAWN))
+            .only("student_id", "status", "withdrawn_on", "weekdays")}
+        self.homeroom_of = dict(Student.objects.filter(pk__in=list(self.applications))
+                                .values_list("pk", "homeroom_id"))
+        self.students_of_homeroom: dict[int, list[int]] = defaultdict(list)
+        for student_id, homeroom_id in sorted(self.homeroom_of.items()):
+            self.students_of_homeroom[homeroom_id].append(student_id)
+        self.placements: dict[int, list[tuple[int, dt.date | None]]] = defaultdict(list)
+        for student_id, section_id, ended_on in (self.run.placements.order_by("student_id")
+                                                 .values_list("student_id", "section_id",
+                                                              "ended_on")):
+            self.placements[section_id].append((student_id, ended_on))
+        self.sections = {s.pk: s for s in Section.objects.filter(course__term=term)
+                         .select_related("course", "homeroom__grade")
+                         .prefetch_related("slots__period", "tutors")}
+        self.groups = list(self.run.homework_groups.select_related("tutor")
+                           .prefetch_related("homerooms"))
+        self.members: dict[int, list[int]] = defaultdict(list)
+        for group_id, student_id in (HomeworkGroupMember.objects
+                                     .filter(group__arrangement=self.run)
+                                     .order_by("student_id")
+                                     .values_list("group_id", "student_id")):
+            self.members[group_id].append(student_id)
+
+    def is_homeroom_mode(self, date: dt.date) -> bool:
+        return any(start <= date <= end for start, end in self.mode_ranges)
+
+    def _attends(self, student_id: int, date: dt.date) -> bool:
+        entry = self.applications.get(student_id)
+        if entry is None:
+            return False
+        status, withdrawn_on, _ = entry
+        return status == Application.Status.PLACED or (
+            withdrawn_on is not None and withdrawn_on > date)
+
+    def _section_students(self, section_id: int, date: dt.date) -> list[int]:
+        return [s for s, ended_on in self.placements.get(section_id, ())
+                if (ended_on is None or ended_on > date) and self._attends(s, date)]
+
+    def _slots(self, section: Section, weekday: int):
+        return [slot for slot in section.slots.all() if slot.weekday == weekday]
+
+    def on(self, date: dt.date, *, weekday: int | None = None) -> list[ExpectedMeeting]:
+        """Every meeting of the school on ``date`` with its expected students (none empty)."""
+        if self.run is None or not (self.term.start_date <= date <= self.term.end_date):
+            return []
+        weekday = weekday or date.isoweekday()
+        found = (self._homeroom_mode_on(date, weekday) if self.is_homeroom_mode(date)
+                 else self._normal_on(date, weekday))
+        for item in found:
+            item.meeting.date = date
+        return [item for item in sorted(found, key=lambda e: e.meeting.sort_key) if item.students]
+
+    def _normal_on(self, date, weekday) -> list[ExpectedMeeting]:
+        found = []
+        for section_id in self.placements:
+            section = self.sections.get(section_id)
+            if section is None:
+                continue
+            slots = self._slots(section, weekday)
+            if not slots:
+                continue
+            students = self._section_students(section_id, date)
+            found += [ExpectedMeeting(Meeting(
+                weekday=weekday, kind=COURSE, title=f"{section.course.name}（{section.name}）",
+                period=slot.period, venue=section.venue, tutors=list(section.tutors.all()),
+                section=section), students) for slot in slots]
+        for group in self.groups:
+            if group.weekday != weekday:
+                continue
+            students = [s for s in self.members.get(group.pk, ()) if self._attends(s, date)]
+            found.append(ExpectedMeeting(Meeting(
+                weekday=weekday, kind=HOMEWORK, title=f"作业辅导（{group.name}）",
+                period=self.homework_period, tutors=[group.tutor] if group.tutor else [],
+                group=group), students))
+        for section in self.sections.values():
+            if not (section.course.is_fixed and section.course.is_active
+                    and section.homeroom_id is not None):
+                continue
+            slots = self._slots(section, weekday)
+            if not slots:
+                continue
+            students = [s for s in self.students_of_homeroom.get(section.homeroom_id, ())
+                        if self._attends(s, date) and weekday in self.applications[s][2]]
+            found += [ExpectedMeeting(Meeting(
+                weekday=weekday, kind=FIXED, title=f"{section.course.name}（{section.homeroom.name}）",
+                period=slot.period, venue=section.venue, tutors=list(section.tutors.all()),
+                section=section, homeroom=section.homeroom), students) for slot in slots]
+        return found
+
+    def _homeroom_mode_on(self, date, weekday) -> list[ExpectedMeeting]:
+        """Mixed clubs pause; each homeroom with a homework group that day meets as itself,
+        with the children who would have come (a seat that day or a homework group)."""
+        coming: set[int] = set()
+        for section_id in self.placements:
+            section = self.sections.get(section_id)
+            if section is not None and self._slots(section, weekday):
+                coming.update(self._section_students(section_id, date))
+        meeting_homerooms: set[int] = set()
+        for group in self.groups:
+            if group.weekday == weekday:
+                coming.update(s for s in self.members.get(group.pk, ()) if self._attends(s, date))
+                meeting_homerooms.update(h.pk for h in group.homerooms.all())
+        found = []
+        for homeroom_id in sorted(meeting_homerooms):
+            homeroom = self.homerooms.get(homeroom_id)
+            if homeroom is None:
+                continue
+            students = [s for s in self.students_of_homeroom.get(homeroom_id, ()) if s in coming]
+            head = homeroom.head_teacher
+            meetings = [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
+                                title=f"{homeroom.name}：作业辅导", period=self.homework_period,
+                                tutors=[head] if head else [], homeroom=homeroom)]
+            for section in self.sections.values():
+                if section.homeroom_id != homeroom_id or not section.course.is_active:
+                    continue
+                meetings += [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
+                                     title=f"{homeroom.name}：{section.course.name}",
+                                     period=slot.period, venue=section.venue,
+                                     tutors=list(section.tutors.all()), section=section,
+                                     homeroom=homeroom)
+                             for slot in self._slots(section, weekday)]
+            if len(meetings) == 1:
+                meetings[0].title = f"{homeroom.name}：特色课程+作业辅导"
+            found += [ExpectedMeeting(m, list(students)) for m in meetings]
+        return found

@@ -5,3 +5,21 @@
 ``corrections`` (changing a locked record with a reason), ``substitutions`` (代课);
 ``leave`` and ``alerts`` (leave requests, absence alerts) belong to the same package.
 """
+
+from .alerts import (  # noqa: F401
+    alert_handle,
+    alerts_escalate,
+    alerts_for_roll_call,
+    alerts_notify,
+    alerts_sweep,
+)
+from .calendar import calendar_day_delete, calendar_day_set  # noqa: F401
+from .corrections import record_correct  # noqa: F401
+from .leave import (  # noqa: F401
+    leave_record_for_family,
+    leave_request_create,
+    leave_transition,
+)
+from .lessons import lessons_regenerate  # noqa: F401
+from .roll_call import may_take_roll_call, roll_call_submit  # noqa: F401
+from .substitutions import substitution_assign, substitution_cancel  # noqa: F401
