@@ -19,6 +19,14 @@ def notices_for(user, school: School | None) -> QuerySet[Notice]:
     return qs.filter(school=school) if school else qs
 
 
+def district_schools_with_counts(qs: QuerySet[School]) -> QuerySet[School]:
+    """The district's schools with their size: counts only, no person's details."""
+    return qs.annotate(
+        homeroom_count=Count("homerooms", distinct=True),
+        student_count=Count("students", filter=Q(students__is_active=True), distinct=True),
+    ).order_by("name")
+
+
 def homerooms_with_counts(qs: QuerySet[Homeroom]) -> QuerySet[Homeroom]:
     return qs.select_related("grade", "head_teacher").annotate(
         student_count=Count("students", filter=Q(students__is_active=True)),

@@ -21,3 +21,8 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Chinese pages in the site's layout (used when DEBUG is off); see afterschool/errors.py.
+handler403 = "afterschool.errors.permission_denied"
+handler404 = "afterschool.errors.page_not_found"
+handler500 = "afterschool.errors.server_error"

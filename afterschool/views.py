@@ -67,6 +67,9 @@ class HomeView(ActorMixin, TemplateView):
         ctx["term"] = selectors.current_term(self.actor.school)
         ctx["pending_links"] = AccountLink.objects.filter(
             user=self.request.user, status=AccountLink.Status.PENDING).count()
+        if self.actor.has(Role.DISTRICT_OFFICER):
+            ctx["district_schools"] = selectors.district_schools_with_counts(
+                access.schools_visible_to(self.actor))
         return ctx
 
 
@@ -161,6 +164,10 @@ class StudentListView(ActorMixin, ListView):
 
     def get_queryset(self):
         qs = access.students_visible_to(self.actor)
+        if not self.actor.is_school_wide:
+            # The list (with guardians) is the homeroom teacher's own class. Children they see
+            # as a tutor are on their section rosters, which show what a tutor needs.
+            qs = qs.filter(homeroom__head_teacher=self.actor.staff)
         q = self.request.GET.get("q", "").strip()
         if q:
             qs = qs.filter(name__contains=q) | qs.filter(student_no__contains=q)

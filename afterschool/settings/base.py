@@ -171,11 +171,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # Every periodic schedule lives here, and only here.
 CELERY_BEAT_SCHEDULE = {}
 
+# One console handler. Django's own "django" logger would add a second console handler under
+# DEBUG and print each record twice; a refused request (403, 404) is one line, no traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_forbidden": {"()": "afterschool.errors.QuietForbidden"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "filters": ["quiet_forbidden"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO"),
+                           "propagate": False}},
 }
 
 # ------------------------------------------------------------ private files and roster imports
