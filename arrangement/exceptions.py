@@ -28,6 +28,12 @@ FILL_ONLY_PUBLISHED = "只有已发布的统筹安排可以递补空余名额。
 HOMEROOM_MODE_OVERLAP = "该时段与已设置的按班级开展时段（{period}）重叠。"
 HOMEROOM_MODE_BACKWARDS = "开始日期不能晚于结束日期。"
 HOMEROOM_MODE_OUTSIDE_TERM = "按班级开展的时段须在本学期的起止日期之内。"
+BASE_REQUIRED = "请选择要在其基础上安排的版本。"
+BASE_NOT_PUBLISHED = "只安排新增学生须基于已发布的版本。"
+BASE_NOT_COMPUTED = "所选版本尚未计算完成，不能在其基础上安排。"
+PIN_UNKNOWN_STUDENT = "“另外保持不变的学生”第{line}行：找不到学籍号为“{value}”的学生。"
+NOT_ATTENDING_DAY = "上课日（{days}）不在该生的参加日内"
+NO_FREE_SEAT = "已满"
 HOMEWORK_NO_PERIOD = "本学期未设置作业辅导节次，无法配备教师"
 HOMEWORK_NO_TUTOR = "没有可用的辅导教师"
 

@@ -8,6 +8,8 @@ from courses.models import Section
 
 from .models import Arrangement
 
+TEXT = {"max_length": TEXT_TOO_LONG}
+
 
 class ArrangementStartForm(forms.Form):
     mechanism = forms.ChoiceField(
@@ -19,6 +21,21 @@ class ArrangementStartForm(forms.Form):
     seed = forms.IntegerField(
         label="抽签号（随机种子）", required=False, min_value=0, max_value=10**12,
         help_text="留空则随机生成；相同数据和抽签号总是得到相同结果。")
+    scope = forms.ChoiceField(label="安排范围", choices=Arrangement.Scope.choices,
+                              initial=Arrangement.Scope.FULL, required=False)
+    base = forms.IntegerField(label="基于版本", required=False, min_value=1, max_value=MAX_ID)
+    pins = forms.CharField(
+        label="另外保持不变的学生", required=False, max_length=5000, error_messages=TEXT,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control",
+                                     "placeholder": "每行一个学籍号（选填）"}),
+        help_text="人工调整过的学生总是保持不变；这里可再列出其他要保持不变的学生。")
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or Arrangement.Scope.FULL
+
+    def clean_pins(self):
+        return [line.strip() for line in self.cleaned_data.get("pins", "").splitlines()
+                if line.strip()]
 
 
 class SectionChoiceField(forms.ModelChoiceField):
@@ -33,7 +50,6 @@ class SectionChoiceField(forms.ModelChoiceField):
         return f"{section.course.name} · {section.name}（{slots}，{taken}/{section.capacity}）"
 
 
-TEXT = {"max_length": TEXT_TOO_LONG}
 
 
 class _SectionForm(forms.Form):

@@ -28,6 +28,12 @@ class Arrangement(models.Model):
         EXACT = "exact", "按志愿优化分配"
         LOTTERY = "lottery", "随机顺序抽签分配"
 
+    class Scope(models.TextChoices):
+        # Who may move: everyone; nobody already placed in the base run; all but the pinned.
+        FULL = "full", "全部重新安排"
+        NEWCOMERS = "newcomers", "只安排新增学生"
+        KEEP_HAND = "keep_hand", "重新安排（保留人工调整）"
+
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="arrangements",
                              verbose_name="学期")
     version = models.PositiveIntegerField("版本", validators=[MinValueValidator(1)])
@@ -36,6 +42,17 @@ class Arrangement(models.Model):
     mechanism = models.CharField("分配方式", max_length=20, choices=Mechanism.choices,
                                  default=Mechanism.EXACT)
     seed = models.PositiveBigIntegerField("随机种子")
+    scope = models.CharField("安排范围", max_length=20, choices=Scope.choices,
+                             default=Scope.FULL)
+    # The run whose placements a NEWCOMERS or KEEP_HAND run keeps (pins).
+    base = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name="基于版本")
+    # KEEP_HAND: students the coordinator chose to keep as they are in the base run, besides
+    # those changed by hand (student primary keys).
+    pinned_students = models.JSONField("另外保持不变的学生", default=list, blank=True)
+    # The sections the run was computed with: a section created later is not part of it.
+    sections = models.ManyToManyField(Section, related_name="+", blank=True,
+                                      verbose_name="教学班")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+", verbose_name="发起人")
     created_at = models.DateTimeField("发起时间", default=timezone.now)
@@ -94,6 +111,10 @@ class Placement(models.Model):
     rank = models.PositiveSmallIntegerField("志愿顺序", null=True, blank=True)
     # For the guardian: which choice this is and why not a better one.
     note = models.CharField("安排说明", max_length=300, blank=True)
+    # Set by a hand change (move, swap, place); carried into later runs that keep it.
+    by_hand = models.BooleanField("人工调整", default=False)
+    # Kept from the base run as it was, not computed by this run's solver.
+    pinned = models.BooleanField("保持不变", default=False)
     ended_on = models.DateField("结束日期", null=True, blank=True)
     created_at = models.DateTimeField("安排时间", default=timezone.now)
 
@@ -204,6 +225,8 @@ class HomeworkGroup(models.Model):
                                       related_name="homework_groups", verbose_name="学生")
     tutor = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="homework_groups", verbose_name="辅导教师")
+    # Where the group meets every day of the week, e.g. "七年级1班教室".
+    room = models.CharField("地点", max_length=100, blank=True)
     unstaffed_reason = models.CharField("未配教师原因", max_length=200, blank=True)
 
     class Meta:
@@ -255,20 +278,39 @@ class HomeroomModePeriod(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="homeroom_mode_periods",
                              verbose_name="学期")
     start_date = models.DateField("开始日期")
+    # The last day run by homeroom; cut short when the school returns to normal early.
     end_date = models.DateField("结束日期")
     reason = models.CharField("原因", max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+", verbose_name="设置人")
     created_at = models.DateTimeField("设置时间", default=timezone.now)
+    # Ending early keeps the row: the first normal day, who decided and when, and the end
+    # that had been planned. A range ended on or before its first day never ran (its
+    # ``end_date`` is then the day before ``start_date``).
+    ended_on = models.DateField("恢复正常日期", null=True, blank=True)
+    planned_end_date = models.DateField("原定结束日期", null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+",
+                                 verbose_name="恢复操作人")
+    ended_at = models.DateTimeField("恢复操作时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "按班级开展时段"
         verbose_name_plural = "按班级开展时段"
         ordering = ["term", "start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")),
-                                   name="homeroom_mode_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date"))
+                | Q(ended_on__isnull=False, ended_on__lte=F("start_date")),
+                name="homeroom_mode_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(end_date__lt=F("ended_on")),
+                name="homeroom_mode_ends_before_normal"),
         ]
 
     def __str__(self):
         return f"{self.start_date:%Y-%m-%d} 至 {self.end_date:%Y-%m-%d}：{self.reason}"
+
+    @property
+    def never_ran(self) -> bool:
+        return self.end_date < self.start_date

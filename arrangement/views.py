@@ -105,17 +105,31 @@ class ArrangementStartView(ActorMixin, View):
         term = get_object_or_404(terms_visible_to(self.actor),
                                  pk=id_or_404(request.POST.get("term"), NO_TERM))
         form = ArrangementStartForm(request.POST)
+        back = reverse("arrangement:list") + f"?term={term.pk}"
         if not form.is_valid():
-            messages.error(request, "请选择分配方式，抽签号须为非负整数。")
-            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
+            if "pins" in form.errors:
+                messages.error(request, f"另外保持不变的学生：{form.errors['pins'][0]}")
+            else:
+                messages.error(request, "请选择分配方式，抽签号须为非负整数。")
+            return redirect(back)
+        data = form.cleaned_data
+        base = None
+        if data["base"]:
+            base = get_object_or_404(arrangements_visible_to(self.actor).filter(term=term),
+                                     pk=data["base"])
+            back = reverse("arrangement:detail", args=[base.pk])
         try:
             run = svc.arrangement_start(term=term, actor=self.actor,
-                                        mechanism=form.cleaned_data["mechanism"],
-                                        seed=form.cleaned_data["seed"])
+                                        mechanism=data["mechanism"], seed=data["seed"],
+                                        scope=data["scope"], base=base,
+                                        pin_student_nos=data["pins"])
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect(reverse("arrangement:list") + f"?term={term.pk}")
-        messages.success(request, f"已发起第{run.version}版统筹安排（{run.get_mechanism_display()}）。")
+            return redirect(back)
+        scope = "" if run.scope == Arrangement.Scope.FULL else \
+            f"，在第{run.base.version}版基础上{run.get_scope_display()}"
+        messages.success(request, f"已发起第{run.version}版统筹安排（{run.get_mechanism_display()}"
+                                  f"{scope}）。")
         return redirect("arrangement:detail", pk=run.pk)
 
 
@@ -137,6 +151,8 @@ class ArrangementDetailView(RunMixin, TemplateView):
                                    .filter(term=run.term, status=Arrangement.Status.DRAFT,
                                            finished_at__isnull=False).exclude(pk=run.pk)
                                    .order_by("-version"))
+            ctx["followup"] = sel.followup_counts(run)
+            ctx["start_form"] = ArrangementStartForm()
         return ctx
 
 
@@ -178,7 +194,14 @@ class ArrangementCompareView(ActorMixin, TemplateView):
         visible = sel.arrangement_with_people(arrangements_visible_to(self.actor))
         ids = [parse_id(self.request.GET.get("a")), parse_id(self.request.GET.get("b"))]
         if None in ids:
-            raise Http404("请选择两次统筹安排进行比较。")
+            # No pair chosen yet: the chooser, with the term's computed runs.
+            term = _term_or_current(self.actor, self.request.GET.get("term"))
+            choices = list(visible.filter(term=term).exclude(finished_at__isnull=True)
+                           .exclude(status=Arrangement.Status.FAILED).order_by("-version")
+                           ) if term else []
+            ctx.update(choosing=True, term=term, choices=choices,
+                       chosen=[i for i in ids if i is not None])
+            return ctx
         runs = [get_object_or_404(visible, pk=i) for i in ids]
         if runs[0].term_id != runs[1].term_id:
             raise Http404("只能比较同一学期的统筹安排。")
@@ -203,17 +226,23 @@ class ArrangementAdjustView(RunMixin, TemplateView):
         ctx["q"] = q
         # The options are built once and shared by every student's forms, so the page costs
         # the same number of queries for one match or twenty.
-        sections = list(sel.arrangement_sections(run.term))
+        sections = list(sel.run_sections(run))
         occupancy = sel.section_occupancy(run)
         label = SectionChoiceField(queryset=None, occupancy=occupancy).label_from_instance
-        ctx["section_options"] = [(s.pk, label(s)) for s in sections]
+        ctx["section_options"] = [(s.pk, label(s), "") for s in sections]
         ctx["tutor_options"] = list(staff_visible_to(self.actor).filter(is_active=True))
         found = sel.adjustment_search(run, q if run.is_editable else "")
-        # Each student's forms carry their own prefix, so one page holds many.
+        # Each student's forms carry their own prefix, so one page holds many; each picker
+        # offers the sections with a free seat on the child's days (the rest disabled, why).
         for p in found["placements"]:
             p.move_prefix = f"m{p.pk}"
+            p.section_choices = sel.seat_choices(sections, occupancy, application=p.application,
+                                                 student=p.student, term=run.term,
+                                                 exclude=p.section_id)
         for u in found["unplaced"]:
             u.place_prefix = f"p{u.pk}"
+            u.section_choices = sel.seat_choices(sections, occupancy, application=u.application,
+                                                 student=u.student, term=run.term)
         ctx.update(found_placements=found["placements"], found_unplaced=found["unplaced"],
                    swap_options=found["swap_options"],
                    changes=sel.changes_detailed(run)[:100])
@@ -235,7 +264,7 @@ class _AdjustAction(RunMixin, View):
                                f"{self.kwargs['item']}", **kwargs)
 
     def sections(self):
-        return sel.arrangement_sections(self.get_run().term)
+        return sel.run_sections(self.get_run())
 
     def q(self) -> str:
         return text_param(self.request.POST.get("q"))

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from afterschool.models import Period, Term
+from afterschool.models import WEEKDAY_LABELS, Period, Term
 from courses.models import Course, Section
 from enrollment.models import Application, Preference
 
+from ..exceptions import NO_FREE_SEAT, NOT_ATTENDING_DAY
 from ..models import (
     Arrangement,
     ArrangementChange,
@@ -44,6 +45,19 @@ def arrangement_sections(term: Term) -> QuerySet[Section]:
             .select_related("course")
             .prefetch_related("slots__period", "course__grades", "tutors")
             .order_by("course__category", "course__name", "name"))
+
+
+def run_sections(arrangement: Arrangement) -> QuerySet[Section]:
+    """The sections of a run. A draft works with the term's sections as they are (the office
+    may open a section while adjusting it); publishing freezes them, so a section created
+    after publishing is not part of the published run.
+
+    A run published before the snapshot existed has none recorded and shows the term's.
+    """
+    sections = arrangement_sections(arrangement.term)
+    if arrangement.status != Arrangement.Status.DRAFT and arrangement.sections.exists():
+        sections = sections.filter(pk__in=arrangement.sections.values("pk"))
+    return sections
 
 
 def active_placements(qs: QuerySet[Placement], on: dt.date | None = None) -> QuerySet[Placement]:
@@ -137,6 +151,9 @@ class RunStatistics:
     seconds: float | None
     optimal: bool | None
     mechanism: str
+    changed_by_hand: bool = False
+    pinned: int = 0
+    scope: str = ""
 
     @property
     def placed_percent(self) -> int:
@@ -156,16 +173,18 @@ def run_statistics(arrangement: Arrangement) -> RunStatistics:
     placements = active_placements(arrangement.placements.all())
     students = arrangement.stats.get("students", 0)
     placed = placements.values("student_id").distinct().count()
-    rank_rows = dict(placements.values_list("rank").annotate(n=Count("pk")))
+    # Students with a placement of each rank (with k > 1 a child may count under two ranks),
+    # as a share of the run's students, not of its placements.
+    rank_rows = dict(placements.values_list("rank")
+                     .annotate(n=Count("student_id", distinct=True)))
     max_rank = max([r for r in rank_rows if r] + [len(arrangement.stats.get("by_rank", {}))]
                    + [arrangement.term.max_preferences])
-    total = sum(rank_rows.values())
     by_rank = [{"rank": r, "count": rank_rows.get(r, 0),
-                "percent": round(100 * rank_rows.get(r, 0) / total) if total else 0}
+                "percent": round(100 * rank_rows.get(r, 0) / students) if students else 0}
                for r in range(1, max_rank + 1)]
     occupancy = section_occupancy(arrangement)
     fills: dict[int, CourseFill] = {}
-    for section in arrangement_sections(arrangement.term):
+    for section in run_sections(arrangement):
         fill = fills.setdefault(section.course_id, CourseFill(course=section.course))
         fill.sections.append(SectionFill(section=section, placed=occupancy.get(section.pk, 0)))
     return RunStatistics(
@@ -176,9 +195,24 @@ def run_statistics(arrangement: Arrangement) -> RunStatistics:
         courses=list(fills.values()),
         unplaced_count=arrangement.unplaced.count(),
         seconds=arrangement.stats.get("seconds"),
-        optimal=arrangement.stats.get("optimal"),
+        optimal=(None if arrangement.stats.get("changed_by_hand")
+                 else arrangement.stats.get("optimal")),
         mechanism=arrangement.get_mechanism_display(),
+        changed_by_hand=bool(arrangement.stats.get("changed_by_hand")),
+        pinned=arrangement.stats.get("pinned", 0),
+        scope=arrangement.get_scope_display(),
     )
+
+
+def followup_counts(arrangement: Arrangement) -> dict:
+    """For the run page's "在本版基础上" actions: ``waiting`` (children of the term's
+    arrangement without a seat in this run: approved since, or left unplaced) and
+    ``by_hand`` (children whose seats were changed by hand, which a re-run keeps)."""
+    holding = active_placements(arrangement.placements.all())
+    waiting = (arrangement_applications(arrangement.term)
+               .exclude(student_id__in=holding.values("student_id")).count())
+    by_hand = holding.filter(by_hand=True).values("student_id").distinct().count()
+    return {"waiting": waiting, "by_hand": by_hand}
 
 
 def unplaced_detailed(arrangement: Arrangement) -> QuerySet[UnplacedEntry]:
@@ -225,7 +259,115 @@ def runs_compared(runs: list[Arrangement]) -> dict:
             courses.setdefault(fill.course.pk, {"course": fill.course,
                                                 "cells": [None] * len(columns)})
             courses[fill.course.pk]["cells"][n] = fill
-    return {"columns": columns, "rank_rows": rank_rows, "course_rows": list(courses.values())}
+    result = {"columns": columns, "rank_rows": rank_rows, "course_rows": list(courses.values()),
+              "moves": None, "same_students": False}
+    if len(runs) == 2 and all(r.is_computed for r in runs):
+        result.update(runs_moves(*runs))
+    return result
+
+
+@dataclass
+class StudentMove:
+    """A child whose seats differ between two runs: from (first run) → to (second), and why."""
+
+    student: object
+    before: list[str]
+    after: list[str]
+    why: str
+
+
+def _seats(run: Arrangement) -> tuple[dict[int, list], dict[int, object], dict[int, str]]:
+    """(student → placements, student → Student, student → unplaced reason) of a run."""
+    held: dict[int, list] = {}
+    people: dict[int, object] = {}
+    for p in (active_placements(run.placements.all())
+              .select_related("student__homeroom__grade", "section__course")
+              .order_by("student_id", "course__name")):
+        held.setdefault(p.student_id, []).append(p)
+        people[p.student_id] = p.student
+    unplaced = {}
+    for u in run.unplaced.select_related("student__homeroom__grade"):
+        unplaced[u.student_id] = u.reason
+        people[u.student_id] = u.student
+    return held, people, unplaced
+
+
+def runs_moves(first: Arrangement, second: Arrangement, *, limit: int = 300) -> dict:
+    """Which children sit differently in ``second`` than in ``first``, in five queries.
+
+    ``same_students`` is true only when both runs arrange exactly the same children;
+    ``joined``/``left`` count those only in the second or only in the first.
+    """
+    held_a, people_a, unplaced_a = _seats(first)
+    held_b, people_b, unplaced_b = _seats(second)
+    in_a, in_b = set(people_a), set(people_b)
+    hand = {}
+    for c in (second.changes.exclude(kind=ArrangementChange.Kind.STATUS)
+              .filter(student__isnull=False).exclude(comment="").order_by("at", "pk")):
+        hand[c.student_id] = c.comment
+
+    def labels(held, sid):
+        return [f"{p.section.course.name} · {p.section.name}" for p in held.get(sid, [])]
+
+    moves = []
+    for sid in sorted(in_a | in_b, key=lambda s: _student_order(people_b.get(s) or people_a[s])):
+        before, after = labels(held_a, sid), labels(held_b, sid)
+        if sid in in_a and sid in in_b and sorted(before) == sorted(after):
+            continue
+        if sid not in in_a:
+            why = "本版新加入"
+        elif sid not in in_b:
+            why = "不在本版中（已退出或不再参加）"
+        elif held_b.get(sid):
+            why = next((p.note for p in held_b[sid] if p.note), "")
+        else:
+            why = unplaced_b.get(sid, "")
+        if sid in hand:
+            why = f"{why}（调整说明：{hand[sid]}）" if why else hand[sid]
+        moves.append(StudentMove(
+            student=people_b.get(sid) or people_a[sid],
+            before=before or (["未安排"] if sid in in_a else ["不在该版"]),
+            after=after or (["未安排"] if sid in in_b else ["不在该版"]), why=why))
+    return {"same_students": in_a == in_b, "joined": len(in_b - in_a),
+            "left": len(in_a - in_b), "moves": moves[:limit], "moves_total": len(moves)}
+
+
+def _student_order(student) -> tuple:
+    return (student.homeroom.grade.number, student.homeroom.number, student.student_no)
+
+
+def seat_choices(sections: list[Section], occupancy: dict[int, int], *, application, student,
+                 term: Term, exclude: int | None = None) -> list[tuple[int, str, str]]:
+    """The adjustment picker for one child: (section, label, why not) — the sections with a
+    free seat on days the child attends first, the others after them with the reason.
+
+    ``sections`` must come from :func:`arrangement_sections` (grades and slots prefetched),
+    so the choices of twenty children cost no query.
+    """
+    from ..exchange import attending_weekdays
+
+    days = set(attending_weekdays(application, term))
+    grade = student.homeroom.grade.number
+    open_, closed = [], []
+    for section in sections:
+        if section.pk == exclude:
+            continue
+        slots = list(section.slots.all())
+        taken = occupancy.get(section.pk, 0)
+        label = (f"{section.course.name} · {section.name}（"
+                 f"{'、'.join(str(s) for s in slots)}，{taken}/{section.capacity}）")
+        missing = sorted({s.weekday for s in slots} - days)
+        if grade not in {g.number for g in section.course.grades.all()}:
+            why = "不面向该年级"
+        elif missing:
+            why = NOT_ATTENDING_DAY.format(days="、".join(WEEKDAY_LABELS[d - 1] for d in missing))
+        elif taken >= section.capacity:
+            why = NO_FREE_SEAT
+        else:
+            open_.append((section.pk, label, ""))
+            continue
+        closed.append((section.pk, label, why))
+    return open_ + closed
 
 
 def adjustment_search(arrangement: Arrangement, q: str, *, limit: int = 20) -> dict:

@@ -36,7 +36,7 @@ from ..exceptions import (
 )
 from ..exchange import attending_weekdays
 from ..models import Arrangement, ArrangementChange, Placement, UnplacedEntry
-from ..selectors import active_placements, arrangement_sections
+from ..selectors import active_placements, run_sections
 from ..solver.solution import rank_word
 from .common import lock_run, log_change, require_school
 
@@ -49,8 +49,15 @@ def _editable(arrangement: Arrangement, actor: Actor) -> Arrangement:
     return arrangement
 
 
+def _changed_by_hand(arrangement: Arrangement) -> None:
+    """The solver's proof of optimality no longer describes the run (the page says so)."""
+    if not arrangement.stats.get("changed_by_hand"):
+        arrangement.stats = {**arrangement.stats, "changed_by_hand": True}
+        arrangement.save(update_fields=["stats"])
+
+
 def _lock_section(arrangement: Arrangement, section_id: int) -> Section:
-    section = (arrangement_sections(arrangement.term).select_for_update(of=("self",))
+    section = (run_sections(arrangement).select_for_update(of=("self",))
                .filter(pk=section_id).first())
     if section is None:
         raise ArrangementError(SECTION_NOT_IN_RUN)
@@ -129,8 +136,10 @@ def placement_move(*, arrangement: Arrangement, placement: Placement, section: S
     placement.section = target
     placement.rank = rank
     placement.note = _note_for(rank, target.course.name)
+    placement.by_hand = True
     placement.full_clean()
-    placement.save(update_fields=["course", "section", "rank", "note"])
+    placement.save(update_fields=["course", "section", "rank", "note", "by_hand"])
+    _changed_by_hand(arrangement)
     log_change(arrangement, ArrangementChange.Kind.MOVE, actor, student=placement.student,
          section=target, from_text=before, to_text=str(target), comment=comment)
     return placement
@@ -153,8 +162,10 @@ def placement_swap(*, arrangement: Arrangement, first: Placement, second: Placem
     a.section, a.course, a.rank, a.note = sb, sb.course, rank_a, _note_for(rank_a, sb.course.name)
     b.section, b.course, b.rank, b.note = sa, sa.course, rank_b, _note_for(rank_b, sa.course.name)
     for p in (a, b):
+        p.by_hand = True
         p.full_clean(validate_unique=False)
-        p.save(update_fields=["course", "section", "rank", "note"])
+        p.save(update_fields=["course", "section", "rank", "note", "by_hand"])
+    _changed_by_hand(arrangement)
     log_change(arrangement, ArrangementChange.Kind.SWAP, actor, student=a.student, section=sb,
          from_text=f"{a.student.name}：{sa}；{b.student.name}：{sb}",
          to_text=f"{a.student.name}：{sb}；{b.student.name}：{sa}", comment=comment)
@@ -177,10 +188,11 @@ def placement_create(*, arrangement: Arrangement, application: Application, sect
     _check_seat(arrangement, target)
     placement = Placement(arrangement=arrangement, student=application.student,
                           application=application, course=target.course, section=target,
-                          rank=rank, note=_note_for(rank, target.course.name))
+                          rank=rank, note=_note_for(rank, target.course.name), by_hand=True)
     placement.full_clean()
     placement.save()
     arrangement.unplaced.filter(application=application).delete()
+    _changed_by_hand(arrangement)
     log_change(arrangement, ArrangementChange.Kind.PLACE, actor, student=application.student,
          section=target, from_text="未安排", to_text=str(target), comment=comment)
     return placement
@@ -199,6 +211,7 @@ def placement_remove(*, arrangement: Arrangement, placement: Placement, actor: A
         UnplacedEntry.objects.get_or_create(
             arrangement=arrangement, student=student,
             defaults={"application": application, "reason": REMOVED_REASON})
+    _changed_by_hand(arrangement)
     log_change(arrangement, ArrangementChange.Kind.REMOVE, actor, student=student,
          section=placement.section, from_text=before, to_text="未安排", comment=comment)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Max
@@ -31,10 +32,11 @@ from ..exceptions import (
 )
 from ..exchange import explanations, term_instance
 from ..models import Arrangement, Placement, UnplacedEntry
-from ..selectors import arrangement_applications
+from ..selectors import arrangement_applications, arrangement_sections
 from ..transitions import MACHINE
 from .common import lock_run, notify_guardians, require_school
 from .homework import homework_groups_build
+from .pins import carried_copy, check_base, instance_pins, pinned_placements
 
 logger = logging.getLogger(__name__)
 
@@ -57,18 +59,29 @@ def _transition(arrangement: Arrangement, to_status: str, *, actor: Actor | None
 
 @transaction.atomic
 def arrangement_start(*, term: Term, actor: Actor, mechanism: str = Arrangement.Mechanism.EXACT,
-                      seed: int | None = None) -> Arrangement:
-    """A new draft run of the term, computed by a task after commit; never touches another."""
+                      seed: int | None = None, scope: str = Arrangement.Scope.FULL,
+                      base: Arrangement | None = None,
+                      pin_student_nos: Iterable[str] = ()) -> Arrangement:
+    """A new draft run of the term, computed by a task after commit; never touches another.
+
+    ``scope`` NEWCOMERS keeps every placement of the published run ``base`` and places only
+    the students without one (approved since, or left unplaced); KEEP_HAND re-runs everyone
+    but the students changed by hand in ``base`` and those of ``pin_student_nos`` (student
+    numbers, also kept as they are in ``base``).
+    """
     require_school(actor, term)
     Term.objects.select_for_update().filter(pk=term.pk).first()  # one new version at a time
     running = Arrangement.objects.filter(term=term, status=A.DRAFT, finished_at__isnull=True,
                                          created_at__gt=timezone.now() - STALE_RUN)
     if running.exists():
         raise ArrangementError(ARRANGEMENT_RUNNING)
+    pinned = check_base(term=term, scope=scope, base=base, pin_student_nos=pin_student_nos)
     version = (Arrangement.objects.filter(term=term).aggregate(v=Max("version"))["v"] or 0) + 1
     arrangement = Arrangement(
         term=term, version=version, mechanism=mechanism,
         seed=secrets.randbelow(10**8) if seed is None else seed,
+        scope=scope, base=base if scope != Arrangement.Scope.FULL else None,
+        pinned_students=pinned,
         created_by=actor.user, progress="排队等待计算…")
     arrangement.full_clean()
     arrangement.save()
@@ -103,8 +116,15 @@ def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
     term = arrangement.term
     applications = list(arrangement_applications(term))
     instance = term_instance(term, seed=arrangement.seed, applications=applications)
-    sections = sum(len(c["sections"]) for c in instance["courses"])
-    _progress(arrangement, f"正在分配：{len(applications)} 名学生，{sections} 个教学班…")
+    section_ids = {s["id"] for c in instance["courses"] for s in c["sections"]}
+    pins = pinned_placements(arrangement, {a.student_id for a in applications})
+    instance["pinned"] = instance_pins(pins, section_ids)
+    kept = {int(row["student"]) for row in instance["pinned"]}
+    pins = {sid: ps for sid, ps in pins.items() if sid in kept}
+    sections = len(section_ids)
+    moving = len(applications) - len(pins)
+    _progress(arrangement, f"正在分配：{moving} 名学生，{sections} 个教学班"
+                           + (f"（{len(pins)} 名学生保持不变）…" if pins else "…"))
     try:
         parsed = solver.parse_instance(instance)
     except solver.InstanceError as exc:
@@ -114,7 +134,8 @@ def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
     placed_text, unplaced_text = explanations(parsed, solution)
     return _arrangement_store(arrangement=arrangement, applications=applications,
                               solution=solution.to_dict(), placed_text=placed_text,
-                              unplaced_text=unplaced_text)
+                              unplaced_text=unplaced_text, pins=pins,
+                              section_ids=[int(s) for s in section_ids])
 
 
 @transaction.atomic
@@ -131,7 +152,8 @@ def arrangement_fail(*, arrangement: Arrangement, message: str) -> Arrangement:
 
 @transaction.atomic
 def _arrangement_store(*, arrangement: Arrangement, applications: list[Application],
-                       solution: dict, placed_text: dict, unplaced_text: dict) -> Arrangement:
+                       solution: dict, placed_text: dict, unplaced_text: dict,
+                       pins: dict | None = None, section_ids=()) -> Arrangement:
     arrangement = lock_run(arrangement)
     if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
         return arrangement  # a second delivery of the task finished first
@@ -140,8 +162,11 @@ def _arrangement_store(*, arrangement: Arrangement, applications: list[Applicati
     arrangement.homework_groups.all().delete()
     app_of = {str(a.student_id): a for a in applications}
     rank_of = {(a.pk, p.course_id): p.rank for a in applications for p in a.preferences.all()}
-    placements = []
+    pins = pins or {}
+    placements = [carried_copy(arrangement, p) for ps in pins.values() for p in ps]
     for row in solution["placements"]:
+        if int(row["student"]) in pins:
+            continue  # kept as it is in the base run, with its own note
         app = app_of[row["student"]]
         course_id = int(row["course"])
         placements.append(Placement(
@@ -157,8 +182,10 @@ def _arrangement_store(*, arrangement: Arrangement, applications: list[Applicati
         for row in solution["unplaced"]], batch_size=500)
     staffing_note = homework_groups_build(arrangement=arrangement, applications=applications)
 
+    arrangement.sections.set(section_ids)
     stats = dict(solution.get("stats", {}))
     stats.setdefault("mechanism", arrangement.mechanism)
+    stats["pinned"] = len(pins)
     stats["homework"] = staffing_note
     arrangement.stats = stats
     arrangement.finished_at = timezone.now()
@@ -185,6 +212,8 @@ def arrangement_publish(*, arrangement: Arrangement, actor: Actor) -> Arrangemen
         _transition(previous, A.SUPERSEDED, actor=None,
                     comment=f"已由第{arrangement.version}版替代")
     _transition(arrangement, A.PUBLISHED, actor=actor)
+    # The published run is a snapshot: a section created from now on is not part of it.
+    arrangement.sections.set(arrangement_sections(arrangement.term))
 
     app_ids = set(arrangement.placements.values_list("application_id", flat=True))
     app_ids |= set(arrangement.unplaced.values_list("application_id", flat=True))

@@ -166,7 +166,13 @@ def test_compare_two_drafts(world, login, office, draft, django_capture_on_commi
     text = page.content.decode()
     assert page.status_code == 200
     assert "按志愿优化分配" in text and "随机顺序抽签分配" in text and "各课程人数" in text
-    assert client.get(_url("compare") + "?a=1").status_code == 404
+    assert "同一批学生" in text and "安排有变化的学生" in text
+    # Without a pair: the chooser, with both runs offered (not a 404).
+    for query in ("", "?a=1"):
+        chooser = client.get(_url("compare") + query)
+        assert chooser.status_code == 200
+        assert f'<option value="{exact.pk}"' in chooser.content.decode()
+        assert f'<option value="{lottery.pk}"' in chooser.content.decode()
     foreign = login(world.foreign_coordinator)
     assert foreign.get(_url("compare") +
                        f"?a={exact.pk}&b={lottery.pk}").status_code == 404
