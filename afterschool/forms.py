@@ -1,9 +1,32 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from .cleaning import clean_phone
-from .models import phone_validator
+from .exceptions import DomainError
+from .models import ImportJob, phone_validator
+from .xlsx import CONTENT_TYPE as XLSX
+
+MAX_UPLOAD_MB = 20
+
+
+def add_domain_error(form: forms.BaseForm, exc: DomainError | ValidationError) -> None:
+    """Put a service's refusal on the form, next to the field it names when the form has it.
+
+    A :class:`DomainError` may name a field (``exc.field``, as enrollment's
+    ``ApplicationInvalid`` does); a model's :class:`ValidationError` from ``full_clean`` names
+    fields in its ``error_dict``. Anything not about one of the form's fields goes on top.
+    """
+    if isinstance(exc, ValidationError):
+        if not hasattr(exc, "error_dict"):
+            form.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def normalise_phone(value: str) -> str:
@@ -60,12 +83,16 @@ class ClaimCodeForm(forms.Form):
 
 
 class RosterUploadForm(forms.Form):
-    KIND_CHOICES = [("students", "学生及监护人名册"), ("staff", "教职工名册")]
-    kind = forms.ChoiceField(label="名册类型", choices=KIND_CHOICES)
-    file = forms.FileField(label="Excel 文件（.xlsx）")
+    kind = forms.ChoiceField(label="名册类型", choices=ImportJob.Kind.choices,
+                             initial=ImportJob.Kind.STUDENTS, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label="Excel 文件", help_text="仅支持 .xlsx；.xls 或 WPS 文件请先“另存为” .xlsx。",
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX}"}))
 
     def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith((".xlsx", ".xlsm")):
-            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。")
-        return f
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件。")
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"文件太大（超过 {MAX_UPLOAD_MB} MB）。")
+        return upload

@@ -9,11 +9,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .formatting import WEEKDAY_LABELS, weekdays_text  # noqa: F401 (WEEKDAY_LABELS: older imports)
 from .storage import private_storage
 
 phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")
 
-WEEKDAY_LABELS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 WEEKDAY_CODES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -134,7 +134,7 @@ class Term(models.Model):
 
     @property
     def weekday_labels(self):
-        return "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(self.service_weekdays))
+        return weekdays_text(self.service_weekdays)
 
     def window_is_open(self, at=None):
         at = at or timezone.now()

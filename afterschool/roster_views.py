@@ -1,6 +1,5 @@
 """Roster pages: upload and follow an import; download exports and the empty template."""
 
-from django import forms
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -8,28 +7,10 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from . import access, exports, roster, selectors
+from .forms import RosterUploadForm
 from .mixins import ActorMixin
 from .models import ImportJob, Role
-from .xlsx import CONTENT_TYPE as XLSX
 from .xlsx import xlsx_response
-
-MAX_UPLOAD_MB = 20
-
-
-class RosterUploadForm(forms.Form):
-    kind = forms.ChoiceField(label="名册类型", choices=ImportJob.Kind.choices,
-                             initial=roster.STUDENTS, widget=forms.RadioSelect)
-    file = forms.FileField(
-        label="Excel 文件", help_text="仅支持 .xlsx；.xls 或 WPS 文件请先“另存为” .xlsx。",
-        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX}"}))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件。")
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise forms.ValidationError(f"文件太大（超过 {MAX_UPLOAD_MB} MB）。")
-        return upload
 
 
 class RosterUploadView(ActorMixin, FormView):

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from afterschool import demo as core_demo
 from afterschool.access import Actor, actor_for
 from afterschool.models import Period, Role, RoleAssignment, School, Staff, Term
+from afterschool.norms import STUDENTS_PER_TUTOR
 from afterschool.selectors import current_term
 
 from . import services as catalog_services
@@ -40,7 +41,6 @@ from .models import Course, Section
 from .selectors import staffing_input
 
 SEED = 20260911
-CAPACITY = 25
 # A popular course gets a second section when its expected first choices reach this many
 # sections' worth: even with two it stays over-subscribed.
 SECOND_SECTION_AT = 3
@@ -247,7 +247,7 @@ def build_demo_catalog(*, term: Term, participants: int | None = None,
         courses += 1
         for name, venue, section_slots in sections:
             catalog_services.section_create(
-                actor=office, course=course, name=name, capacity=CAPACITY, venue=venue,
+                actor=office, course=course, name=name, capacity=STUDENTS_PER_TUTOR, venue=venue,
                 slots=[(day, by_number[number]) for day, number in section_slots])
 
     # The printed tutor login (赵明, 美术) teaches a club of their subject; everyone else
@@ -309,7 +309,7 @@ def _plan_sections(specs, *, slots, subjects, externals, participating, wanted, 
 
     def count(spec: CourseSpec) -> int:
         expected = participating * wanted[spec.name]
-        return max(1, min(MAX_SECTIONS, math.floor(expected / (CAPACITY * SECOND_SECTION_AT))
+        return max(1, min(MAX_SECTIONS, math.floor(expected / (STUDENTS_PER_TUTOR * SECOND_SECTION_AT))
                           + 1))
 
     def options(spec: CourseSpec) -> list[tuple[tuple[int, int], ...]]:

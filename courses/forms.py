@@ -6,7 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, Period, Staff, Term
+from afterschool.formatting import slot_label, weekday_label
+from afterschool.models import Grade, Homeroom, Period, Staff, Term
+from afterschool.norms import STUDENTS_PER_TUTOR
 from afterschool.params import TEXT_TOO_LONG, parse_id
 
 from .models import Course, Section
@@ -94,7 +96,7 @@ class SlotField(forms.MultipleChoiceField):
         self.term = term
         self.periods = list(Period.objects.filter(term=term).order_by("number"))
         self.weekdays = sorted(term.service_weekdays)
-        choices = [(f"{d}-{p.pk}", f"{WEEKDAY_LABELS[d - 1]}第{p.number}节")
+        choices = [(f"{d}-{p.pk}", slot_label(d, p.number))
                    for p in self.periods for d in self.weekdays]
         kwargs.setdefault("label", "上课时间")
         kwargs.setdefault("error_messages", {"required": "请至少选择一个上课时间。"})
@@ -116,11 +118,11 @@ def slot_grid(form: forms.Form, name: str = "slots") -> dict:
     chosen = {str(v) for v in (bound.value() or [])}
     return {
         "name": bound.html_name,
-        "weekdays": [WEEKDAY_LABELS[d - 1] for d in field.weekdays],
+        "weekdays": [weekday_label(d) for d in field.weekdays],
         "rows": [{
             "period": period,
             "cells": [{"value": f"{d}-{period.pk}", "checked": f"{d}-{period.pk}" in chosen,
-                       "label": f"{WEEKDAY_LABELS[d - 1]}第{period.number}节"}
+                       "label": slot_label(d, period.number)}
                       for d in field.weekdays],
         } for period in field.periods],
         "errors": bound.errors,
@@ -151,8 +153,9 @@ def tutor_field(course: Course) -> TutorChoiceField:
 class SectionForm(forms.Form):
     name = forms.CharField(label="教学班名称", max_length=50, error_messages=TEXT,
                            help_text="如“1班”“周二班”")
-    capacity = forms.IntegerField(label="容量", min_value=1, max_value=200, initial=25,
-                                  help_text="一名辅导教师对应不超过 25 名学生",
+    capacity = forms.IntegerField(label="容量", min_value=1, max_value=200,
+                                  initial=STUDENTS_PER_TUTOR,
+                                  help_text=f"一名辅导教师对应不超过 {STUDENTS_PER_TUTOR} 名学生",
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     venue = forms.CharField(label="上课地点", max_length=50, required=False, error_messages=TEXT,
                             help_text="同一时间一个地点只安排一个教学班")

@@ -4,9 +4,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from afterschool.formatting import slot_label
 from afterschool.models import (
     WEEKDAY_CODES,
-    WEEKDAY_LABELS,
     Grade,
     Homeroom,
     Period,
@@ -14,6 +14,7 @@ from afterschool.models import (
     Staff,
     Term,
 )
+from afterschool.norms import STUDENTS_PER_TUTOR
 
 BUILTIN_CATEGORIES = ["艺术素养", "语言素养", "操作技巧", "体育技能", "作业辅导", "阅读写字",
                       "培优辅潜", "名师课堂"]
@@ -70,8 +71,9 @@ class Section(models.Model):
                                verbose_name="课程")
     name = models.CharField("教学班名称", max_length=50)
     capacity = models.PositiveSmallIntegerField(
-        "容量", default=25, validators=[MinValueValidator(1), MaxValueValidator(200)],
-        help_text="一名辅导教师对应不超过 25 名学生")
+        "容量", default=STUDENTS_PER_TUTOR,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=f"一名辅导教师对应不超过 {STUDENTS_PER_TUTOR} 名学生")
     venue = models.CharField("上课地点", max_length=50, blank=True)
     homeroom = models.ForeignKey(Homeroom, on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="sections", verbose_name="所属班级",
@@ -114,7 +116,7 @@ class SectionSlot(models.Model):
         ]
 
     def __str__(self):
-        return f"{WEEKDAY_LABELS[self.weekday - 1]}第{self.period.number}节"
+        return slot_label(self.weekday, self.period.number)
 
     @property
     def code(self) -> str:

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from afterschool.access import Actor, require
-from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, Period, Role, Staff, Term
+from afterschool.formatting import weekdays_text
+from afterschool.models import Grade, Homeroom, Period, Role, Staff, Term
+from afterschool.norms import STUDENTS_PER_TUTOR
 
 from . import exceptions as e
 from . import staffing
@@ -246,7 +248,7 @@ def _section_save(*, section: Section, slots: Iterable[Slot], tutors: Iterable[S
 
 @transaction.atomic
 def section_create(*, actor: Actor, course: Course, name: str, slots: Iterable[Slot],
-                   capacity: int = 25, venue: str = "", homeroom: Homeroom | None = None,
+                   capacity: int = STUDENTS_PER_TUTOR, venue: str = "", homeroom: Homeroom | None = None,
                    tutors: Iterable[Staff] = ()) -> Section:
     _require_office_of(actor, course)
     section = Section(course=course, name=name, capacity=capacity, venue=venue,
@@ -332,8 +334,8 @@ def section_warnings(*, section: Section) -> list[str]:
     for tutor in tutors:
         missing = [d for d in days if d not in (tutor.available_weekdays or [])]
         if missing:
-            labels = "、".join(WEEKDAY_LABELS[d - 1] for d in missing)
-            warnings.append(e.TUTOR_DAY_UNAVAILABLE.format(tutor=tutor.name, days=labels))
+            warnings.append(e.TUTOR_DAY_UNAVAILABLE.format(tutor=tutor.name,
+                                                           days=weekdays_text(missing)))
     return warnings
 
 

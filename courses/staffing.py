@@ -1,7 +1,8 @@
 """Tutor assignment (辅导教师分配): which tutors take which sections or homework groups.
 
-Plain data in, plain data out, no Django: the catalog feeds it sections, the arrangement feeds it
-homework groups, and tests feed it small hand-made cases.
+Plain data in, plain data out, no models or database: the catalog feeds it sections, the
+arrangement feeds it homework groups, and tests feed it small hand-made cases. From the core it
+imports only ``afterschool.norms`` and ``afterschool.formatting``, which touch no models.
 
 A *unit* (a section or a homework group) meets at some slots ``(ISO weekday, period number)``
 and needs ``needed`` tutors (one per 25 students). A tutor can take a unit when every slot's
@@ -33,16 +34,14 @@ from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 
-STUDENTS_PER_TUTOR = 25
+from afterschool import formatting
+from afterschool.norms import STUDENTS_PER_TUTOR
 
 ANY = "any"
 INTERNAL = "internal"
 EXTERNAL = "external"
 KINDS = (ANY, INTERNAL, EXTERNAL)
 _KIND_WORDS = {ANY: "教师", INTERNAL: "校内教师", EXTERNAL: "校外教师"}
-# The same labels as afterschool.models.WEEKDAY_LABELS; repeated because this module stays
-# importable without Django.
-_WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 Slot = tuple[int, int]
 
@@ -54,7 +53,7 @@ def tutors_needed(students: int) -> int:
 
 def slot_label(slot: Slot) -> str:
     weekday, period = slot
-    return f"{_WEEKDAY_LABELS[weekday - 1]}第{period}节"
+    return formatting.slot_label(weekday, period)
 
 
 def normalise_subject(subject: str | None) -> str:
@@ -400,7 +399,7 @@ def _reason(unit: Unit, tutors: list[Tutor], occupied, fixed_load) -> str:
         return f"{head}：学校没有{teachers}"
     candidates = [t for t in candidates if _days_fit(unit, t)]
     if not candidates:
-        days = "、".join(dict.fromkeys(_WEEKDAY_LABELS[d - 1] for d, _ in sorted(unit.slot_set)))
+        days = formatting.weekdays_text(d for d, _ in unit.slot_set)
         return f"{head}：{teachers}{days}均不能服务"
     candidates = [t for t in candidates if not occupied[t.id] & unit.slot_set]
     if not candidates:

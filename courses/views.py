@@ -18,14 +18,15 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from afterschool.access import children_of, grades_visible_to
 from afterschool.exceptions import DomainError
+from afterschool.formatting import weekdays_text
+from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
-from afterschool.models import WEEKDAY_LABELS, Role
+from afterschool.models import Role
+from afterschool.norms import STUDENTS_PER_TUTOR
 from afterschool.params import id_or_404, parse_id, safe_next
 from afterschool.selectors import current_term
 
-from . import access, staffing
-from . import selectors as sel
-from . import services as svc
+from . import access, selectors, services, staffing
 from .forms import (
     CatalogFilterForm,
     CourseForm,
@@ -36,15 +37,6 @@ from .forms import (
 )
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Put a model's validation errors on the form: on their field when it has one."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def warn(request, warnings) -> None:
@@ -92,7 +84,7 @@ class SectionMixin(ActorMixin):
     def get_section(self):
         if not hasattr(self, "_section"):
             self._section = get_object_or_404(
-                sel.sections_with_details(access.sections_visible_to(self.actor))
+                selectors.sections_with_details(access.sections_visible_to(self.actor))
                 .select_related("course__term"), pk=self.kwargs["pk"])
         return self._section
 
@@ -116,13 +108,13 @@ class CatalogListView(TermMixin, ActorMixin, TemplateView):
         courses = access.courses_visible_to(self.actor)
         form = CatalogFilterForm(
             self.request.GET or None, grades=grades_visible_to(self.actor),
-            categories=sel.categories_in_use(courses, term) if term else [])
+            categories=selectors.categories_in_use(courses, term) if term else [])
         category, grade = "", None
         if form.is_bound and form.is_valid():
             category, grade = form.cleaned_data["category"], form.cleaned_data["grade"]
         ctx["filter_form"] = form
-        ctx["courses"] = (list(sel.catalog_courses(courses, term=term, category=category,
-                                                   grade=grade)) if term else [])
+        ctx["courses"] = (list(selectors.catalog_courses(courses, term=term, category=category,
+                                                         grade=grade)) if term else [])
         ctx["filtered"] = bool(category or grade)
         return ctx
 
@@ -147,18 +139,15 @@ class CourseCreateView(TermMixin, ActorMixin, FormView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["term"] = self.get_term()
-        ctx["category_options"] = sel.category_options(self.actor.school)
+        ctx["category_options"] = selectors.category_options(self.actor.school)
         return ctx
 
     def form_valid(self, form):
         try:
-            course = svc.course_create(actor=self.actor, term=self.get_term(),
-                                       **form.service_kwargs())
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            add_errors(form, exc)
+            course = services.course_create(actor=self.actor, term=self.get_term(),
+                                            **form.service_kwargs())
+        except (DomainError, ValidationError) as exc:
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"已开设课程「{course.name}」。下一步：添加教学班。")
         return redirect("courses:catalog_course", course.pk)
@@ -170,12 +159,12 @@ class CourseDetailView(ActorMixin, DetailView):
     context_object_name = "course"
 
     def get_queryset(self):
-        return sel.course_detail(access.courses_visible_to(self.actor),
-                                 sections=access.sections_visible_to(self.actor))
+        return selectors.course_detail(access.courses_visible_to(self.actor),
+                                       sections=access.sections_visible_to(self.actor))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["sections"] = [(s, svc.section_warnings(section=s))
+        ctx["sections"] = [(s, services.section_warnings(section=s))
                            for s in self.object.visible_sections]
         return ctx
 
@@ -192,18 +181,15 @@ class CourseUpdateView(CourseMixin, FormView):
         ctx = super().get_context_data(**kwargs)
         ctx["course"] = self.get_course()
         ctx["term"] = self.get_course().term
-        ctx["category_options"] = sel.category_options(self.actor.school)
+        ctx["category_options"] = selectors.category_options(self.actor.school)
         return ctx
 
     def form_valid(self, form):
         try:
-            course = svc.course_update(actor=self.actor, course=self.get_course(),
-                                       **form.service_kwargs())
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            add_errors(form, exc)
+            course = services.course_update(actor=self.actor, course=self.get_course(),
+                                            **form.service_kwargs())
+        except (DomainError, ValidationError) as exc:
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"已保存课程「{course.name}」。")
         return redirect("courses:catalog_course", course.pk)
@@ -212,8 +198,8 @@ class CourseUpdateView(CourseMixin, FormView):
 class CourseActiveView(CourseMixin, View):
     def post(self, request, pk):
         is_active = request.POST.get("is_active") == "1"
-        course = svc.course_set_active(actor=self.actor, course=self.get_course(),
-                                       is_active=is_active)
+        course = services.course_set_active(actor=self.actor, course=self.get_course(),
+                                            is_active=is_active)
         messages.success(request, f"「{course.name}」已{'恢复开放' if is_active else '停开'}。")
         return redirect(self.course_url())
 
@@ -222,7 +208,7 @@ class CourseDeleteView(CourseMixin, View):
     def post(self, request, pk):
         course = self.get_course()
         try:
-            svc.course_delete(actor=self.actor, course=course)
+            services.course_delete(actor=self.actor, course=course)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(self.course_url())
@@ -244,21 +230,18 @@ class SectionFormMixin:
 
     def saved(self, section, verb):
         messages.success(self.request, f"已{verb}教学班「{section}」。")
-        warn(self.request, svc.section_warnings(section=section))
+        warn(self.request, services.section_warnings(section=section))
         return redirect("courses:catalog_course", section.course_id)
 
     def refused(self, form, exc):
-        if isinstance(exc, ValidationError):
-            add_errors(form, exc)
-        else:
-            form.add_error(None, exc.message)
+        add_domain_error(form, exc)
         return self.form_invalid(form)
 
 
 class SectionCreateView(SectionFormMixin, CourseMixin, FormView):
     def get_initial(self):
         course = self.get_course()
-        return {"name": f"{course.sections.count() + 1}班", "capacity": 25}
+        return {"name": f"{course.sections.count() + 1}班", "capacity": STUDENTS_PER_TUTOR}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "course": self.get_course()}
@@ -268,8 +251,8 @@ class SectionCreateView(SectionFormMixin, CourseMixin, FormView):
 
     def form_valid(self, form):
         try:
-            section = svc.section_create(actor=self.actor, course=self.get_course(),
-                                         **form.service_kwargs())
+            section = services.section_create(actor=self.actor, course=self.get_course(),
+                                              **form.service_kwargs())
         except (DomainError, ValidationError) as exc:
             return self.refused(form, exc)
         return self.saved(section, "添加")
@@ -286,8 +269,8 @@ class SectionUpdateView(SectionFormMixin, SectionMixin, FormView):
 
     def form_valid(self, form):
         try:
-            section = svc.section_update(actor=self.actor, section=self.get_section(),
-                                         **form.service_kwargs())
+            section = services.section_update(actor=self.actor, section=self.get_section(),
+                                              **form.service_kwargs())
         except (DomainError, ValidationError) as exc:
             return self.refused(form, exc)
         return self.saved(section, "保存")
@@ -306,21 +289,21 @@ class SectionTutorsView(SectionMixin, FormView):
 
     def form_valid(self, form):
         try:
-            section = svc.section_set_tutors(actor=self.actor, section=self.get_section(),
-                                             tutors=form.cleaned_data["tutors"])
+            section = services.section_set_tutors(actor=self.actor, section=self.get_section(),
+                                                  tutors=form.cleaned_data["tutors"])
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         names = "、".join(t.name for t in section.tutors.all()) or "无"
         messages.success(self.request, f"「{section}」的辅导教师：{names}。")
-        warn(self.request, svc.section_warnings(section=section))
+        warn(self.request, services.section_warnings(section=section))
         return redirect(self.next_url())
 
 
 class SectionDeleteView(SectionMixin, View):
     def post(self, request, pk):
         section = self.get_section()
-        svc.section_delete(actor=self.actor, section=section)
+        services.section_delete(actor=self.actor, section=section)
         messages.success(request, f"已删除教学班「{section}」。")
         return redirect("courses:catalog_course", section.course_id)
 
@@ -337,20 +320,17 @@ class GenerateSectionsView(CourseMixin, FormView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(course=self.get_course(), **kwargs)
         ctx["grid"] = slot_grid(ctx["form"])
-        ctx["homerooms"] = list(sel.homerooms_with_size(self.get_course().grades.all())
+        ctx["homerooms"] = list(selectors.homerooms_with_size(self.get_course().grades.all())
                                 .filter(school=self.actor.school))
         ctx["done"] = set(self.get_course().sections.values_list("homeroom", flat=True))
         return ctx
 
     def form_valid(self, form):
         try:
-            created = svc.course_generate_homeroom_sections(
+            created = services.course_generate_homeroom_sections(
                 actor=self.actor, course=self.get_course(), slots=form.slots())
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        except ValidationError as exc:
-            add_errors(form, exc)
+        except (DomainError, ValidationError) as exc:
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         if created:
             messages.success(self.request, f"已为 {len(created)} 个班级生成教学班。"
@@ -375,14 +355,13 @@ class StaffingView(TermMixin, ActorMixin, TemplateView):
         term = ctx["term"]
         if term is None:
             return ctx
-        sections = list(sel.term_sections(term))
+        sections = list(selectors.term_sections(term))
         ctx["sections"] = [(s, staffing.tutors_needed(s.capacity) - len(s.tutors.all()))
                            for s in sections]
         ctx["lacking"] = sum(1 for _, short in ctx["sections"] if short > 0)
-        ctx["staff"] = list(sel.staff_with_load(term))
+        ctx["staff"] = list(selectors.staff_with_load(term))
         for person in ctx["staff"]:
-            person.weekday_text = "、".join(WEEKDAY_LABELS[d - 1]
-                                           for d in sorted(person.available_weekdays or []))
+            person.weekday_text = weekdays_text(person.available_weekdays or [])
         return ctx
 
     def post(self, request, *args, **kwargs):
@@ -390,7 +369,7 @@ class StaffingView(TermMixin, ActorMixin, TemplateView):
         ctx = self.get_context_data(**kwargs)
         if ctx["term"] is None:
             raise Http404
-        found = sel.staffing_proposal(ctx["term"])
+        found = selectors.staffing_proposal(ctx["term"])
         ctx.update(proposal=found.proposal, unstaffed=found.unstaffed,
                    proposed_loads=found.loads, result=found.result)
         return self.render_to_response(ctx)
@@ -410,7 +389,7 @@ class StaffingApplyView(TermMixin, ActorMixin, View):
             if section_id is not None and staff_id is not None:
                 additions.append((section_id, staff_id))
         try:
-            changed = svc.staffing_apply(actor=self.actor, term=term, additions=additions)
+            changed = services.staffing_apply(actor=self.actor, term=term, additions=additions)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -453,8 +432,9 @@ class CatalogBrowseView(ActorMixin, TemplateView):
                 # A sibling's per-homeroom sections are not this child's.
                 sections = sections.filter(homeroom__isnull=True) | sections.filter(
                     homeroom=student.homeroom)
-            courses = list(sel.catalog_for_grade(access.courses_visible_to(self.actor),
-                                                 term=term, grade=grade, sections=sections))
+            courses = list(selectors.catalog_for_grade(access.courses_visible_to(self.actor),
+                                                       term=term, grade=grade,
+                                                       sections=sections))
         ctx.update(children=children, student=student, grade=grade, term=term,
                    fixed=[c for c in courses if c.is_fixed],
                    optional=[c for c in courses if not c.is_fixed])
