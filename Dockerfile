@@ -19,8 +19,11 @@ COPY . .
 # Static files are collected (hashed and compressed for WhiteNoise) at build time. The
 # production settings refuse to load without a strong secret, so this one step gets a random
 # key that dies with it (not in the image's environment nor in a layer); the real SECRET_KEY
-# comes from .env at run time.
+# comes from .env at run time. They also refuse to load without REDIS_URL: collecting
+# static files connects to nothing, so this step names a broker it never uses; compose sets
+# the real one.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    REDIS_URL=redis://unused-at-build:6379/0 \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin app \
  && mkdir -p /app/media /app/private_media \

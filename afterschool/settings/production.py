@@ -5,7 +5,7 @@ import re
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, TRUSTED_PROXY_COUNT, env
+from .base import REDIS_URL, SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
 # Words of the examples and templates people copy instead of generating a key.
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "placeholder", "not-secret", "notsecret",
@@ -35,6 +35,14 @@ if _problem:
     raise ImproperlyConfigured(
         f"生产环境必须设置 SECRET_KEY：当前的值{_problem if SECRET_KEY else '为空'}。"
         "请用 python3 -c \"import secrets; print(secrets.token_urlsafe(50))\" 生成一个随机值。")
+
+# Without a broker every task (an arrangement's solver: up to minutes) would run inside a
+# gunicorn request; production queues them for the worker, never inline.
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "生产环境必须设置 REDIS_URL（如 redis://redis:6379/0）：后台任务（统筹安排计算、名册导入、"
+        "通知）由 Celery worker 通过 Redis 执行，不能在网页请求中运行。")
+CELERY_TASK_ALWAYS_EAGER = False
 
 DEBUG = False
 STORAGES = {

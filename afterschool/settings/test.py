@@ -7,5 +7,7 @@ DEBUG = False
 SECRET_KEY = "test-only-not-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Inline even with REDIS_URL (CI sets it): nothing queued waits for a worker that is not
+# there; tests/afterschool/test_celery_worker.py starts a real one and turns this off.
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

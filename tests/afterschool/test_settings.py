@@ -218,6 +218,8 @@ def production_env(**env) -> dict[str, str]:
     dropped = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS",
                "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in dropped}
+    # Compose always sets REDIS_URL; loading the settings connects to nothing.
+    environment.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     environment.update(DJANGO_SETTINGS_MODULE=PRODUCTION, PYTHONPATH=str(ROOT), **env)
     return environment
 
@@ -258,6 +260,45 @@ def test_production_starts_with_a_strong_secret_and_is_not_debug():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "False", "True", "whitenoise.storage.CompressedManifestStaticFilesStorage"]
+
+
+def test_production_refuses_to_start_without_redis():
+    """No broker would mean every task, the solver included, inside a gunicorn request."""
+    # Set explicitly to empty: that also keeps a local .env from filling it in.
+    result = run_production(SETUP, SECRET_KEY=strong_secret(), REDIS_URL="")
+    assert result.returncode != 0
+    assert "生产环境必须设置 REDIS_URL" in result.stderr
+
+
+def test_production_queues_tasks_and_never_runs_them_inline():
+    result = run_production(
+        SETUP + "; from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)",
+        SECRET_KEY=strong_secret(), REDIS_URL="redis://redis:6379/0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "redis://redis:6379/0"]
+
+
+@pytest.mark.parametrize(("module", "redis_url", "eager"), [
+    ("afterschool.settings.local", "", "True"),  # make demo: no Redis, no worker
+    ("afterschool.settings.local", "redis://127.0.0.1:6379/0", "False"),
+    ("afterschool.settings.base", "", "False"),  # eager is the local and test settings' choice
+])
+def test_only_local_and_test_settings_run_tasks_inline(module, redis_url, eager):
+    result = subprocess.run(
+        [sys.executable, "-c", SETUP + "; from django.conf import settings as s; "
+                               "print(getattr(s, 'CELERY_TASK_ALWAYS_EAGER', False))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**production_env(REDIS_URL=redis_url, SECRET_KEY="x" * 50),
+             "DJANGO_SETTINGS_MODULE": module})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [eager]
+
+
+def test_the_image_build_gives_collectstatic_a_broker_it_never_uses():
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    run = text[text.index("RUN SECRET_KEY="):text.index("collectstatic")]
+    assert "REDIS_URL=" in run
 
 
 def test_check_deploy_is_clean():
