@@ -12,7 +12,7 @@ from django.utils import timezone
 from afterschool.access import Actor
 from afterschool.models import Role
 
-from .models import Arrangement, HomeroomModePeriod, Placement
+from .models import Arrangement, HomeroomModePeriod, HomeworkGroup, Placement
 
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
 
@@ -40,6 +40,21 @@ def homeroom_mode_periods_visible_to(actor: Actor) -> QuerySet[HomeroomModePerio
     if actor.school is None:
         return HomeroomModePeriod.objects.none()
     return HomeroomModePeriod.objects.filter(term__school=actor.school).select_related("term")
+
+
+def homework_groups_visible_to(actor: Actor) -> QuerySet[HomeworkGroup]:
+    """Homework groups whose roster (with the children's safety details) the actor may open:
+    the office any group of the school, a staff member only the groups they tutor in the
+    published run."""
+    if actor.school is None:
+        return HomeworkGroup.objects.none()
+    groups = (HomeworkGroup.objects.filter(arrangement__term__school=actor.school)
+              .select_related("arrangement__term", "tutor"))
+    if actor.is_school_wide:
+        return groups
+    if actor.staff is None:
+        return groups.none()
+    return groups.filter(tutor=actor.staff, arrangement__status=Arrangement.Status.PUBLISHED)
 
 
 def placements_visible_to(actor: Actor) -> QuerySet[Placement]:

@@ -16,6 +16,29 @@ from .selectors import (
 ROSTER_HEADER = ["课程", "教学班", "时间", "地点", "教师", "学生", "学籍号", "班级", "志愿"]
 
 
+def safety_roster_workbook(title: str, rows, *, with_student_no: bool,
+                           with_rank: bool = False) -> bytes:
+    """A section's or a homework group's roster with each child's safety details.
+
+    学籍号 only when ``with_student_no`` (the office): it often holds an ID-card number."""
+    book = Book()
+    sheet = book.sheet("名单", widths=[5, 10, 12])
+    header = ["序号", "姓名", "班级"] + (["学籍号"] if with_student_no else [])
+    header += (["志愿"] if with_rank else []) + [
+        "离校方式", "接送人及电话", "紧急联系电话", "过敏史", "健康情况", "签到"]
+    sheet.row([title])
+    sheet.header(header)
+    for row in rows:
+        student = row.student
+        values = [row.number, student.name, student.homeroom.name]
+        values += [student.student_no] if with_student_no else []
+        values += [row.rank_label] if with_rank else []
+        values += [row.way_home, "；".join(row.pickups), row.contact_phone, row.allergies,
+                   row.health_notes, ""]
+        sheet.row(values)
+    return book.to_bytes()
+
+
 def arrangement_workbook(arrangement: Arrangement) -> bytes:
     """One run as a workbook: the flat roster, the unplaced, homework groups, statistics."""
     book = Book()

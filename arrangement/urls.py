@@ -27,6 +27,8 @@ urlpatterns = [
     path("<int:pk>/adjust/<int:item>/place/", v.PlacementCreateView.as_view(), name="place"),
     path("<int:pk>/sections/<int:section>/roster/", v.SectionRosterView.as_view(),
          name="section_roster"),
+    path("<int:pk>/homework/<int:group>/roster/", v.HomeworkRosterView.as_view(),
+         name="homework_roster"),
     path("<int:pk>/homerooms/<int:homeroom>/roster/",
          v.HomeroomRosterView.as_view(), name="homeroom_roster"),
 ]

@@ -32,6 +32,7 @@ from .access import (
     TUTORS,
     arrangements_visible_to,
     homeroom_mode_periods_visible_to,
+    homework_groups_visible_to,
     placements_visible_to,
     runs_with_rosters_visible_to,
 )
@@ -433,11 +434,59 @@ class SectionRosterView(ActorMixin, DetailView):
             sections = sections.filter(tutors=self.actor.staff)
         return get_object_or_404(sections, pk=self.kwargs["section"])
 
+    def rows(self):
+        return sel.section_safety_roster(self.run, self.object,
+                                         placements=placements_visible_to(self.actor))
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            self.object = self.get_object()
+            content = exports.safety_roster_workbook(
+                f"{self.object.course.name} {self.object.name}", self.rows(),
+                with_student_no=self.actor.is_school_wide, with_rank=True)
+            return xlsx_response(content, f"名单-{self.object.course.name}-{self.object.name}.xlsx",
+                                 fallback=f"roster-section-{self.object.pk}.xlsx")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        roster = sel.section_roster(self.run, self.object).filter(
-            pk__in=placements_visible_to(self.actor).values("pk"))
-        ctx.update(run=self.run, roster=roster, today=timezone.localdate())
+        # 学籍号 often holds the child's ID-card number: the office only.
+        ctx.update(run=self.run, roster=self.rows(), today=timezone.localdate(),
+                   show_student_no=self.actor.is_school_wide)
+        return ctx
+
+
+class HomeworkRosterView(ActorMixin, DetailView):
+    """A printable roster of one homework group: the office, or the group's own tutor."""
+
+    template_name = "arrangement/roster_homework.html"
+    context_object_name = "group"
+
+    def get_object(self, queryset=None):
+        if not (self.actor.is_school_wide or self.actor.staff):
+            raise PermissionDenied("您没有权限访问此页面。")
+        group = get_object_or_404(homework_groups_visible_to(self.actor).filter(
+            arrangement_id=self.kwargs["pk"]), pk=self.kwargs["group"])
+        self.run = group.arrangement
+        return group
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            self.object = self.get_object()
+            content = exports.safety_roster_workbook(
+                f"{self.object.weekday_label} {self.object.name}",
+                sel.homework_group_safety_roster(self.object),
+                with_student_no=self.actor.is_school_wide)
+            return xlsx_response(
+                content, f"名单-作业辅导-{self.object.weekday_label}-{self.object.name}.xlsx",
+                fallback=f"roster-homework-{self.object.pk}.xlsx")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(run=self.run, roster=sel.homework_group_safety_roster(self.object),
+                   period=sel.homework_period(self.run.term), today=timezone.localdate(),
+                   show_student_no=self.actor.is_school_wide)
         return ctx
 
 

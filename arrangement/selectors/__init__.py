@@ -18,7 +18,16 @@ from .meetings import (
     service_mode_on,
     weekly_schedule,
 )
-from .rosters import homeroom_roster, section_roster, tutor_homework_groups, tutor_sections
+from .rosters import (
+    SafetyRow,
+    homeroom_roster,
+    homework_group_safety_roster,
+    section_roster,
+    section_safety_roster,
+    tutor_homework_groups,
+    tutor_sections,
+    way_home,
+)
 from .runs import (
     ARRANGED_STATUSES,
     CourseFill,
@@ -53,6 +62,7 @@ __all__ = [
     "CourseFill",
     "Meeting",
     "RunStatistics",
+    "SafetyRow",
     "SectionFill",
     "active_placements",
     "adjustment_search",
@@ -66,6 +76,7 @@ __all__ = [
     "homeroom_mode_period_on",
     "homeroom_mode_periods",
     "homeroom_roster",
+    "homework_group_safety_roster",
     "homework_groups_detailed",
     "homework_period",
     "latest_arrangement",
@@ -81,9 +92,11 @@ __all__ = [
     "seat_choices",
     "section_occupancy",
     "section_roster",
+    "section_safety_roster",
     "service_mode_on",
     "tutor_homework_groups",
     "tutor_sections",
     "unplaced_detailed",
+    "way_home",
     "weekly_schedule",
 ]

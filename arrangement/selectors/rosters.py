@@ -1,11 +1,20 @@
-"""Rosters of a run: a section's children, a homeroom's children, a tutor's groups."""
+"""Rosters of a run: a section's children, a homeroom's children, a tutor's groups.
+
+The safety rosters (:func:`section_safety_roster`, :func:`homework_group_safety_roster`) add
+how each child goes home, who may fetch them, allergies, health notes and the emergency phone;
+the views show them only to the office and to the tutor of that section or group."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from afterschool.models import Homeroom, Student
 from courses.models import Section
+from enrollment.models import Application
 
 from ..models import Arrangement, HomeworkGroup, HomeworkGroupMember, Placement
 from .runs import (
@@ -63,3 +72,79 @@ def tutor_homework_groups(arrangement: Arrangement | None, staff) -> list[Homewo
     if arrangement is None or staff is None:
         return []
     return list(homework_groups_detailed(arrangement).filter(tutor=staff))
+
+
+# ------------------------------------------------------------------ safety details
+
+
+@dataclass
+class SafetyRow:
+    """One child on a printed roster with what the adult in charge needs to hand them over
+    safely. Built only for the office and the tutor of that section or group."""
+
+    number: int
+    student: Student
+    way_home: str
+    pickups: list[str]
+    allergies: str
+    health_notes: str
+    contact_phone: str
+    rank_label: str = ""
+
+
+def way_home(application: Application | None, student: Student) -> str:
+    """家长接送 / 自行回家 / 校车（线路） / 住校, as the family said on the intention form."""
+    if student.is_boarder:
+        return "住校"
+    if application is None or not application.dismissal:
+        return "未填写"
+    if application.dismissal == Application.Dismissal.BUS:
+        return f"校车（{application.bus_route}）" if application.bus_route else "校车"
+    return application.get_dismissal_display()
+
+
+def _safety_row(number: int, student: Student, application: Application | None,
+                rank_label: str = "") -> SafetyRow:
+    pickups = [f"{p.name}（{p.relation}）{p.phone}"
+               for p in (application.pickup_persons.all() if application else [])]
+    return SafetyRow(number=number, student=student, way_home=way_home(application, student),
+                     pickups=pickups,
+                     allergies=application.allergies if application else "",
+                     health_notes=application.health_notes if application else "",
+                     contact_phone=application.contact_phone if application else "",
+                     rank_label=rank_label)
+
+
+def section_safety_roster(arrangement: Arrangement, section: Section,
+                          placements: QuerySet[Placement] | None = None) -> list[SafetyRow]:
+    """A section's children today with how they go home, who may fetch them and their health.
+
+    ``placements`` narrows the roster (the caller's scoping); two queries whatever the size."""
+    qs = section_roster(arrangement, section)
+    if placements is not None:
+        qs = qs.filter(pk__in=placements.values("pk"))
+    qs = qs.prefetch_related("application__pickup_persons")
+    return [_safety_row(i, p.student, p.application, p.rank_label)
+            for i, p in enumerate(qs, start=1)]
+
+
+def homework_group_safety_roster(group: HomeworkGroup,
+                                 on: dt.date | None = None) -> list[SafetyRow]:
+    """A homework group's children still in the service on ``on`` (today when not given)."""
+    on = on or timezone.localdate()
+    term_id = group.arrangement.term_id
+    applications = (Application.objects.filter(term_id=term_id)
+                    .prefetch_related("pickup_persons"))
+    members = (group.members.select_related("student__homeroom__grade")
+               .prefetch_related(Prefetch("student__applications", queryset=applications,
+                                          to_attr="term_applications"))
+               .order_by("student__homeroom__grade__number", "student__homeroom__number",
+                         "student__student_no"))
+    rows = []
+    for member in members:
+        application = (member.student.term_applications or [None])[0]
+        if application is not None and application.status == Application.Status.WITHDRAWN \
+                and application.withdrawn_on is not None and application.withdrawn_on <= on:
+            continue
+        rows.append(_safety_row(len(rows) + 1, member.student, application))
+    return rows

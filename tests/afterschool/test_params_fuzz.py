@@ -112,6 +112,7 @@ def path_args(name: str, ids: dict) -> dict:
         "arrangement:place": {"pk": run, "item": ids["unplaced"]},
         "arrangement:section_roster": {"pk": published, "section": ids["section"]},
         "arrangement:homeroom_roster": {"pk": published, "homeroom": ids["homeroom"]},
+        "arrangement:homework_roster": {"pk": published, "group": ids["group"]},
     }
     if name in table:
         return table[name]
@@ -171,7 +172,7 @@ def ids(world, django_capture_on_commit_callbacks):
         "application": st.applications[0].pk, "course": course.pk,
         "section": course.sections.first().pk, "published": published.pk, "draft": draft.pk,
         "placement": draft.placements.first().pk, "unplaced": draft.unplaced.first().pk,
-        "mode": mode.pk,
+        "mode": mode.pk, "group": published.homework_groups.first().pk,
     }
 
 
