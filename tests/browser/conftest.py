@@ -6,10 +6,12 @@ tests skip locally and fail under CI=true. Screenshots land in ``test-artifacts/
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from .. import factories
 from ..conftest import require_service
 
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests and
@@ -67,6 +69,25 @@ def sign_in(page, phone: str, password: str) -> None:
     page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
+
+
+@contextmanager
+def phone_of(browser, live_server, user):
+    """``user`` signs in on their own phone (a fresh browser context); no JavaScript errors."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        sign_in(page, user.phone, factories.DEFAULT_PASSWORD)
+        expect(page.get_by_role("heading", name=f"您好，{user.name}")).to_be_visible()
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def fits_the_screen(page) -> bool:

@@ -9,7 +9,6 @@ after the pages.
 """
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -22,7 +21,7 @@ from enrollment.models import Application, Preference
 from .. import factories as f
 from ..courses.factories import CourseFactory, SectionFactory
 from ..enrollment.factories import ApplicationFactory
-from .conftest import PHONE, fits_the_screen, shot, sign_in
+from .conftest import fits_the_screen, phone_of, shot
 
 pytestmark = pytest.mark.browser
 
@@ -94,23 +93,6 @@ def scenario(world):
     approved(world.sibling, [MON, TUE, WED, THU], robotics, calligraphy)
     return Scenario(world=world, basketball=basketball, calligraphy=calligraphy,
                     robotics=robotics, tuesday_only=chen)
-
-
-@contextmanager
-def phone_of(browser, live_server, user):
-    """``user`` signs in on their own phone (a fresh browser context)."""
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        sign_in(page, user.phone, f.DEFAULT_PASSWORD)
-        expect(page.get_by_role("heading", name=f"您好，{user.name}")).to_be_visible()
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def looks_right(page, name):

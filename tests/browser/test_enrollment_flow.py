@@ -8,8 +8,6 @@ factories only set up the term's agreement and courses. After each flow the data
 checked as well as the page.
 """
 
-from contextlib import contextmanager
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -17,10 +15,9 @@ from playwright.sync_api import expect
 from afterschool.models import Notice, Role
 from enrollment.models import Application, ApplicationTransition
 
-from .. import factories as f
 from ..courses.factories import CourseFactory, SectionFactory
 from ..enrollment.factories import AgreementFactory
-from .conftest import PHONE, fits_the_screen, shot, sign_in
+from .conftest import fits_the_screen, phone_of, shot
 
 pytestmark = pytest.mark.browser
 
@@ -43,23 +40,6 @@ def term_ready(world):
     SectionFactory(course=basketball, slots=[(2, 2)], tutors=[world.external])
     SectionFactory(course=papercut, slots=[(3, 2)], tutors=[world.tutor])
     return world
-
-
-@contextmanager
-def phone_of(browser, live_server, user):
-    """``user`` signs in on their own phone (a fresh browser context)."""
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        sign_in(page, user.phone, f.DEFAULT_PASSWORD)
-        expect(page.get_by_role("heading", name=f"您好，{user.name}")).to_be_visible()
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def looks_right(page, name):

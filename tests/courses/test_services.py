@@ -177,15 +177,22 @@ def test_a_tutor_is_never_in_two_sections_at_once(world, office):
                                                         section="剪纸 · 1班")
     assert not other.sections.exists()
     # Another period the same day is fine.
-    svc.section_create(actor=office, course=other, name="1班",
-                       slots=[(2, period(world.term, 3))], tutors=[world.tutor])
+    section = svc.section_create(actor=office, course=other, name="1班",
+                                 slots=[(2, period(world.term, 3))], tutors=[world.tutor])
+    assert list(other.sections.all()) == [section]
+    assert [(s.weekday, s.period.number) for s in section.slots.all()] == [(2, 3)]
+    assert list(section.tutors.all()) == [world.tutor]
 
 
 def test_a_closed_course_does_not_hold_its_tutor(world, office):
     closed = course(world, name="剪纸", is_active=False)
     SectionFactory(course=closed, slots=[(2, 2)], tutors=[world.tutor])
-    svc.section_create(actor=office, course=course(world), name="1班",
-                       slots=[(2, period(world.term, 2))], tutors=[world.tutor])
+    open_course = course(world)
+    section = svc.section_create(actor=office, course=open_course, name="1班",
+                                 slots=[(2, period(world.term, 2))], tutors=[world.tutor])
+    assert list(open_course.sections.all()) == [section]
+    assert [(s.weekday, s.period.number) for s in section.slots.all()] == [(2, 2)]
+    assert list(section.tutors.all()) == [world.tutor]
 
 
 def test_a_venue_is_never_double_booked(world, office):
@@ -225,9 +232,15 @@ def test_instructor_kind_is_respected(world, office, kind, tutor, message):
 
 
 def test_any_kind_and_the_right_kind_are_accepted(world, office):
-    c = course(world, instructor_kind=Course.InstructorKind.EXTERNAL)
-    svc.section_create(actor=office, course=c, name="1班", slots=[(2, period(world.term, 2))],
-                       tutors=[world.external])
+    external = course(world, instructor_kind=Course.InstructorKind.EXTERNAL)
+    section = svc.section_create(actor=office, course=external, name="1班",
+                                 slots=[(2, period(world.term, 2))], tutors=[world.external])
+    assert list(section.tutors.all()) == [world.external]
+    anyone = course(world, name="书法", instructor_kind=Course.InstructorKind.ANY)
+    section = svc.section_create(actor=office, course=anyone, name="1班",
+                                 slots=[(3, period(world.term, 2))], tutors=[world.tutor])
+    assert list(section.tutors.all()) == [world.tutor]
+    assert anyone.sections.get() == section
 
 
 def test_tutor_of_another_school_or_gone_is_refused(world, office):

@@ -3,8 +3,9 @@
 import pytest
 
 from afterschool.access import actor_for
+from tests.courses.factories import CourseFactory
 
-from .factories import AgreementFactory, CourseFactory
+from .factories import AgreementFactory
 
 
 @pytest.fixture

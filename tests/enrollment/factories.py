@@ -5,29 +5,10 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from courses.models import Course
 from enrollment.models import Agreement, Application, PickupPerson, Signature
 from tests import factories as core
 
 S = Application.Status
-
-
-class CourseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Course
-        skip_postgeneration_save = True
-
-    term = factory.SubFactory(core.TermFactory)
-    school = factory.SelfAttribute("term.school")
-    name = factory.Sequence(lambda n: f"社团{n}")
-    category = "体育技能"
-    is_fixed = False
-    is_active = True
-
-    @factory.post_generation
-    def grades(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.grades.set(extracted)
 
 
 class AgreementFactory(factory.django.DjangoModelFactory):

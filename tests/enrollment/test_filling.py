@@ -10,8 +10,9 @@ from enrollment import exceptions as e
 from enrollment import services
 from enrollment.models import Application, ApplicationTransition, PickupPerson, Signature
 from enrollment.signals import application_withdrawn
+from tests.courses.factories import CourseFactory
 
-from .factories import AgreementFactory, ApplicationFactory, CourseFactory
+from .factories import AgreementFactory, ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 S = Application.Status

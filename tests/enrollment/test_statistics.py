@@ -92,8 +92,7 @@ def test_the_page_states_the_definition(world, login, school_numbers):
 def _fill_homeroom(world, n):
     """n students in the homeroom, each with guardians, most with a form with choices."""
     from enrollment.models import Preference
-
-    from .factories import CourseFactory
+    from tests.courses.factories import CourseFactory
 
     course = CourseFactory(term=world.term, name=f"课程{n}", grades=[world.homeroom.grade])
     statuses = [S.SUBMITTED, S.DRAFT, S.CLASS_APPROVED, S.RETURNED]
