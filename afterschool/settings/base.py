@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_filters",
     "axes",
     "afterschool",
     "enrollment",
