@@ -1,7 +1,8 @@
-"""Homework tutoring groups (作业辅导组) from plain data: no database, no Django.
+"""Homework tutoring groups (作业辅导组) from plain data: no database, no models.
 
-Every attending child, every attending day, lands in one group of at most ``GROUP_SIZE``; the
-arrangement's services turn the plans into ``HomeworkGroup`` rows and staff them.
+Every attending child, every attending day, lands in one group of at most
+``STUDENTS_PER_TUTOR`` (one tutor's worth, ``afterschool.norms``); the arrangement's services
+turn the plans into ``HomeworkGroup`` rows and staff them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-GROUP_SIZE = 25
+from afterschool.norms import STUDENTS_PER_TUTOR
+
 
 @dataclass(frozen=True)
 class HomeworkChild:
@@ -34,7 +36,7 @@ class GroupPlan:
 
 
 def group_homework(children: Iterable[HomeworkChild], *,
-                   max_size: int = GROUP_SIZE) -> list[GroupPlan]:
+                   max_size: int = STUDENTS_PER_TUTOR) -> list[GroupPlan]:
     """Each attending child, each attending day, in one group of at most ``max_size``.
 
     A homeroom that fits in one group stays whole; a larger one is cut into as few, as even

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from arrangement.grouping import GROUP_SIZE, HomeworkChild, group_homework
+from afterschool.norms import STUDENTS_PER_TUTOR as GROUP_SIZE
+from arrangement.grouping import HomeworkChild, group_homework
 
 
 def _children(sizes: dict, days=frozenset({1, 2, 3, 4}), start=0):
