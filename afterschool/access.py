@@ -10,10 +10,12 @@ scope with :func:`register_student_scope` — the core never imports them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import (
@@ -27,7 +29,9 @@ from .models import (
     School,
     Staff,
     Student,
+    StudentGuardian,
 )
+from .params import parse_id
 
 SCHOOL_WIDE = frozenset({Role.COORDINATOR, Role.PRINCIPAL})
 # The granted roles a coordinator ranks above: a login holding only these (plus the roles that
@@ -46,6 +50,17 @@ class Actor:
     staff: Staff | None = None
     guardian: Guardian | None = None
     district: str = ""
+    # What one request computes once and asks again (the term, the published run): see
+    # remember(). An Actor lives for one request, so this is per-request memoisation.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key, compute: Callable):
+        """``compute()`` once for this Actor; the home page's panels ask the same things."""
+        if self.user is None:  # ANONYMOUS is shared by every anonymous request
+            return compute()
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def has(self, *roles) -> bool:
         return any(r in self.roles for r in roles)
@@ -82,33 +97,156 @@ def schools_of(user) -> QuerySet[School]:
     ).order_by("name")
 
 
+# Roles a RoleAssignment may grant in a school (a district officer's names a district instead),
+# each a bit of the sum the Actor query returns: (user, role, school) is unique, so the sum of
+# the rows' bits is their union.
+_SCHOOL_GRANTS = tuple(r for r in Role.values if r != Role.DISTRICT_OFFICER)
+
+
+@dataclass
+class _Seen:
+    """What the Actor query found of one login in one school."""
+
+    school: School
+    staff: Staff | None
+    guardian: Guardian | None
+    granted: frozenset
+    user_district: str
+    in_district: bool
+    heads_homeroom: bool
+    has_children: bool
+
+    @property
+    def is_member(self) -> bool:
+        """The login holds some role here: the test of :func:`schools_of`."""
+        return bool(self.staff or self.guardian or self.granted or self.in_district)
+
+
+def _columns(model, alias: str) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _actor_sql(by_pk: bool) -> str:
+    """The Actor query: the school, the login's staff and guardian rows there (outer joins)
+    and its roles (scalar subqueries), one row. Written as SQL because the same query built
+    with the ORM (filtered relations, eleven ``Exists``) cost more to build and compile than
+    the seven small queries it replaces; this text is built once per process."""
+    quote = connection.ops.quote_name
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    bits = " ".join(f"WHEN '{role}' THEN {1 << i}" for i, role in enumerate(_SCHOOL_GRANTS))
+    assert all(role.replace("_", "").isalnum() for role in Role.values)
+    ra, district = table(RoleAssignment), Role.DISTRICT_OFFICER.value
+    member = (f"(st.id IS NOT NULL OR g.id IS NOT NULL OR EXISTS (SELECT 1 FROM {ra} r "
+              f"WHERE r.user_id = %(user)s AND r.school_id = s.id) OR EXISTS (SELECT 1 FROM {ra} r "
+              f"WHERE r.user_id = %(user)s AND r.role = '{district}' AND r.district = s.district))")
+    return f"""
+        SELECT {_columns(School, "s")}, {_columns(Staff, "st")}, {_columns(Guardian, "g")},
+          (SELECT COALESCE(SUM(CASE r.role {bits} ELSE 0 END), 0) FROM {ra} r
+            WHERE r.user_id = %(user)s AND r.school_id = s.id),
+          (SELECT r.district FROM {ra} r WHERE r.user_id = %(user)s AND r.role = '{district}'
+            ORDER BY r.id LIMIT 1),
+          EXISTS (SELECT 1 FROM {ra} r WHERE r.user_id = %(user)s AND r.role = '{district}'
+            AND r.district = s.district),
+          EXISTS (SELECT 1 FROM {table(Homeroom)} h WHERE h.head_teacher_id = st.id),
+          EXISTS (SELECT 1 FROM {table(StudentGuardian)} sg WHERE sg.guardian_id = g.id)
+        FROM {table(School)} s
+        LEFT JOIN {table(Staff)} st ON st.school_id = s.id AND st.user_id = %(user)s
+          AND st.is_active = %(true)s
+        LEFT JOIN {table(Guardian)} g ON g.school_id = s.id AND g.user_id = %(user)s
+        WHERE {"s.id = %(school)s" if by_pk else member}
+        ORDER BY s.name, s.id, st.name, st.id, g.name, g.id
+        LIMIT 1"""
+
+
+def _instance(model, values: list):
+    """A model instance from raw column values, converted as the ORM's own queries do."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for f, value in zip(fields, values, strict=True):
+        col = f.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _seen_by(user, school_id: int | None = None) -> _Seen | None:
+    """One query: ``user`` in the school ``school_id``, or in their first school by name."""
+    with connection.cursor() as cursor:
+        cursor.execute(_actor_sql(school_id is not None),
+                       {"user": user.pk, "school": school_id, "true": True})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    parts = []
+    for model in (School, Staff, Guardian):
+        n = len(model._meta.concrete_fields)
+        parts.append(row[:n])
+        row = row[n:]
+    granted, user_district, in_district, heads_homeroom, has_children = row
+    return _Seen(
+        school=_instance(School, parts[0]),
+        staff=_instance(Staff, parts[1]) if parts[1][0] is not None else None,
+        guardian=_instance(Guardian, parts[2]) if parts[2][0] is not None else None,
+        granted=frozenset(role for i, role in enumerate(_SCHOOL_GRANTS)
+                          if int(granted or 0) & (1 << i)),
+        user_district=user_district or "", in_district=bool(in_district),
+        heads_homeroom=bool(heads_homeroom), has_children=bool(has_children))
+
+
+def _actor_of(user, seen: _Seen, school: School | None = None) -> Actor:
+    """The Actor of what :func:`_seen_by` found (``school``: the caller's own instance)."""
+    school = school or seen.school
+    roles = set(seen.granted)
+    if seen.user_district and school.district == seen.user_district:
+        roles.add(Role.DISTRICT_OFFICER)
+    if seen.staff is not None:
+        seen.staff._state.fields_cache["school"] = school
+        roles.add(Role.EXTERNAL_INSTRUCTOR if seen.staff.is_external else Role.TUTOR)
+        if seen.heads_homeroom:
+            roles.add(Role.HOMEROOM_TEACHER)
+    if seen.guardian is not None:
+        seen.guardian._state.fields_cache["school"] = school
+        if seen.has_children:
+            roles.add(Role.GUARDIAN)
+    return Actor(user=user, school=school, roles=frozenset(roles), staff=seen.staff,
+                 guardian=seen.guardian, district=seen.user_district)
+
+
+def _district_actor(user, district: str | None = None) -> Actor:
+    """A login seen by no school: a district officer's view of the district, or nobody."""
+    if district is None:
+        district = (RoleAssignment.objects.filter(user=user, role=Role.DISTRICT_OFFICER)
+                    .order_by("pk").values_list("district", flat=True).first()) or ""
+    roles = {Role.DISTRICT_OFFICER} if district else set()
+    return Actor(user=user, school=None, roles=frozenset(roles), district=district)
+
+
 def actor_for(user, school: School | None) -> Actor:
+    """The Actor of ``user`` in ``school`` (None: a district officer's view), in one query."""
     if not user or not user.is_authenticated:
         return ANONYMOUS
-    district_roles = list(RoleAssignment.objects.filter(
-        user=user, role=Role.DISTRICT_OFFICER).values_list("district", flat=True))
-    district = district_roles[0] if district_roles else ""
     if school is None:
-        roles = {Role.DISTRICT_OFFICER} if district else set()
-        return Actor(user=user, school=None, roles=frozenset(roles), district=district)
-    roles = set(RoleAssignment.objects.filter(user=user, school=school)
-                .values_list("role", flat=True))
-    if district and school.district == district:
-        roles.add(Role.DISTRICT_OFFICER)
-    staff = Staff.objects.filter(user=user, school=school, is_active=True).first()
-    if staff:
-        roles.add(Role.EXTERNAL_INSTRUCTOR if staff.is_external else Role.TUTOR)
-        if Homeroom.objects.filter(head_teacher=staff).exists():
-            roles.add(Role.HOMEROOM_TEACHER)
-    guardian = Guardian.objects.filter(user=user, school=school).first()
-    if guardian and guardian.student_links.exists():
-        roles.add(Role.GUARDIAN)
-    return Actor(user=user, school=school, roles=frozenset(roles), staff=staff,
-                 guardian=guardian, district=district)
+        return _district_actor(user)
+    seen = _seen_by(user, school.pk)
+    if seen is None:  # the school is gone: no role in it
+        return Actor(user=user, school=school)
+    return _actor_of(user, seen, school)
 
 
 def actor_from_request(request) -> Actor:
-    """The request's Actor, for the school chosen in the session (or the first one)."""
+    """The request's Actor, for the school chosen in the session (or the first one).
+
+    One query when the session names a school the login still holds a role in — every request
+    after the first, which stores the school it lands in. Roles are read afresh each request,
+    so a role granted or taken away counts from the next one: there is no cache to invalidate.
+    """
     cached = getattr(request, "_actor", None)
     if cached is not None:
         return cached
@@ -116,17 +254,32 @@ def actor_from_request(request) -> Actor:
     if not user.is_authenticated:
         request._actor = ANONYMOUS
         return ANONYMOUS
-    schools = schools_of(user)
-    wanted = request.session.get(SESSION_SCHOOL_KEY)
-    school = None
-    if wanted:
-        school = schools.filter(pk=wanted).first()
-    if school is None:
+    wanted = parse_id(request.session.get(SESSION_SCHOOL_KEY))
+    seen = _seen_by(user, wanted) if wanted else None
+    if seen is not None and seen.is_member:
+        request._actor = _actor_of(user, seen)
+        return request._actor
+    seen = _seen_by(user)
+    if seen is None:
+        request._actor = _district_actor(user)
+    elif seen.user_district and not wanted:
         # A district officer works across schools; others land in their first school.
-        own = RoleAssignment.objects.filter(user=user, role=Role.DISTRICT_OFFICER).exists()
-        school = None if own and not wanted else schools.first()
-    request._actor = actor_for(user, school)
+        request._actor = _district_actor(user, seen.user_district)
+    else:
+        request.session[SESSION_SCHOOL_KEY] = seen.school.pk
+        request._actor = _actor_of(user, seen)
     return request._actor
+
+
+def remember_school_at_login(sender, request, user, **kwargs) -> None:
+    """Signing in chooses the school (``user_logged_in``), so that every page after it finds
+    the school in the session and resolves the Actor in one query."""
+    session = getattr(request, "session", None)
+    if session is None or session.get(SESSION_SCHOOL_KEY):
+        return
+    seen = _seen_by(user)
+    if seen is not None and not seen.user_district:  # a district officer lands on the district
+        session[SESSION_SCHOOL_KEY] = seen.school.pk
 
 
 def login_is_within(user, school: School) -> bool:
@@ -216,6 +369,15 @@ def children_of(actor: Actor) -> QuerySet[Student]:
     return (Student.objects.select_related("homeroom__grade")
             .filter(school=actor.school, guardian_links__guardian=actor.guardian,
                     is_active=True).distinct())
+
+
+def own_children(actor: Actor) -> list[Student]:
+    """:func:`children_of` as a list by grade and name, read once per request (the home
+    page's panels of the form, the catalog and the arrangement all show the children)."""
+    if actor.guardian is None:
+        return []
+    return actor.remember("own_children", lambda: list(
+        children_of(actor).order_by("homeroom__grade__number", "name")))
 
 
 def guardians_visible_to(actor: Actor) -> QuerySet[Guardian]:

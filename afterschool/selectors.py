@@ -14,6 +14,20 @@ def current_term(school: School | None) -> Term | None:
             .order_by("-start_date").first())
 
 
+def term_of(actor) -> Term | None:
+    """The current term of the actor's school, looked up once per request.
+
+    The home page's panels, and the views that show them, each need it: an Actor lives for
+    one request (``access.actor_from_request``), so it keeps the answer.
+    """
+    if actor.school is None:
+        return None
+    # The same term as current_term() in one query: the current one, else the latest. Its
+    # periods are not prefetched: no home panel shows them.
+    return actor.remember("current_term", lambda: Term.objects.filter(school=actor.school)
+                          .order_by("-is_current", "-start_date").first())
+
+
 def notices_for(user, school: School | None) -> QuerySet[Notice]:
     qs = Notice.objects.filter(user=user)
     return qs.filter(school=school) if school else qs

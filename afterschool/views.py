@@ -64,7 +64,7 @@ class HomeView(ActorMixin, TemplateView):
         ctx["panels"] = panels_for(self.actor)
         ctx["notices"] = selectors.notices_for(self.request.user, self.actor.school)[:10]
         ctx["schools"] = access.schools_of(self.request.user)
-        ctx["term"] = selectors.current_term(self.actor.school)
+        ctx["term"] = selectors.term_of(self.actor)
         ctx["pending_links"] = AccountLink.objects.filter(
             user=self.request.user, status=AccountLink.Status.PENDING).count()
         if self.actor.has(Role.DISTRICT_OFFICER):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from afterschool.access import Actor, children_of
+from afterschool.access import Actor, own_children
 from afterschool.models import Role
-from afterschool.selectors import current_term
+from afterschool.selectors import term_of
 
 from .selectors import catalog_summary
 
@@ -14,7 +14,7 @@ def guardian_panel(actor: Actor):
     if not actor.has(Role.GUARDIAN):
         return None
     links = {}
-    for child in children_of(actor).order_by("homeroom__grade__number", "name"):
+    for child in own_children(actor):
         links.setdefault(child.homeroom.grade_id, {"grade": child.homeroom.grade,
                                                    "student": child, "names": []})
         links[child.homeroom.grade_id]["names"].append(child.name)
@@ -28,7 +28,7 @@ def office_panel(actor: Actor):
     """The catalog's counts for the office, with the way to the catalog and to staffing."""
     if not actor.is_school_wide:
         return None
-    term = current_term(actor.school)
+    term = term_of(actor)
     summary = catalog_summary(actor.school, term) if term else None
     return {"template": "courses/catalog/_panel_office.html", "order": 25, "term": term,
             "summary": summary}

@@ -8,6 +8,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -198,12 +199,14 @@ def staffing_proposal(term: Term, *, time_limit: float = 10) -> StaffingProposal
 
 def catalog_summary(school: School, term: Term) -> dict:
     """Counts for the office's home panel."""
-    courses = Course.objects.filter(school=school, term=term)
-    sections = Section.objects.filter(course__in=courses.filter(is_active=True))
-    return {
-        "courses": courses.filter(is_active=True).count(),
-        "closed": courses.filter(is_active=False).count(),
-        "sections": sections.count(),
-        "seats": sections.aggregate(total=Sum("capacity"))["total"] or 0,
-        "untutored": sections.filter(tutors__isnull=True).count(),
-    }
+    # Two aggregates, not five counts: the home page asks for this on every visit.
+    courses = Course.objects.filter(school=school, term=term).aggregate(
+        courses=Count("pk", filter=Q(is_active=True)),
+        closed=Count("pk", filter=Q(is_active=False)))
+    sections = Section.objects.filter(course__school=school, course__term=term,
+                                      course__is_active=True).aggregate(
+        sections=Count("pk"), seats=Sum("capacity"),
+        untutored=Count("pk", filter=~Exists(
+            Section.tutors.through.objects.filter(section_id=OuterRef("pk")))))
+    return {**courses, "sections": sections["sections"], "seats": sections["seats"] or 0,
+            "untutored": sections["untutored"]}

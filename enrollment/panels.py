@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from afterschool.access import Actor, children_of
+from afterschool.access import Actor, own_children
 from afterschool.models import Role
+from afterschool.selectors import term_of
 
 from . import selectors
 from .access import reviewable_students
@@ -27,10 +28,10 @@ def guardian_panel(actor: Actor) -> dict | None:
     """Each child: the form's state and the next step (填写意向书 / 查看进度 / 重新签署…)."""
     if not actor.has(Role.GUARDIAN):
         return None
-    term = selectors.current_term(actor.school)
+    term = term_of(actor)
     if term is None:
         return None
-    children = selectors.children_forms(children=children_of(actor), term=term)
+    children = selectors.children_forms(children=own_children(actor), term=term)
     if not children:
         return None
     return {"template": "enrollment/_panel_guardian.html", "order": 10, "term": term,
@@ -41,7 +42,7 @@ def reviewer_panel(actor: Actor) -> dict | None:
     """班主任: "待审核 N 份" for their homeroom, and how many have not answered yet."""
     if not actor.has(Role.HOMEROOM_TEACHER):
         return None
-    term = selectors.current_term(actor.school)
+    term = term_of(actor)
     if term is None:
         return None
     students = reviewable_students(actor).filter(homeroom__head_teacher=actor.staff)
@@ -55,7 +56,7 @@ def office_panel(actor: Actor) -> dict | None:
     """课后服务办公室: "待复核 N 份"; both the office and the principal: the statistics."""
     if not actor.is_school_wide:
         return None
-    term = selectors.current_term(actor.school)
+    term = term_of(actor)
     if term is None:
         return None
     counts = selectors.review_counts(students=reviewable_students(actor), term=term)

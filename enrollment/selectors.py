@@ -71,14 +71,8 @@ def signature_state(application: Application, agreement: Agreement | None) -> st
 
     Reads ``application.signatures.all()``, so prefetch signatures for lists.
     """
-    if application.participates is False:
-        return "not_needed"
-    if agreement is None:
-        return "missing"
-    signed = {s.agreement_id for s in application.signatures.all()}
-    if agreement.pk in signed:
-        return "current"
-    return "outdated" if signed else "unsigned"
+    return _signature_state(application.participates, agreement,
+                            {s.agreement_id for s in application.signatures.all()})
 
 
 def needs_signature(application: Application, agreement: Agreement | None, *,
@@ -119,15 +113,21 @@ class ChildForm:
         return self.application.get_status_display()
 
 
-def children_forms(*, children: QuerySet[Student], term: Term | None) -> list[ChildForm]:
-    """Each child with this term's form and the next step, in three queries."""
+def children_forms(*, children: QuerySet[Student] | list[Student],
+                   term: Term | None) -> list[ChildForm]:
+    """Each child with this term's form and the next step, in three queries; one more to
+    read ``children`` when it is a queryset (a list is kept in its order)."""
     if term is None:
+        return []
+    if isinstance(children, QuerySet):
+        children = list(children.order_by("homeroom__grade__number", "name"))
+    if not children:
         return []
     agreement = current_agreement(term)
     apps = {a.student_id: a for a in Application.objects.filter(
-        term=term, student__in=children.values("pk")).prefetch_related("signatures")}
+        term=term, student__in=[c.pk for c in children]).prefetch_related("signatures")}
     result = []
-    for child in children.order_by("homeroom__grade__number", "name"):
+    for child in children:
         app = apps.get(child.pk)
         item = ChildForm(student=child, application=app)
         if app is None:
@@ -166,11 +166,8 @@ def _term_applications(term: Term) -> QuerySet[Application]:
 
 def review_students(*, students: QuerySet[Student], term: Term, bucket: str = "all",
                     participates: str = "") -> QuerySet[Student]:
-    """Students of the reviewer's scope, filtered, each with this term's application attached.
-
-    ``student.term_applications`` is a list of zero or one application; the queries do not
-    grow with the number of rows.
-    """
+    """Students of the reviewer's scope in this bucket, in roster order; a page of them
+    becomes rows with :func:`review_rows`."""
     qs = students
     if bucket == "unanswered":
         qs = qs.exclude(Exists(_term_applications(term).exclude(status=S.DRAFT)))
@@ -179,42 +176,89 @@ def review_students(*, students: QuerySet[Student], term: Term, bucket: str = "a
     if participates in ("yes", "no"):
         qs = qs.filter(Exists(_term_applications(term).exclude(status=S.DRAFT)
                               .filter(participates=participates == "yes")))
-    return qs.order_by("homeroom__grade__number", "homeroom__number", "student_no").prefetch_related(
-        Prefetch("applications", to_attr="term_applications",
-                 queryset=Application.objects.filter(term=term).prefetch_related(
-                     Prefetch("preferences", queryset=Preference.objects.select_related("course")),
-                     "signatures")),
-        Prefetch("guardian_links", queryset=StudentGuardian.objects.select_related("guardian")
-                 .order_by("-is_primary", "pk")),
-    )
+    return qs.order_by("homeroom__grade__number", "homeroom__number", "student_no")
 
 
 @dataclass
 class ReviewRow:
+    """One line of the review queue, with every text it shows worked out here: the page
+    renders a hundred of them, and template filters, includes and URL reversing per row
+    cost more than the queries."""
+
     student: Student
     application: Application | None
     guardians: str
     preferences: str
     signature: str
+    weekdays: str = ""
+    status_short: str = ""
+    status_label: str = ""
+    status_tone: str = "light"
+    detail_url: str = ""
+    selectable: bool = False
 
     @property
     def answered(self) -> bool:
         return self.application is not None and self.application.status != S.DRAFT
 
 
-def review_rows(students, *, agreement: Agreement | None) -> list[ReviewRow]:
+def _signature_state(participates, agreement: Agreement | None, signed: set[int]) -> str:
+    if participates is False:
+        return "not_needed"
+    if agreement is None:
+        return "missing"
+    if agreement.pk in signed:
+        return "current"
+    return "outdated" if signed else "unsigned"
+
+
+def review_rows(students, *, term: Term, agreement: Agreement | None) -> list[ReviewRow]:
+    """Rows for a page of :func:`review_students`, in four queries whatever its length.
+
+    Preferences, signatures and guardians are read as plain values, not as prefetched model
+    instances: Django's prefetch clones a queryset per row and relation, which for a page of
+    100 students cost more than the whole template.
+    """
+    from django.urls import reverse
+
+    from .display import STATUS_SHORT, STATUS_TONE
+
+    students = list(students)
+    ids = [s.pk for s in students]
+    apps = {a.student_id: a for a in Application.objects.filter(term=term, student_id__in=ids)}
+    prefs: dict[int, list[str]] = {}
+    for app_id, name in (Preference.objects.filter(application__in=list(apps.values()))
+                         .order_by("application_id", "rank").values_list("application_id",
+                                                                          "course__name")):
+        prefs.setdefault(app_id, []).append(name)
+    signed: dict[int, set[int]] = {}
+    for app_id, agreement_id in Signature.objects.filter(
+            application__in=list(apps.values())).values_list("application_id", "agreement_id"):
+        signed.setdefault(app_id, set()).add(agreement_id)
+    guardians: dict[int, list[str]] = {}
+    for student_id, name, phone in (StudentGuardian.objects.filter(student_id__in=ids)
+                                    .order_by("student_id", "-is_primary", "pk")
+                                    .values_list("student_id", "guardian__name",
+                                                 "guardian__phone")):
+        guardians.setdefault(student_id, []).append(f"{name} {mask_phone(phone)}")
+    # One reverse() for the page, not one per row.
+    detail = reverse("enrollment:detail", args=[1]).rsplit("/1/", 1)
     rows = []
     for student in students:
-        app = student.term_applications[0] if student.term_applications else None
-        guardians = "；".join(f"{link.guardian.name} {mask_phone(link.guardian.phone)}"
-                             for link in student.guardian_links.all())
-        prefs = ""
-        signature = ""
+        app = apps.get(student.pk)
+        row = ReviewRow(student=student, application=app,
+                        guardians="；".join(guardians.get(student.pk, [])),
+                        preferences="", signature="")
         if app is not None:
-            prefs = " > ".join(p.course.name for p in app.preferences.all())
-            signature = signature_state(app, agreement)
-        rows.append(ReviewRow(student=student, application=app, guardians=guardians,
-                              preferences=prefs, signature=signature))
+            row.preferences = " > ".join(prefs.get(app.pk, []))
+            row.signature = _signature_state(app.participates, agreement,
+                                             signed.get(app.pk, set()))
+            row.weekdays = weekday_text(app.weekdays)
+            row.status_short = STATUS_SHORT.get(app.status, "")
+            row.status_label = app.get_status_display()
+            row.status_tone = STATUS_TONE.get(app.status, "light")
+            row.detail_url = f"{detail[0]}/{app.pk}/{detail[1]}"
+        rows.append(row)
     return rows
 
 

@@ -410,7 +410,7 @@ class ReviewQueueView(ActorMixin, TemplateView):
                                        participates=participates)
         page = Paginator(qs, self.paginate_by).get_page(params.get("page"))
         agreement = selectors.current_agreement(term)
-        rows = selectors.review_rows(page.object_list, agreement=agreement)
+        rows = selectors.review_rows(page.object_list, term=term, agreement=agreement)
         for row in rows:
             app = row.application
             row.selectable = bool(app and app.status in APPROVE_NEXT and (
@@ -428,6 +428,8 @@ class ReviewQueueView(ActorMixin, TemplateView):
                                              or homerooms.count() > 1) else [],
             "any_selectable": any(r.selectable for r in rows),
             "here": self.request.get_full_path(),
+            "next_param": urlencode({"next": self.request.get_full_path()}),
+            "school_wide": self.actor.is_school_wide,
         })
         return ctx
 
