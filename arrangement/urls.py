@@ -23,6 +23,8 @@ urlpatterns = [
     path("<int:pk>/adjust/tutor/", v.SectionTutorView.as_view(), name="section_tutor"),
     path("<int:pk>/adjust/<int:item>/move/", v.PlacementMoveView.as_view(), name="move"),
     path("<int:pk>/adjust/<int:item>/swap/", v.PlacementSwapView.as_view(), name="swap"),
+    path("<int:pk>/adjust/<int:item>/swap/options/", v.SwapOptionsView.as_view(),
+         name="swap_options"),
     path("<int:pk>/adjust/<int:item>/remove/", v.PlacementRemoveView.as_view(), name="remove"),
     path("<int:pk>/adjust/<int:item>/place/", v.PlacementCreateView.as_view(), name="place"),
     path("<int:pk>/sections/<int:section>/roster/", v.SectionRosterView.as_view(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -245,7 +245,6 @@ class ArrangementAdjustView(RunMixin, TemplateView):
             u.section_choices = sel.seat_choices(sections, occupancy, application=u.application,
                                                  student=u.student, term=run.term)
         ctx.update(found_placements=found["placements"], found_unplaced=found["unplaced"],
-                   swap_options=found["swap_options"],
                    changes=sel.changes_detailed(run)[:100])
         return ctx
 
@@ -325,6 +324,18 @@ class PlacementSwapView(_AdjustAction):
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已互换{placement.student.name}与{other.student.name}的教学班。")
+
+
+class SwapOptionsView(_AdjustAction):
+    """The ``<option>``s of one student's swap form, fetched (htmx) when the form is opened:
+    the page itself no longer repeats every placement of the run once per match."""
+
+    template_name = "arrangement/_swap_options.html"
+
+    def get(self, request, pk, item):
+        placement = self.placement()
+        return render(request, self.template_name, {
+            "options": sel.swap_candidates(self.get_run(), placement)})
 
 
 class PlacementRemoveView(_AdjustAction):

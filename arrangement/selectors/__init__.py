@@ -52,6 +52,7 @@ from .runs import (
     runs_with_counts,
     seat_choices,
     section_occupancy,
+    swap_candidates,
     unplaced_detailed,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "section_roster",
     "section_safety_roster",
     "service_mode_on",
+    "swap_candidates",
     "tutor_homework_groups",
     "tutor_sections",
     "unplaced_detailed",

@@ -372,9 +372,10 @@ def seat_choices(sections: list[Section], occupancy: dict[int, int], *, applicat
 
 def adjustment_search(arrangement: Arrangement, q: str, *, limit: int = 20) -> dict:
     """The adjustment page's matches for a name or a student number: ``placements`` (with the
-    student's preferences), ``unplaced``, and ``swap_options`` (every placement of the run)."""
+    student's preferences) and ``unplaced``. Whom a placement may swap with is asked for one
+    placement at a time, when its form is opened (:func:`swap_candidates`)."""
     if not q:
-        return {"placements": [], "unplaced": [], "swap_options": []}
+        return {"placements": [], "unplaced": []}
     match = Q(student__name__contains=q) | Q(student__student_no=q)
     preferences = Prefetch("application__preferences",
                            queryset=Preference.objects.select_related("course"))
@@ -382,7 +383,12 @@ def adjustment_search(arrangement: Arrangement, q: str, *, limit: int = 20) -> d
         "placements": list(placements_detailed(arrangement.placements.filter(match))
                            .prefetch_related(preferences)[:limit]),
         "unplaced": list(unplaced_detailed(arrangement).filter(match)[:limit]),
-        "swap_options": list(arrangement.placements
-                             .select_related("student__homeroom__grade", "section__course")
-                             .order_by("course__name", "section__name", "student__name")),
     }
+
+
+def swap_candidates(arrangement: Arrangement, placement: Placement) -> QuerySet[Placement]:
+    """The placements of the run in another section than ``placement``'s: whom it may swap
+    with. One query, read only when the coordinator opens that student's swap form."""
+    return (arrangement.placements.exclude(section_id=placement.section_id)
+            .select_related("student__homeroom__grade", "section__course")
+            .order_by("course__name", "section__name", "student__name"))

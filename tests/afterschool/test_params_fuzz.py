@@ -108,6 +108,7 @@ def path_args(name: str, ids: dict) -> dict:
         "arrangement:homeroom_mode_end": {"pk": ids["mode"]},
         "arrangement:move": {"pk": run, "item": ids["placement"]},
         "arrangement:swap": {"pk": run, "item": ids["placement"]},
+        "arrangement:swap_options": {"pk": run, "item": ids["placement"]},
         "arrangement:remove": {"pk": run, "item": ids["placement"]},
         "arrangement:place": {"pk": run, "item": ids["unplaced"]},
         "arrangement:section_roster": {"pk": published, "section": ids["section"]},
