@@ -14,10 +14,11 @@ class ArrangementConfig(AppConfig):
 
         from . import panels, receivers
         from .access import tutor_student_scope
-        from .demo import preferences_demo
+        from .demo import preferences_demo, publication_demo
 
         register_student_scope(tutor_student_scope)
         for panel in (panels.coordinator_panel, panels.guardian_panel, panels.tutor_panel):
             register_panel(panel)
         receivers.connect()
         register_demo_step(preferences_demo)
+        register_demo_step(publication_demo)

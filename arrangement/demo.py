@@ -100,3 +100,36 @@ def _rank(options: list[tuple[Course, float]], k: int, rng: random.Random) -> li
         index = rng.choices(range(len(left)), weights)[0]
         picks.append(left.pop(index)[0])
     return picks
+
+
+def publication_demo(demo: dict, stdout=None) -> None:
+    """The demo step after the choices: the office runs the arrangement and publishes it.
+
+    For the demo school's current term, when it has no published run yet: a run is started,
+    computed inline (the task that ``arrangement_start`` queues finds it finished and does
+    nothing) and published, all through the services with the coordinator as the actor, so
+    the rosters, the schedules and attendance have content. Idempotent: a term with a
+    published run is left alone. Deterministic: a fixed seed.
+    """
+    from afterschool.access import actor_for
+    from afterschool.models import User
+
+    from . import services
+    from .models import Arrangement
+
+    school = demo.get("school")
+    term = current_term(school) if school is not None else None
+    if term is None or Arrangement.objects.filter(
+            term=term, status=Arrangement.Status.PUBLISHED).exists():
+        return
+    user = User.objects.filter(phone=core_demo.COORDINATOR.phone).first()
+    if user is None:
+        return
+    office = actor_for(user, school)
+    run = services.arrangement_start(term=term, actor=office, seed=SEED)
+    run = services.arrangement_compute(arrangement=run)
+    if run.status != Arrangement.Status.DRAFT or run.finished_at is None:
+        return
+    services.arrangement_publish(arrangement=run, actor=office)
+    if stdout is not None:
+        stdout.write(f"{school.name}：已发布第{run.version}版统筹安排（{run.placements.count()} 个安排）。")

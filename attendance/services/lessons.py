@@ -205,10 +205,10 @@ def lessons_regenerate(*, term: Term, dates: list[dt.date] | None = None,
     now = timezone.now()
     to_update, drop_records, new_records, reset_tutors = [], [], [], []
     for ident, lesson in existing.items():
+        spec = planned.pop(ident, None)
         if lesson.pk in taken:
             result.kept += 1
             continue
-        spec = planned.pop(ident, None)
         if spec is None:
             if not lesson.is_cancelled or records_of[lesson.pk]:
                 lesson.is_cancelled = True

@@ -99,6 +99,7 @@ def path_args(name: str, ids: dict) -> dict:
         "school:guardian_reset_activation": {"pk": ids["guardian"]},
         "school:roster_job": {"pk": ids["job"]},
         "school:roster_job_status": {"pk": ids["job"]},
+        "school:roster_job_restart": {"pk": ids["job"]},
         "school:roster_template": {"kind": "students"},
         "school:roster_export_grade": {"pk": ids["grade"]},
         "enrollment:start": {"student_pk": ids["student"]},
@@ -114,6 +115,19 @@ def path_args(name: str, ids: dict) -> dict:
         "arrangement:section_roster": {"pk": published, "section": ids["section"]},
         "arrangement:homeroom_roster": {"pk": published, "homeroom": ids["homeroom"]},
         "arrangement:homework_roster": {"pk": published, "group": ids["group"]},
+        "attendance:roll_call": {"pk": ids["lesson"]},
+        "attendance:correct": {"pk": ids["record"]},
+        "attendance:calendar_delete": {"pk": ids["calendar_day"]},
+        "attendance:substitution_cancel": {"pk": ids["substitution"]},
+        "attendance:homeroom_day": {"pk": ids["homeroom"]},
+        "attendance:homeroom_month": {"pk": ids["homeroom"]},
+        "attendance:leave_new": {"student_pk": ids["student"]},
+        "attendance:leave_detail": {"pk": ids["leave"]},
+        "attendance:leave_move": {"pk": ids["leave"]},
+        "attendance:alert_detail": {"pk": ids["alert"]},
+        "attendance:alert_handle": {"pk": ids["alert"]},
+        "attendance:student_history": {"pk": ids["student"]},
+        "attendance:student_day": {"pk": ids["student"], "day": "2024-09-10"},
     }
     if name in table:
         return table[name]
@@ -167,7 +181,8 @@ def ids(world, django_capture_on_commit_callbacks):
                                    file="imports/fuzz.xlsx", original_name="fuzz.xlsx",
                                    created_by=world.coordinator, status=ImportJob.Status.DONE)
     course = st.courses["calligraphy"]
-    return {
+    attendance = _attendance_ids(world, st.term)
+    return {**attendance, **_leave_and_alert_ids(world, st.term, attendance["record"]),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
         "application": st.applications[0].pk, "course": course.pk,
@@ -175,6 +190,35 @@ def ids(world, django_capture_on_commit_callbacks):
         "placement": draft.placements.first().pk, "unplaced": draft.unplaced.first().pk,
         "mode": mode.pk, "group": published.homework_groups.first().pk,
     }
+
+
+def _attendance_ids(world, term) -> dict:
+    """A day of lessons, a calendar entry and a substitution order (attendance's pages)."""
+    from attendance.models import CalendarDay, Lesson, SubstitutionOrder
+    from attendance.services import lessons_regenerate
+
+    lessons_regenerate(term=term, dates=[term.start_date + dt.timedelta(days=1)])
+    lesson = Lesson.objects.filter(term=term, records__isnull=False).order_by("pk").first()
+    day = CalendarDay.objects.create(term=term, date=term.start_date + dt.timedelta(days=2),
+                                     kind=CalendarDay.Kind.HOLIDAY, reason="校庆")
+    order = SubstitutionOrder.objects.create(
+        term=term, tutor=world.tutor, substitute=world.external, start_date=term.start_date,
+        end_date=term.start_date, created_by=world.coordinator)
+    return {"lesson": lesson.pk, "record": lesson.records.first().pk, "calendar_day": day.pk,
+            "substitution": order.pk}
+
+
+def _leave_and_alert_ids(world, term, record_id) -> dict:
+    """A pending leave of the guardian's child and an open absence alert."""
+    from attendance.models import AbsenceAlert, AttendanceRecord, LeaveRequest
+
+    leave = LeaveRequest.objects.create(student=world.child, term=term,
+                                        start_date=term.end_date, end_date=term.end_date,
+                                        reason="发烧", requested_by=world.guardian.user)
+    record = AttendanceRecord.objects.get(pk=record_id)
+    alert = AbsenceAlert.objects.create(record=record, student=record.student,
+                                        lesson=record.lesson)
+    return {"leave": leave.pk, "alert": alert.pk}
 
 
 def users(world) -> dict:

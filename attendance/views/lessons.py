@@ -1,0 +1,113 @@
+"""The tutor's day and the roll call (点名) of one lesson, built for one thumb on a phone."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from afterschool.exceptions import DomainError
+from afterschool.mixins import ActorMixin
+from afterschool.models import Role
+from afterschool.params import parse_id
+
+from .. import policy as pol
+from .. import selectors as sel
+from ..access import lessons_visible_to
+from ..models import AttendanceRecord
+from ..services import may_take_roll_call, roll_call_submit
+
+STAFF = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR,
+         Role.PRINCIPAL)
+S = AttendanceRecord.Status
+TAPS = [(S.PRESENT, "到", "success"), (S.LATE, "迟到", "warning"), (S.LEAVE, "请假", "info"),
+        (S.ABSENT, "缺勤", "danger")]
+
+
+def lessons_with_state(lessons, school_id, now=None):
+    policy = pol.policy_for(school_id)
+    now = now or timezone.now()
+    for lesson in lessons:
+        lesson.state = pol.lesson_state(lesson, policy, now)
+        lesson.state_label = pol.STATE_LABELS[lesson.state]
+    return lessons
+
+
+class TodayView(ActorMixin, TemplateView):
+    """A member of staff's lessons today, with their state and a link to the roll call."""
+
+    template_name = "attendance/today.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        lessons = []
+        if self.actor.staff is not None:
+            lessons = lessons_with_state(list(sel.staff_lessons_on(
+                lessons_visible_to(self.actor), self.actor.staff, today)), self.actor.school.pk)
+        return super().get_context_data(today=today, lessons=lessons, **kwargs)
+
+
+class RollCallView(ActorMixin, TemplateView):
+    """GET: the roster, everyone present unless marked; POST: the whole lesson at once."""
+
+    template_name = "attendance/roll_call.html"
+
+    def lesson(self, pk):
+        return get_object_or_404(lessons_visible_to(self.actor), pk=pk)
+
+    def get_context_data(self, lesson, roster=None, error=None, **kwargs):
+        policy = pol.policy_for(lesson.term.school_id)
+        now = timezone.now()
+        roster = roster if roster is not None else sel.lesson_roster(lesson)
+        counts = {code: sum(1 for row in roster if row["status"] == code) for code, *_ in TAPS}
+        return super().get_context_data(
+            lesson=lesson, roster=roster, taps=TAPS, error=error,
+            tap_counts=[(code, label, color, counts[code]) for code, label, color in TAPS],
+            token=secrets.token_urlsafe(16), may_take=may_take_roll_call(self.actor, lesson),
+            locked=pol.is_locked(lesson, policy, now), locks_at=pol.locks_at(lesson, policy),
+            state_label=pol.STATE_LABELS[pol.lesson_state(lesson, policy, now)],
+            punctual=pol.is_punctual(lesson, policy),
+            corrections=list(sel.record_corrections(lesson)) if lesson.roll_call_at else [],
+            tutors=list(lesson.tutors.all()), is_office=self.actor.is_coordinator, **kwargs)
+
+    def get(self, request, pk):
+        return self.render_to_response(self.get_context_data(self.lesson(pk)))
+
+    def post(self, request, pk):
+        lesson = self.lesson(pk)
+        marks, notes = {}, {}
+        for key, value in request.POST.items():
+            if key.startswith("s-"):
+                student_id = parse_id(key[2:])
+                if student_id is None:
+                    continue
+                marks[student_id] = value
+            elif key.startswith("note-"):
+                student_id = parse_id(key[5:])
+                if student_id is not None:
+                    notes[student_id] = value[:200]
+        if request.POST.get("all_present"):
+            # "全部到齐": everyone on the lesson present, whatever was tapped.
+            marks = dict.fromkeys(lesson.records.values_list("student_id", flat=True), S.PRESENT)
+        revision = parse_id(request.POST.get("revision"))
+        try:
+            result = roll_call_submit(
+                lesson=lesson, actor=self.actor, marks=marks, notes=notes,
+                revision=revision if revision is not None else 0,
+                token=(request.POST.get("token") or "")[:40])
+        except DomainError as exc:
+            roster = sel.lesson_roster(lesson)
+            for row in roster:  # keep the taps the tutor made
+                if row["student"].pk in marks and marks[row["student"].pk] in S.values:
+                    row["status"] = marks[row["student"].pk]
+            return self.render_to_response(
+                self.get_context_data(lesson, roster=roster, error=exc.message), status=400)
+        lesson = result.lesson
+        n_absent = sum(1 for v in marks.values() if v == S.ABSENT)
+        messages.success(request, f"{lesson.title}：点名已提交（{len(marks)} 人"
+                         + (f"，缺勤 {n_absent} 人，已通知家长和班主任" if n_absent else "")
+                         + "）。")
+        return redirect("attendance:today")
