@@ -11,3 +11,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # there; tests/afterschool/test_celery_worker.py starts a real one and turns this off.
 CELERY_TASK_ALWAYS_EAGER = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# seed_demo takes the demo's roll calls for the last week only (the suite seeds many times).
+DEMO_ROLL_CALL_DAYS = 7
