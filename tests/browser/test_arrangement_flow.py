@@ -8,6 +8,7 @@ test is a tap on a real page, each person on their own phone, and the database i
 after the pages.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -63,12 +64,17 @@ def scenario(world):
         (2, 1) with 陈小刚 against (1, 2) with 李华. So, whatever the seed:
         陈小刚 → 篮球 (1st), 张小明 → 书法 (2nd, because 篮球 is full), 张小红 → 机器人
         (1st), 李华 unplaced (机器人 not on her days, 篮球 full).
-      Figures: 4 students, 3 placed (75%); 第1志愿 2 人次 (67%), 第2志愿 1 (33%), 第3志愿 0;
+      Figures: 4 students, 3 placed (75%); 第1志愿 2 (50% of the students), 第2志愿 1 (25%), 第3志愿 0;
         篮球 1/1, 书法 1/5, 机器人 1/2; 1 unplaced.
     Then the office places 李华 in 书法 by hand (not one of her choices, so it must confirm):
       4 placed (100%), 书法 2/5, one placement outside the preferences.
     """
     term, grade = world.term, world.homeroom.grade
+    # The guardian's timetable shows the service days of the week they look at: the term runs
+    # around today, so that week has service.
+    today = dt.date.today()
+    term.start_date, term.end_date = today - dt.timedelta(days=60), today + dt.timedelta(days=60)
+    term.save(update_fields=["start_date", "end_date"])
     liu = f.StaffFactory(school=world.school, name="刘老师", subjects="科学")
 
     def course(name, category, capacity, slot, tutor, venue):
@@ -165,9 +171,9 @@ def test_office_arranges_adjusts_and_publishes_guardian_and_tutor_see_it(
         expect(figure(page, "未安排")).to_contain_text("1")
         expect(figure(page, "计算用时").get_by_text("已证明最优")).to_be_visible()
         expect(card(page, "志愿满足情况")).to_contain_text(EXACT)
-        expect(rank_row(page, 1)).to_contain_text("2 人次 · 67%")
-        expect(rank_row(page, 2)).to_contain_text("1 人次 · 33%")
-        expect(rank_row(page, 3)).to_contain_text("0 人次 · 0%")
+        expect(rank_row(page, 1)).to_contain_text("2 人 · 占学生 50%")
+        expect(rank_row(page, 2)).to_contain_text("1 人 · 占学生 25%")
+        expect(rank_row(page, 3)).to_contain_text("0 人 · 占学生 0%")
         expect(section_row(page, "周二第2节")).to_contain_text(re.compile(r"钱教练\s*1/1"))
         expect(section_row(page, "周三第2节")).to_contain_text(re.compile(r"赵老师\s*1/5"))
         expect(section_row(page, "周四第2节")).to_contain_text(re.compile(r"刘老师\s*1/2"))
@@ -279,8 +285,7 @@ def test_office_arranges_adjusts_and_publishes_guardian_and_tutor_see_it(
         mine = card(page, child.name)
         expect(mine).to_contain_text(explained)
         expect(mine).to_contain_text(f"分配方式：{EXACT}")
-        wednesday = mine.locator(".mb-2").filter(
-            has=page.locator(".fw-semibold", has_text=re.compile("^周三$")))
+        wednesday = mine.get_by_role("region", name=re.compile(r"^周三 "))
         expect(wednesday).to_contain_text("17:30–18:10")
         expect(wednesday).to_contain_text("书法（1班）")
         expect(wednesday).to_contain_text("美术室 · 教师：赵老师")
