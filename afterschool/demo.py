@@ -198,10 +198,10 @@ SAFETY_TEXT = (
 
 
 def _schedule_text() -> str:
-    lines = ["每周一至周四放学后："]
-    for number, start, end, kind in PERIODS:
-        lines.append(f"第{number}节 {start:%H:%M}–{end:%H:%M} {kind.label}")
-    lines.append(f"{PERIODS[-1][2]:%H:%M} 辅导教师护送学生离校。")
+    # What the periods do not say: the pages list the service days and the periods themselves
+    # from the term, so repeating them here would show the timetable twice.
+    number, _, end, _ = PERIODS[-1]
+    lines = [f"第{number}节结束（{end:%H:%M}）后，辅导教师护送学生离校。"]
     lines.append("寄宿生：晚自习前 40 分钟阅读，晚自习后 40 分钟培优辅潜（自愿参加）。")
     return "\n".join(lines)
 

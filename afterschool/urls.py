@@ -2,11 +2,17 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
+    # Browsers and crawlers ask for /favicon.ico whatever the page says; the icon is an SVG
+    # under /static/ (a hashed name in production, so not a permanent redirect).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("favicon.svg"))),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("activate/", views.ActivateView.as_view(), name="activate"),

@@ -15,7 +15,7 @@ from afterschool.models import Role, Student, StudentGuardian
 from afterschool.workflow import SYSTEM, Move
 
 from .models import Application
-from .transitions import EDITABLE, WITHDRAW, move_for, moves_from
+from .transitions import EDITABLE, REJOIN, WITHDRAW, move_for, moves_from
 
 
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:
@@ -88,7 +88,7 @@ def review_moves_for(actor: Actor, application: Application) -> list[tuple[str, 
         return []
     moves = []
     for to_status, move in moves_from(application.status):
-        if move is WITHDRAW or to_status == Application.Status.PLACED:
+        if move in (WITHDRAW, REJOIN) or to_status == Application.Status.PLACED:
             continue
         if acting_role(actor, application, [r for r in move.roles if r != SYSTEM])[0]:
             moves.append((to_status, move))
@@ -99,3 +99,10 @@ def may_withdraw(actor: Actor, application: Application) -> bool:
     if move_for(application.status, Application.Status.WITHDRAWN) is None:
         return False
     return acting_role(actor, application, WITHDRAW.roles)[0] is not None
+
+
+def may_rejoin(actor: Actor, application: Application) -> bool:
+    """A guardian of the child may take a withdrawal back (the window is the service's check)."""
+    if move_for(application.status, Application.Status.DRAFT) is not REJOIN:
+        return False
+    return acting_role(actor, application, REJOIN.roles)[0] is not None

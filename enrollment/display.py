@@ -84,6 +84,7 @@ MOVE_LABELS = {
     "recheck": "退回班主任重审",
     "place": "统筹安排",
     "withdraw": "退出课后服务",
+    "rejoin": "重新参加课后服务",
 }
 
 # Bootstrap button styles of the reviewers' decisions.
@@ -100,6 +101,18 @@ MOVE_STYLES = {
 
 # Who acted, in the history: a role, or the system.
 ROLE_LABELS = {**{r.value: r.label for r in Role}, SYSTEM: SYSTEM_LABEL}
+
+
+def acted_by(transition) -> str:
+    """Who made a move, as the history says it: "刘静（班主任）", "系统", or just "家长" when
+    the person has no account any more (or a family answered on paper and the school typed it)."""
+    role = ROLE_LABELS.get(transition.actor_role, transition.actor_role or "")
+    if transition.actor_role == SYSTEM or (transition.actor_id is None and not role):
+        return SYSTEM_LABEL
+    if transition.actor_id is None:
+        return role
+    name = transition.actor.name
+    return f"{name}（{role}）" if role and name else name or role
 
 
 def move_label(move) -> str:

@@ -15,6 +15,7 @@ in ``enrollment/display.py``.
                       │  └── 重新提交 ◀── returned ◀┘  └──退回班主任重审──▶ submitted
                       └─▶ class_rejected              └─▶ school_rejected
     any state but a rejection (or withdrawn) ──退出──▶ withdrawn (with the date it takes effect)
+    withdrawn ──重新参加（家长，填报窗口开放时）──▶ draft
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ OFFICE = (Role.COORDINATOR,)
 GUARDIAN = (Role.GUARDIAN,)
 
 WITHDRAW = Move("withdraw", (Role.GUARDIAN, Role.COORDINATOR), needs_comment=True)
+# Coming back after leaving reopens the same form (one per student per term, a database
+# constraint) as a draft to review again; the withdrawal stays in its history. The family
+# made the move, so nobody is told; the reviewers see it when it is submitted again.
+REJOIN = Move("rejoin", GUARDIAN, notify=False)
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.DRAFT, S.SUBMITTED): Move("submit", GUARDIAN),
@@ -50,6 +55,7 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     **{(state, S.WITHDRAWN): WITHDRAW
        for state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.CLASS_APPROVED,
                      S.SCHOOL_APPROVED, S.PLACED)},
+    (S.WITHDRAWN, S.DRAFT): REJOIN,
 }
 
 MACHINE = StateMachine(
@@ -60,7 +66,7 @@ MACHINE = StateMachine(
 
 # The guardian may change the form's content only in these states.
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
-# Final: nothing leaves them.
+# Final: nothing leaves them, but a withdrawal the family takes back while the window is open.
 FINAL = frozenset({S.CLASS_REJECTED, S.SCHOOL_REJECTED, S.WITHDRAWN})
 # "Approve" in a bulk action or a queue means the next review step from where it stands.
 APPROVE_NEXT = {S.SUBMITTED: S.CLASS_APPROVED, S.CLASS_APPROVED: S.SCHOOL_APPROVED}

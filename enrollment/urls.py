@@ -12,6 +12,7 @@ urlpatterns = [
     path("applications/<int:pk>/sign/", views.ApplicationSignView.as_view(), name="sign"),
     path("applications/<int:pk>/withdraw/", views.ApplicationWithdrawView.as_view(),
          name="withdraw"),
+    path("applications/<int:pk>/rejoin/", views.ApplicationRejoinView.as_view(), name="rejoin"),
     path("applications/<int:pk>/review/", views.ApplicationReviewView.as_view(), name="review_one"),
     path("review/", views.ReviewQueueView.as_view(), name="review"),
     path("review/approve/", views.BulkApproveView.as_view(), name="bulk_approve"),

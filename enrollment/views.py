@@ -29,6 +29,7 @@ from . import exports, selectors, services
 from .access import (
     applications_visible_to,
     is_guardian_of,
+    may_rejoin,
     may_withdraw,
     review_moves_for,
     reviewable_students,
@@ -158,6 +159,9 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             and app.status not in (S.WITHDRAWN, S.CLASS_REJECTED, S.SCHOOL_REJECTED),
             # Leaving means something only for a child who was going to take part.
             "can_withdraw": may_withdraw(self.actor, app) and app.participates is not False,
+            # Coming back after leaving, while families may still answer.
+            "can_rejoin": may_rejoin(self.actor, app)
+            and _window_context(app.term)["window_open"],
             "review_moves": review_moves_for(self.actor, app),
             # Only a same-site address: a ``javascript:`` link here would run in the reviewer's
             # session.
@@ -344,6 +348,25 @@ class ApplicationWithdrawView(ApplicationMixin, View):
         return redirect("enrollment:detail", app.pk)
 
 
+class ApplicationRejoinView(ApplicationMixin, View):
+    """Come back after withdrawing: the form reopens as a draft, to check and submit again."""
+
+    allowed_roles = GUARDIAN
+    guardian_only = True
+
+    def post(self, request, pk):
+        app = self.get_application(pk)
+        try:
+            services.application_rejoin(application=app, actor=self.actor,
+                                        expected_revision=parse_id(request.POST.get("revision")))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("enrollment:detail", app.pk)
+        messages.success(request, f"已为{app.student.name}重新打开意向书，请核对后签署并提交，"
+                                  "提交后由老师重新审核。")
+        return redirect("enrollment:edit", app.pk)
+
+
 # ---------------------------------------------------------------------------- review
 
 class ApplicationReviewView(ApplicationMixin, View):
@@ -443,10 +466,16 @@ class BulkApproveView(ActorMixin, View):
         if not expected:
             messages.warning(request, "请先勾选要通过的意向书。")
             return redirect(_safe_next(request, default))
-        visible = set(applications_visible_to(self.actor).filter(pk__in=list(expected))
-                      .values_list("pk", flat=True))
-        if visible != set(expected):
+        chosen = list(applications_visible_to(self.actor).filter(pk__in=list(expected))
+                      .select_related("student__homeroom"))
+        if {a.pk for a in chosen} != set(expected):
             raise Http404("意向书不存在")
+        if request.POST.get("confirmed") != "1":
+            # Many families' forms in one click: say how many, and whose, before doing it.
+            return render(request, "enrollment/bulk_confirm.html", {
+                "applications": chosen, "count": len(chosen),
+                "selected": request.POST.getlist("selected"),
+                "next": _safe_next(request, default)})
         try:
             done = services.applications_approve(actor=self.actor, expected_revisions=expected)
         except DomainError as exc:

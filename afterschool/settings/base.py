@@ -46,6 +46,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it compresses every page (about a fifth of the bytes on a phone). BREACH
+    # (guessing a secret from compressed sizes) is limited: Django masks the CSRF token anew
+    # on every response, and no other secret is echoed into pages. Static files WhiteNoise
+    # serves precompressed carry Content-Encoding, which this middleware leaves alone.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

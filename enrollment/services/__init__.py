@@ -16,6 +16,7 @@ from .filling import (
 from .notifications import NOTICE_TEXT, transitions_notify
 from .review import (
     application_place,
+    application_rejoin,
     application_submit,
     application_transition,
     application_withdraw,
@@ -31,6 +32,7 @@ __all__ = [
     "Submission",
     "agreement_publish",
     "application_place",
+    "application_rejoin",
     "application_save_and_submit",
     "application_sign",
     "application_start",

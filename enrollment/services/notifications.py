@@ -26,7 +26,7 @@ NOTICE_TEXT = {
                         "学校已复核通过，等待统筹安排，安排结果将另行通知。"),
     S.SCHOOL_REJECTED: ("{student}的课后服务意向书：学校复核未通过", ""),
     S.PLACED: ("{student}的课后服务已统筹安排", "请登录系统查看课程与时间安排。"),
-    S.WITHDRAWN: ("{student}已退出课后服务", "退出自 {withdrawn_on} 起生效。"),
+    S.WITHDRAWN: ("{student}已退出课后服务", "退出自{withdrawn_on}起生效。"),
 }
 
 

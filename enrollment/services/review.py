@@ -82,6 +82,10 @@ def _values_for(*, to_status: str, from_status: str, comment: str, now: dt.datet
                 e.WITHDRAW_DATE_IN_PAST.format(today=f"{today.year}年{today.month}月{today.day}日"),
                 field="withdrawn_on")
         values.update(withdrawn_on=withdrawn_on, withdraw_reason=comment[:200])
+    elif from_status == S.WITHDRAWN:
+        # Rejoining: the form is current again; the withdrawal's date and reason stay in the
+        # history row of that move.
+        values.update(withdrawn_on=None, withdraw_reason="", decision_comment="")
     elif to_status != S.PLACED:
         values["decision_comment"] = comment
     return values
@@ -108,6 +112,10 @@ def _check_preconditions(applications: Sequence[Application], to_status: str,
                                                              e.AGREEMENT_MISSING)
                          else e.ApplicationInvalid)
                 raise error(problem)
+    elif to_status == S.DRAFT:
+        # Rejoining after a withdrawal: only while families may still answer.
+        for application in applications:
+            window_check(application.term, now)
     elif to_status == S.PLACED:
         for application in applications:
             if application.participates is not True:
@@ -278,6 +286,18 @@ def application_withdraw(*, application: Application, actor: Actor, withdrawn_on
     """Leave the service from a date (today or later): no approval, the service is voluntary."""
     return application_transition(application=application, to_status=S.WITHDRAWN, actor=actor,
                                   comment=reason, withdrawn_on=withdrawn_on,
+                                  expected_revision=expected_revision)
+
+
+def application_rejoin(*, application: Application, actor: Actor,
+                       expected_revision: int | None = None) -> Application:
+    """A family that withdrew comes back while the window is open.
+
+    The one form of this student and term (a database constraint) is reopened as a draft with
+    what was filled in before, to be checked, signed if the agreement changed, and submitted
+    for review again; the withdrawal and this return stay in its history.
+    """
+    return application_transition(application=application, to_status=S.DRAFT, actor=actor,
                                   expected_revision=expected_revision)
 
 

@@ -6,6 +6,7 @@ from ..display import (
     ROLE_LABELS,
     STATUS_SHORT,
     STATUS_TONE,
+    acted_by,
     move_label,
     move_style,
     status_sentence,
@@ -53,3 +54,8 @@ def move_label_filter(move):
 @register.filter(name="move_style")
 def move_style_filter(move):
     return move_style(move)
+
+
+@register.filter(name="acted_by")
+def acted_by_filter(transition):
+    return acted_by(transition)

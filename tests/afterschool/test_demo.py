@@ -85,7 +85,8 @@ def test_demo_school_is_shaped_like_the_reports():
     assert [(p.start_time.strftime("%H:%M"), p.get_kind_display()) for p in term.periods.all()] \
         == [("16:40", "作业辅导"), ("17:30", "特色课程"), ("18:15", "特色课程")]
     assert "作业辅导" in term.service_content and "点名" in term.safety_text
-    assert "16:40" in term.schedule_text
+    # The periods are listed from the term's periods; the text only adds what they do not say.
+    assert "18:50" in term.schedule_text and "16:40" not in term.schedule_text
 
     roles = set(RoleAssignment.objects.filter(school=school).values_list("role", "title"))
     assert (Role.PRINCIPAL, "领导小组组长") in roles

@@ -32,6 +32,8 @@ EXPECTED = {
     (S.SCHOOL_APPROVED, S.PLACED): {"coordinator"},
     **{(state, S.WITHDRAWN): LEAVE for state in (S.DRAFT, S.SUBMITTED, S.RETURNED,
                                                  S.CLASS_APPROVED, S.SCHOOL_APPROVED, S.PLACED)},
+    # Issue 10: a family that withdrew may come back while the window is open.
+    (S.WITHDRAWN, S.DRAFT): {"guardian"},
 }
 ACTORS = ["guardian", "other_guardian", "homeroom_teacher", "other_homeroom_teacher",
           "coordinator", "principal", "tutor", "foreign_coordinator"]

@@ -379,9 +379,16 @@ def test_bulk_approve_from_the_queue(world, login):
     client = login(world.homeroom_teacher.user)
     page = client.get(reverse("enrollment:review") + "?bucket=submitted").content.decode()
     assert f'value="{a.pk}:{a.revision}"' in page and "批量通过所选" in page
-    response = client.post(reverse("enrollment:bulk_approve"), {
-        "selected": [f"{a.pk}:{a.revision}", f"{b.pk}:{b.revision}"],
-        "next": "/enrollment/review/?bucket=submitted"})
+    chosen = {"selected": [f"{a.pk}:{a.revision}", f"{b.pk}:{b.revision}"],
+              "next": "/enrollment/review/?bucket=submitted"}
+    # First a confirmation that states the count and names, and changes nothing.
+    confirm = client.post(reverse("enrollment:bulk_approve"), chosen)
+    text = confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "将通过以下 <strong>2</strong> 份意向书" in text and "确认通过 2 份" in text
+    assert "张小明" in text and "李华" in text and 'name="confirmed" value="1"' in text
+    assert set(Application.objects.values_list("status", flat=True)) == {S.SUBMITTED}
+    response = client.post(reverse("enrollment:bulk_approve"), {**chosen, "confirmed": "1"})
     assert response["Location"] == "/enrollment/review/?bucket=submitted"
     assert set(Application.objects.values_list("status", flat=True)) == {S.CLASS_APPROVED}
     assert "已通过 2 份意向书。" in messages_of(response)
