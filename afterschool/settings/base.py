@@ -173,7 +173,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Every periodic schedule lives here, and only here.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Absence alerts: notify any the roll call could not queue, escalate the unanswered ones
+    # (AttendancePolicy.alert_escalate_minutes) to the duty teachers and the office.
+    "absence-alerts-sweep": {"task": "attendance.tasks.alerts_sweep_task", "schedule": 60.0},
+}
 
 # One console handler. Django's own "django" logger would add a second console handler under
 # DEBUG and print each record twice; a refused request (403, 404) is one line, no traceback.
