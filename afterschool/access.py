@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from .models import (
     AccountEvent,
+    Delivery,
     Grade,
     Guardian,
     Homeroom,
@@ -426,3 +427,10 @@ def schools_visible_to(actor: Actor) -> QuerySet[School]:
     if actor.school is None:
         return School.objects.none()
     return School.objects.filter(pk=actor.school.pk)
+
+
+def deliveries_visible_to(actor: Actor) -> QuerySet[Delivery]:
+    """E-mails and SMS of the school's notices: for its coordinators (the office)."""
+    if actor.school is None or not actor.is_coordinator:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(notice__school=actor.school)

@@ -423,12 +423,19 @@ class Notice(models.Model):
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # A caller's name for "this notice, once": e.g. one reminder per family per day. Empty for
+    # notices that may repeat.
+    key = models.CharField("去重标识", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""),
+                                    name="notice_unique_key_per_user"),
+        ]
 
     def __str__(self):
         return self.title
@@ -446,6 +453,9 @@ class ImportJob(models.Model):
         RUNNING = "running", "处理中"
         FAILED = "failed", "有错误，未导入"
         DONE = "done", "已完成"
+        INTERRUPTED = "interrupted", "已中断，未导入"
+        # Valid, but it would create grades or homerooms the school lacks: a person confirms.
+        AWAITING = "awaiting", "待确认，未导入"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs",
                                verbose_name="学校")
@@ -463,6 +473,12 @@ class ImportJob(models.Model):
     summary = models.JSONField("结果", default=dict, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Heartbeat and claim: a job silent past its time limit lost its worker (see
+    # ``afterschool.roster.import_jobs_sweep``); ``attempts`` caps redeliveries of a job that
+    # kills its worker every time.
+    updated_at = models.DateTimeField("最近进展", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    task_id = models.CharField("任务标识", max_length=50, blank=True)
 
     class Meta:
         verbose_name = "名册导入"
@@ -607,3 +623,66 @@ class ActivationFailure(models.Model):
 
     def __str__(self):
         return f"{self.phone} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Delivery(models.Model):
+    """One notice sent (or to be sent) through one channel besides the in-app list.
+
+    Also the outbox: a row is written in the same transaction as its notice, so a notice whose
+    task never reached the broker is still ``pending`` here and the sweep sends it later. One
+    row per notice and channel (a constraint), so sending twice is impossible by construction.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "邮件"
+        SMS = "sms", "短信"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries",
+                               verbose_name="通知")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    address = models.CharField("发送地址", max_length=254)
+    status = models.CharField("状态", max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error = models.CharField("失败原因", max_length=300, blank=True)
+    provider_ref = models.CharField("服务商回执", max_length=100, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # Last handed to the broker; the sweep re-queues a pending row queued long ago or never.
+    queued_at = models.DateTimeField("入队时间", null=True, blank=True)
+    # Not before: the retry backoff, or the lease of a send in progress.
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知发送记录"
+        verbose_name_plural = "通知发送记录"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "channel"],
+                                    name="delivery_one_per_notice_channel"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.address} {self.get_status_display()}"
+
+
+class NoticePreference(models.Model):
+    """How a person wants to hear about notices besides the in-app list (always on)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notice_preference", verbose_name="用户")
+    email = models.BooleanField("同时发送邮件（填写了邮箱时）", default=True)
+    sms = models.BooleanField("同时发送短信（重要通知）", default=True)
+
+    class Meta:
+        verbose_name = "通知方式"
+        verbose_name_plural = "通知方式"
+
+    def __str__(self):
+        return f"{self.user} 的通知方式"

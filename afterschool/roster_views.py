@@ -1,6 +1,8 @@
 """Roster pages: upload and follow an import; download exports and the empty template."""
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
@@ -61,6 +63,22 @@ class ImportJobStatusView(ImportJobView):
     """The part of the job page that htmx polls every second until the job is finished."""
 
     template_name = "afterschool/roster_job_status.html"
+
+
+class ImportJobRestartView(ActorMixin, View):
+    """An interrupted import (its worker vanished) runs again from the start."""
+
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        job = get_object_or_404(access.import_jobs_visible_to(self.actor), pk=pk)
+        try:
+            roster.jobs.import_job_restart(actor=self.actor, job=job)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已重新开始导入。")
+        return redirect("school:roster_job", pk=job.pk)
 
 
 class RosterTemplateView(ActorMixin, View):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import roster_views, views
+from . import notice_views, roster_views, views
 
 app_name = "school"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("switch-school/", views.SwitchSchoolView.as_view(), name="switch_school"),
     path("notices/read/", views.NoticeReadView.as_view(), name="notice_read"),
+    path("notices/settings/", notice_views.NoticePreferenceView.as_view(),
+         name="notice_preferences"),
+    path("notices/deliveries/", notice_views.DeliveryListView.as_view(), name="deliveries"),
+    path("notices/deliveries/retry/", notice_views.DeliveryRetryView.as_view(),
+         name="delivery_retry"),
     path("homerooms/", views.HomeroomListView.as_view(), name="homeroom_list"),
     path("homerooms/<int:pk>/", views.HomeroomDetailView.as_view(), name="homeroom_detail"),
     path("homerooms/<int:pk>/letters/", views.LettersView.as_view(), name="letters"),
@@ -24,6 +29,8 @@ urlpatterns = [
     path("roster/import/<int:pk>/", roster_views.ImportJobView.as_view(), name="roster_job"),
     path("roster/import/<int:pk>/status/", roster_views.ImportJobStatusView.as_view(),
          name="roster_job_status"),
+    path("roster/import/<int:pk>/restart/", roster_views.ImportJobRestartView.as_view(),
+         name="roster_job_restart"),
     path("roster/template/<slug:kind>/", roster_views.RosterTemplateView.as_view(),
          name="roster_template"),
     path("roster/export/", roster_views.RosterExportView.as_view(), name="roster_export"),

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +28,11 @@ from .models import (
     AccountEvent,
     AccountLink,
     ActivationFailure,
+    Delivery,
     Guardian,
     Homeroom,
     Notice,
+    NoticePreference,
     Role,
     School,
     Staff,
@@ -432,31 +433,47 @@ def guardian_reissue_code(*, actor: Actor, guardian: Guardian, ip_address: str =
     return guardian
 
 
+@transaction.atomic
 def notice_create(*, user, school: School, title: str, body: str = "", url: str = "",
-                  email: str = "") -> Notice:
-    """An in-app notice; with an email address, also a mail sent by Celery after commit."""
-    notice = Notice(user=user, school=school, title=title, body=body, url=url)
-    notice.full_clean()
-    notice.save()
-    if email:
-        from .tasks import notice_email_task
+                  email: str = "", sms: bool = False, key: str = "") -> Notice:
+    """One notice: in-app always; an e-mail where an address is known (``email``, else the
+    account's own) and a text message if ``sms`` — each a ``Delivery`` sent after commit,
+    unless the person turned that channel off. With ``key``, the notice is sent to this person
+    once only: a second call returns the first notice. Many at once: ``notices_send``.
+    """
+    from .notifications import NoticeSpec, notices_send
 
-        transaction.on_commit(lambda: notice_email_task.delay(notice.pk, email))
-    return notice
+    report = notices_send(school=school, specs=[NoticeSpec(
+        user=user, title=title, body=body, url=url, email=email, sms=sms, key=key)])
+    if report.notices:
+        return report.notices[0]
+    return Notice.objects.get(user=user, key=key)
 
 
-def notice_send_email(*, notice: Notice, address: str) -> bool:
-    """Send one notice by mail, once: running the task twice sends one mail."""
-    with transaction.atomic():
-        locked = Notice.objects.select_for_update().get(pk=notice.pk)
-        if locked.emailed_at:
-            return False
-        send_mail(subject=f"【{locked.school.name}课后服务】{locked.title}",
-                  message=locked.body or locked.title, from_email=None,
-                  recipient_list=[address])
-        locked.emailed_at = timezone.now()
-        locked.save(update_fields=["emailed_at"])
-    return True
+@transaction.atomic
+def notice_preference_update(*, user, email: bool, sms: bool) -> NoticePreference:
+    """How this person wants notices besides the in-app list."""
+    preference, _ = NoticePreference.objects.get_or_create(user=user)
+    preference.email, preference.sms = email, sms
+    preference.full_clean()
+    preference.save(update_fields=["email", "sms"])
+    return preference
+
+
+@transaction.atomic
+def delivery_retry(*, actor: Actor, delivery_ids) -> int:
+    """The office sends failed e-mails and SMS of its school again (e.g. after fixing a number
+    or once the provider is back): they become pending with fresh attempts and are queued."""
+    from .notifications import deliveries_queue_on_commit
+
+    require(actor, Role.COORDINATOR)
+    ids = list(Delivery.objects.filter(pk__in=list(delivery_ids), notice__school=actor.school,
+                                       status=Delivery.Status.FAILED)
+               .values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.PENDING, attempts=0,
+                                               next_attempt_at=None, queued_at=None, error="")
+    deliveries_queue_on_commit(ids)
+    return len(ids)
 
 
 def notice_mark_read(*, user, notice_ids) -> int:

@@ -66,6 +66,12 @@ class Arrangement(models.Model):
     stats = models.JSONField("求解统计", default=dict, blank=True)
     progress = models.CharField("进度", max_length=200, blank=True)
     error = models.TextField("错误信息", blank=True)
+    # Heartbeat and claim of the computing task: a run silent past the task's time limit lost
+    # its worker (``arrangement.services.runs.arrangements_sweep``); ``attempts`` caps
+    # redeliveries of a run that kills its worker every time.
+    updated_at = models.DateTimeField("最近进展", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("计算次数", default=0)
+    task_id = models.CharField("任务标识", max_length=50, blank=True)
 
     class Meta:
         verbose_name = "统筹安排"

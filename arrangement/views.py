@@ -178,11 +178,11 @@ class ArrangementPublishView(RunMixin, View):
     def post(self, request, pk):
         run = self.get_run()
         try:
-            svc.arrangement_publish(arrangement=run, actor=self.actor)
+            published = svc.arrangement_publish(arrangement=run, actor=self.actor)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"第{run.version}版统筹安排已发布，已通知家长和辅导教师。")
+            messages.success(request, f"第{run.version}版统筹安排已发布。{published.notice_summary}。")
         return self.back()
 
 

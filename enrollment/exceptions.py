@@ -50,6 +50,7 @@ SIGNATURE_NAME_MISMATCH = "签名须与您在学校登记的姓名“{name}”�
 SIGNATURE_CLOSED = "意向书当前状态为“{status}”，无需再签署协议。"
 WINDOW_ORDER = "意向书截止时间须晚于开放时间。"
 COORDINATOR_ONLY = "只有课后服务办公室可以执行此操作。"
+REMIND_WINDOW_CLOSED = "意向书填报时间未开放或已截止，现在不能提醒家长填写。"
 
 
 class EnrollmentError(DomainError):

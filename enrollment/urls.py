@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/review/", views.ApplicationReviewView.as_view(), name="review_one"),
     path("review/", views.ReviewQueueView.as_view(), name="review"),
     path("review/approve/", views.BulkApproveView.as_view(), name="bulk_approve"),
+    path("review/remind/", views.FamiliesRemindView.as_view(), name="remind"),
     path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("statistics/export/", views.StatisticsExportView.as_view(), name="statistics_export"),
     path("settings/", views.TermSettingsView.as_view(), name="settings"),

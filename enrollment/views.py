@@ -485,6 +485,34 @@ class BulkApproveView(ActorMixin, View):
         return redirect(_safe_next(request, default))
 
 
+class FamiliesRemindView(ActorMixin, View):
+    """提醒未填写的家庭: the homeroom teacher's class, or the office's school (or the grade or
+    homeroom chosen on the queue), once a day per family, while the window is open."""
+
+    allowed_roles = REVIEWERS
+
+    def post(self, request):
+        term = selectors.current_term(self.actor.school)
+        if term is None:
+            raise Http404("本学期尚未设置")
+        students = reviewable_students(self.actor)
+        grade_id, homeroom_id = (parse_id(request.POST.get("grade")),
+                                 parse_id(request.POST.get("homeroom")))
+        if grade_id:
+            students = students.filter(homeroom__grade_id=grade_id)
+        if homeroom_id:
+            students = students.filter(homeroom_id=homeroom_id)
+        try:
+            report = services.families_remind(actor=self.actor, term=term, students=students)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, report.text("家长"))
+        query = urlencode({"bucket": "unanswered", "grade": grade_id or "",
+                           "homeroom": homeroom_id or ""})
+        return redirect(f"{reverse('enrollment:review')}?{query}")
+
+
 # ---------------------------------------------------------------------------- statistics
 
 class StatisticsMixin(ActorMixin):

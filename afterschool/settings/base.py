@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -163,21 +164,76 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# No result backend: nobody reads task results (progress and outcomes are kept in the
+# database), and a backend that retries its connection stalled every write for 20 s while
+# Redis was down.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# Redelivery: a message is acknowledged only when its task ends, and a task whose pool
+# process died (killed, out of memory) goes back to the queue instead of being dropped. Every
+# task is safe to run twice, and the rows they work on count attempts so a task that kills
+# its worker every time ends failed with a reason instead of looping.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing must never hold up or break a page: a web request gives up on an unreachable
+# broker after about 2 s and the write stands; what it queued is found by the sweeps below.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 0.5}
+# A message not acknowledged within visibility_timeout is handed to another worker (the whole
+# worker died): a little longer than the longest hard time limit, so a task still running is
+# never given out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# Every periodic schedule lives here, and only here.
+# Every periodic schedule lives here, and only here (beat runs once; see docker-compose.yml).
+# tests/afterschool/test_beat.py checks that each entry names a registered task.
 CELERY_BEAT_SCHEDULE = {
+    # Notices whose delivery never reached the broker, or is due for a retry.
+    "deliveries-sweep": {"task": "afterschool.tasks.deliveries_sweep_task", "schedule": 60.0},
+    # Review decisions committed while the broker was down: tell the guardians now.
+    "transitions-sweep": {"task": "enrollment.tasks.transitions_sweep_task", "schedule": 60.0},
+    # Arrangement runs and roster imports: queue the never-queued, interrupt the silent.
+    "arrangements-sweep": {"task": "arrangement.tasks.arrangements_sweep_task",
+                           "schedule": 60.0},
+    "import-jobs-sweep": {"task": "afterschool.tasks.import_jobs_sweep_task", "schedule": 60.0},
+    "import-files-purge": {"task": "afterschool.tasks.import_job_files_purge_task",
+                           "schedule": crontab(minute=15)},
+    "sessions-clear": {"task": "afterschool.tasks.sessions_clear_task",
+                       "schedule": crontab(hour=3, minute=10)},
+    "login-records-clear": {"task": "afterschool.tasks.login_records_clear_task",
+                            "schedule": crontab(hour=3, minute=20)},
     # Absence alerts: notify any the roll call could not queue, escalate the unanswered ones
     # (AttendancePolicy.alert_escalate_minutes) to the duty teachers and the office.
     "absence-alerts-sweep": {"task": "attendance.tasks.alerts_sweep_task", "schedule": 60.0},
 }
+# Login lockout rows (django-axes) and wrong activation codes are kept this many days.
+LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=30)
+
+# ----------------------------------------------------------------------------- notifications
+# In-app notices always; e-mail where the person has an address; SMS for the notices that
+# matter (a decision, the arrangement, a reminder) through SMS_BACKEND: "logging" writes them
+# to the log (development, tests), "aliyun" sends through Alibaba Cloud SMS (dysmsapi).
+SMS_BACKEND = env("SMS_BACKEND", default="logging")
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", default="")
+# A template approved by the provider with one variable, ${title}.
+SMS_ALIYUN_TEMPLATE_CODE = env("SMS_ALIYUN_TEMPLATE_CODE", default="")
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
+# A failed e-mail or SMS is tried again after 1, 5, 15, 60 minutes, then marked failed.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
 
 # One console handler. Django's own "django" logger would add a second console handler under
 # DEBUG and print each record twice; a refused request (403, 404) is one line, no traceback.

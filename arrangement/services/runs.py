@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import Actor
+from afterschool.dispatch import publish_on_commit
 from afterschool.models import Staff, Term
-from afterschool.services import notice_create
+from afterschool.notifications import NoticeSpec, notices_send
 from enrollment.models import Application
 from enrollment.services import applications_place
 
@@ -43,8 +44,16 @@ logger = logging.getLogger(__name__)
 A = Arrangement.Status
 MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: solver.solve,
                      Arrangement.Mechanism.LOTTERY: solver.solve_serial_dictatorship}
-# A run still "computing" after this long lost its worker: a new run may start.
-STALE_RUN = dt.timedelta(minutes=20)
+# The computing task's limits (arrangement.tasks). A run whose heartbeat (``updated_at``) is
+# older than the hard limit plus a minute lost its worker: the beat sweep marks it interrupted
+# (``recovery.arrangements_sweep``) and a new run may start — one window for both.
+COMPUTE_SOFT_LIMIT = 10 * 60
+COMPUTE_TIME_LIMIT = COMPUTE_SOFT_LIMIT + 60
+STALE_RUN = dt.timedelta(seconds=COMPUTE_TIME_LIMIT + 60)
+# Runs of one computation (redeliveries after its worker died) before it fails with the reason.
+MAX_ATTEMPTS = 3
+TOO_MANY_ATTEMPTS = ("计算了 {n} 次都在中途中断（后台进程意外停止），已停止。"
+                     "请重新开始统筹安排；如果再次中断，请联系管理员。")
 
 
 def _transition(arrangement: Arrangement, to_status: str, *, actor: Actor | None,
@@ -72,7 +81,7 @@ def arrangement_start(*, term: Term, actor: Actor, mechanism: str = Arrangement.
     require_school(actor, term)
     Term.objects.select_for_update().filter(pk=term.pk).first()  # one new version at a time
     running = Arrangement.objects.filter(term=term, status=A.DRAFT, finished_at__isnull=True,
-                                         created_at__gt=timezone.now() - STALE_RUN)
+                                         updated_at__gt=timezone.now() - STALE_RUN)
     if running.exists():
         raise ArrangementError(ARRANGEMENT_RUNNING)
     pinned = check_base(term=term, scope=scope, base=base, pin_student_nos=pin_student_nos)
@@ -88,31 +97,53 @@ def arrangement_start(*, term: Term, actor: Actor, mechanism: str = Arrangement.
 
     from ..tasks import arrangement_compute_task  # the task module imports these services
 
-    transaction.on_commit(lambda: arrangement_compute_task.delay(arrangement.pk))
+    # If the broker is down the page shows the run queued and the beat sweep queues it later.
+    publish_on_commit(arrangement_compute_task, arrangement.pk)
     return arrangement
 
 
 def _progress(arrangement: Arrangement, text: str) -> None:
-    # Committed at once, outside any transaction, so the polling page sees it.
+    # Committed at once, outside any transaction, so the polling page sees it; also the
+    # heartbeat the sweep looks at.
     arrangement.progress = text
-    Arrangement.objects.filter(pk=arrangement.pk).update(progress=text)
+    Arrangement.objects.filter(pk=arrangement.pk).update(progress=text,
+                                                         updated_at=timezone.now())
 
 
-def arrangement_compute(*, arrangement: Arrangement) -> Arrangement:
+def _claim(arrangement: Arrangement, task_id: str) -> bool:
+    """On a locked run: may this task compute it? A run nobody started, or this task's own
+    (redelivered after its worker died), or one whose worker fell silent. Counts the attempt."""
+    now = timezone.now()
+    if (arrangement.started_at is not None and task_id != arrangement.task_id
+            and arrangement.updated_at > now - STALE_RUN):
+        return False  # another worker is computing it (the sweep queued it twice)
+    arrangement.attempts += 1
+    arrangement.task_id = task_id
+    arrangement.started_at = arrangement.updated_at = now
+    arrangement.progress = "正在读取意向书与教学班…"
+    arrangement.save(update_fields=["attempts", "task_id", "started_at", "updated_at",
+                                    "progress"])
+    return True
+
+
+def arrangement_compute(*, arrangement: Arrangement, task_id: str = "") -> Arrangement:
     """Place the run's students with the solver and group them for homework tutoring.
 
     Not one transaction on purpose: progress is committed as it goes, so the coordinator's
     page can show it; the result is written in one transaction at the end. Safe to run twice:
     a run that already finished is returned as it is. Data the solver refuses fails the run
-    with the solver's message; anything else is the task's to record.
+    with the solver's message; anything else is the task's to record. A run redelivered more
+    than ``MAX_ATTEMPTS`` times (it kills its worker every time) fails with the reason.
     """
     with transaction.atomic():
         arrangement = lock_run(arrangement)
         if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
             return arrangement
-        arrangement.started_at = timezone.now()
-        arrangement.progress = "正在读取意向书与教学班…"
-        arrangement.save(update_fields=["started_at", "progress"])
+        if not _claim(arrangement, task_id):
+            return arrangement
+    if arrangement.attempts > MAX_ATTEMPTS:
+        return arrangement_fail(arrangement=arrangement,
+                                message=TOO_MANY_ATTEMPTS.format(n=arrangement.attempts - 1))
     term = arrangement.term
     applications = list(arrangement_applications(term))
     instance = term_instance(term, seed=arrangement.seed, applications=applications)
@@ -222,8 +253,10 @@ def arrangement_publish(*, arrangement: Arrangement, actor: Actor) -> Arrangemen
                     .values_list("pk", flat=True))
     applications_place(application_ids=approved, actor=actor,
                        comment=f"统筹安排第{arrangement.version}版发布", notify=False)
-    notify_guardians(arrangement, student_ids=None)
-    _notify_tutors(arrangement)
+    # What was really sent, for the page: "已通知 46 位家长（站内 46，短信 40 条发送中）".
+    report = notify_guardians(arrangement, student_ids=None)
+    tutors = _notify_tutors(arrangement)
+    arrangement.notice_summary = f"{report.text('家长')}；已通知 {tutors} 位辅导教师"
     return arrangement
 
 
@@ -232,8 +265,7 @@ def _notify_tutors(arrangement: Arrangement) -> int:
     tutors = (Staff.objects.filter(sections__in=section_ids, user__isnull=False).distinct()
               .select_related("user"))
     url = reverse("arrangement:my_sections")
-    for tutor in tutors:
-        notice_create(user=tutor.user, school=arrangement.term.school,
-                      title="课后服务教学班名单已发布", body="请查看您的教学班及学生名单。",
-                      url=url)
-    return len(tutors)
+    report = notices_send(school=arrangement.term.school, specs=[NoticeSpec(
+        user=tutor.user, title="课后服务教学班名单已发布", body="请查看您的教学班及学生名单。",
+        url=url) for tutor in tutors])
+    return report.people

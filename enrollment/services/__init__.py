@@ -13,7 +13,13 @@ from .filling import (
     application_start,
     application_update,
 )
-from .notifications import NOTICE_TEXT, transitions_notify
+from .notifications import (
+    NOTICE_TEXT,
+    families_remind,
+    mark_not_notified,
+    transitions_notify,
+    transitions_pending,
+)
 from .review import (
     application_place,
     application_rejoin,
@@ -43,8 +49,11 @@ __all__ = [
     "applications_approve",
     "applications_place",
     "applications_transition_bulk",
+    "families_remind",
     "format_moment",
+    "mark_not_notified",
     "term_update_enrollment",
     "transitions_notify",
+    "transitions_pending",
     "window_check",
 ]

@@ -17,6 +17,7 @@ from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from afterschool.access import Actor
+from afterschool.dispatch import publish_on_commit
 from afterschool.models import Role, StudentGuardian
 
 from .. import exceptions as e
@@ -26,6 +27,7 @@ from ..selectors import current_agreement
 from ..signals import application_withdrawn
 from ..transitions import APPROVE_NEXT, EDITABLE, MACHINE, Move, move_for
 from .common import lock_application, status_label
+from .notifications import mark_not_notified
 from .term import window_check
 
 S = Application.Status
@@ -126,11 +128,15 @@ def _check_preconditions(applications: Sequence[Application], to_status: str,
 def _queue_side_effects(applications: Sequence[Application],
                         transitions: Sequence[ApplicationTransition], move: Move,
                         notify: bool) -> None:
+    ids = [t.pk for t in transitions]
     if move.notify and notify and transitions:
         from ..tasks import transitions_notify_task
 
-        ids = [t.pk for t in transitions]
-        transaction.on_commit(lambda: transitions_notify_task.delay(ids))
+        # The empty notified_at is the outbox: if the broker is down the decision still
+        # stands, and the beat sweep (transitions_sweep_task) tells the guardians later.
+        publish_on_commit(transitions_notify_task, ids)
+    elif ids:
+        mark_not_notified(ids)
     for application in applications:
         if application.status == S.WITHDRAWN:
             transaction.on_commit(
