@@ -56,6 +56,7 @@ class ImportJobView(ActorMixin, DetailView):
         ctx["show_sheet"] = any(e.get("sheet") for e in job.errors)
         ctx["error_count"] = max(job.summary.get("error_count", 0), len(job.errors))
         ctx["errors_not_listed"] = ctx["error_count"] - len(job.errors)
+        ctx["preview_lines"] = roster.preview_lines(job.summary.get("preview") or {})
         return ctx
 
 
@@ -79,6 +80,36 @@ class ImportJobRestartView(ActorMixin, View):
         else:
             messages.success(request, "已重新开始导入。")
         return redirect("school:roster_job", pk=job.pk)
+
+
+class ImportJobConfirmView(ActorMixin, View):
+    """The coordinator agrees to the new grades and homerooms the import listed."""
+
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        job = get_object_or_404(access.import_jobs_visible_to(self.actor), pk=pk)
+        try:
+            roster.import_job_confirm(actor=self.actor, job=job)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect("school:roster_job", pk=job.pk)
+
+
+class ImportJobCancelView(ActorMixin, View):
+    """The coordinator declines: nothing is imported and the uploaded file is deleted."""
+
+    allowed_roles = (Role.COORDINATOR,)
+
+    def post(self, request, pk):
+        job = get_object_or_404(access.import_jobs_visible_to(self.actor), pk=pk)
+        try:
+            roster.import_job_cancel(actor=self.actor, job=job)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.info(request, "已取消导入，没有写入任何数据。")
+        return redirect("school:roster_upload")
 
 
 class RosterTemplateView(ActorMixin, View):

@@ -52,8 +52,14 @@ from .errors import (
     ErrorLog,
     RowError,
 )
-from .importing import ImportResult, roster_import
-from .jobs import import_job_create, import_job_files_purge, import_job_run
+from .importing import ImportResult, new_entities, preview_lines, roster_import
+from .jobs import (
+    import_job_cancel,
+    import_job_confirm,
+    import_job_create,
+    import_job_files_purge,
+    import_job_run,
+)
 from .labels import grade_label, grade_name, homeroom_label, summary_items, weekday_text
 from .reading import HEADER_SEARCH_ROWS, Sheet, normalize_header, read_workbook
 from .validation import (
@@ -73,6 +79,7 @@ __all__ = [
     "TOO_MANY_ROWS", "TOO_MANY_ROWS_INLINE", "UNEXPECTED_ERROR", "UNREADABLE_FILE", "Column",
     "ErrorLog", "GuardianEntry", "ImportResult", "Progress", "RowError", "Sheet", "StaffRow",
     "StudentRow", "grade_label", "grade_name", "homeroom_label", "import_job_create",
-    "import_job_files_purge", "import_job_run", "normalize_header", "read_workbook",
+    "import_job_cancel", "import_job_confirm", "import_job_files_purge", "import_job_run",
+    "new_entities", "preview_lines", "normalize_header", "read_workbook",
     "roster_import", "summary_items", "validate_staff", "validate_students", "weekday_text",
 ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from ..access import Actor, require
-from ..models import Homeroom, Role, School
+from ..models import Grade, Homeroom, Role, School
 from .columns import COLUMNS, STUDENTS, Column
 from .errors import TOO_MANY_ROWS, RowError
+from .labels import grade_name
 from .reading import Sheet, read_workbook
 from .validation import Progress, validate_staff, validate_students
 from .writing import _write_staff, _write_students
@@ -24,10 +26,18 @@ class ImportResult:
     total_rows: int = 0
     notes: list[str] = field(default_factory=list)
     error_count: int = 0  # all of them, listed or not
+    # Entities the file would create that the school does not have yet (a 班级 "23班" in a
+    # 22-class grade is more often a typo than a new class): nothing is written until the
+    # coordinator confirms. {"grades": [name, …], "homerooms": [[label, students], …]}
+    preview: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.preview) and not self.errors and not self.summary
 
     @property
     def errors_not_listed(self) -> int:
@@ -36,7 +46,8 @@ class ImportResult:
 
 def roster_import(*, school: School, path_or_file, kind: str = STUDENTS, actor: Actor | None = None,
                   progress: Progress | None = None, max_rows: int | None = None,
-                  too_many_rows: str = TOO_MANY_ROWS) -> ImportResult:
+                  too_many_rows: str = TOO_MANY_ROWS,
+                  create_homerooms: bool = False) -> ImportResult:
     """Validate a whole roster file; if every row passes, write it in one transaction.
 
     With any error nothing is written; ``result.errors`` lists the first
@@ -45,6 +56,10 @@ def roster_import(*, school: School, path_or_file, kind: str = STUDENTS, actor: 
     outside the write transaction so that another connection can see it. A file of more than
     ``max_rows`` data rows (default ``settings.ROSTER_MAX_ROWS``) is refused with
     ``too_many_rows`` before it is read further.
+
+    A student file that names grades or homerooms the school does not have writes nothing
+    unless ``create_homerooms``: ``result.preview`` lists them (``result.needs_confirmation``)
+    so that a person confirms them first.
     """
     if actor is not None:
         require(actor, Role.COORDINATOR)
@@ -73,10 +88,41 @@ def roster_import(*, school: School, path_or_file, kind: str = STUDENTS, actor: 
         rows, log = validate_staff(sheets, homerooms, progress)
     del sheets  # the raw cells are no longer needed while writing
     result.errors, result.error_count = log.listed, log.count
+    if not log and kind == STUDENTS and not create_homerooms:
+        result.preview = new_entities(school, rows)
+        if result.preview:
+            return result
     if not log:
         writer = _write_students if kind == STUDENTS else _write_staff
         result.summary = writer(school=school, rows=rows)
     return result
+
+
+def new_entities(school: School, rows) -> dict:
+    """The grades and homerooms these student rows name that the school does not have."""
+    grades = dict(Grade.objects.filter(school=school).values_list("number", "name"))
+    existing = set(Homeroom.objects.filter(school=school)
+                   .values_list("grade__number", "number"))
+    counts = Counter((r.grade, r.homeroom) for r in rows if (r.grade, r.homeroom) not in existing)
+    if not counts:
+        return {}
+    new_grades = sorted({g for g, _ in counts} - grades.keys())
+    return {
+        "grades": [grade_name(g) for g in new_grades],
+        "homerooms": [[f"{grades.get(g) or grade_name(g)}{n}班", count]
+                      for (g, n), count in sorted(counts.items())],
+    }
+
+
+def preview_lines(preview: dict) -> list[str]:
+    """"将新增班级：七年级23班（1 名学生）" and the like, for the page and the command line."""
+    lines = []
+    if preview.get("grades"):
+        lines.append(f"将新增年级：{'、'.join(preview['grades'])}")
+    if preview.get("homerooms"):
+        lines.append("将新增班级：" + "、".join(f"{label}（{count} 名学生）"
+                                          for label, count in preview["homerooms"]))
+    return lines
 
 
 def _notes(sheets: list[Sheet], columns: tuple[Column, ...]) -> list[str]:

@@ -91,7 +91,8 @@ def import_job_run(*, job_id: int, inline: bool = False, task_id: str = "") -> I
         with job.file.open("rb") as fh:
             result = roster_import(school=job.school, path_or_file=fh, kind=job.kind,
                                    progress=progress, max_rows=max_rows,
-                                   too_many_rows=too_many_rows)
+                                   too_many_rows=too_many_rows,
+                                   create_homerooms=bool(job.summary.get("confirmed")))
     except DATABASE_ERRORS:
         raise  # the connection is gone: the task reconnects and retries (or fails the job)
     except Exception:  # any failure must end as a failed job the page can show, not a spinner
@@ -99,6 +100,14 @@ def import_job_run(*, job_id: int, inline: bool = False, task_id: str = "") -> I
         result = ImportResult(kind=job.kind, errors=[RowError(None, "", UNEXPECTED_ERROR)],
                               error_count=1)
     job.refresh_from_db(fields=["total_rows"])
+    if result.needs_confirmation:
+        # Nothing written; the file is kept until the coordinator confirms or cancels.
+        job.total_rows = result.total_rows or job.total_rows
+        job.status = ImportJob.Status.AWAITING
+        job.summary = {"preview": result.preview, "notes": result.notes}
+        job.updated_at = timezone.now()
+        job.save(update_fields=["status", "total_rows", "summary", "updated_at"])
+        return job
     job.total_rows = result.total_rows or job.total_rows
     job.processed_rows = job.total_rows if result.ok else job.processed_rows
     job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
@@ -227,4 +236,50 @@ def import_job_restart(*, actor: Actor, job: ImportJob) -> ImportJob:
     from ..tasks import roster_import_task
 
     publish_on_commit(roster_import_task, job.pk)
+    return job
+
+
+# --------------------------------------------------------------- new grades and homerooms
+
+CONFIRM_REFUSED = "这个导入不在等待确认（状态是“{status}”）。"
+CANCELLED = "已取消：没有新增班级，也没有导入任何数据。"
+
+
+@transaction.atomic
+def import_job_confirm(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """The coordinator agrees to the grades and homerooms the preview listed: import again,
+    now creating them (the same file, so the same ones)."""
+    require(actor, Role.COORDINATOR)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk, school=actor.school)
+    if job.status != ImportJob.Status.AWAITING:
+        raise ValidationError(CONFIRM_REFUSED.format(status=job.get_status_display()))
+    if not job.file.name or not job.file.storage.exists(job.file.name):
+        raise ValidationError(RESTART_NO_FILE)
+    job.status = ImportJob.Status.PENDING
+    job.processed_rows = 0
+    job.attempts = 0
+    job.task_id = ""
+    job.summary = {"confirmed": True, "preview": job.summary.get("preview", {})}
+    job.updated_at = timezone.now()
+    job.save(update_fields=["status", "processed_rows", "attempts", "task_id", "summary",
+                            "updated_at"])
+    from ..tasks import roster_import_task
+
+    publish_on_commit(roster_import_task, job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_cancel(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """The coordinator declines the preview: nothing is written and the file is deleted."""
+    require(actor, Role.COORDINATOR)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk, school=actor.school)
+    if job.status != ImportJob.Status.AWAITING:
+        raise ValidationError(CONFIRM_REFUSED.format(status=job.get_status_display()))
+    job.status = ImportJob.Status.FAILED
+    job.errors = [RowError(None, "", CANCELLED).as_dict()]
+    job.summary = {"error_count": 1, "preview": job.summary.get("preview", {})}
+    job.finished_at = job.updated_at = timezone.now()
+    job.save(update_fields=["status", "errors", "summary", "finished_at", "updated_at"])
+    transaction.on_commit(lambda: _job_file_delete(job))
     return job

@@ -100,6 +100,8 @@ def path_args(name: str, ids: dict) -> dict:
         "school:roster_job": {"pk": ids["job"]},
         "school:roster_job_status": {"pk": ids["job"]},
         "school:roster_job_restart": {"pk": ids["job"]},
+        "school:roster_job_confirm": {"pk": ids["job"]},
+        "school:roster_job_cancel": {"pk": ids["job"]},
         "school:roster_template": {"kind": "students"},
         "school:roster_export_grade": {"pk": ids["grade"]},
         "enrollment:start": {"student_pk": ids["student"]},

@@ -47,7 +47,8 @@ def table(records: list[dict], headers=HEADERS) -> list[list]:
 
 
 def run(school, path, kind=STUDENTS):
-    return roster_import(school=school, path_or_file=path, kind=kind)
+    """Import, creating the homerooms the file names (their preview: test_roster_preview)."""
+    return roster_import(school=school, path_or_file=path, kind=kind, create_homerooms=True)
 
 
 def counts():

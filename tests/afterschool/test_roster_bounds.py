@@ -40,6 +40,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
+def homeroom_7_3(world):
+    """The homeroom the rows name exists, so an upload imports without a preview."""
+    from tests import factories as f
+
+    return f.HomeroomFactory(school=world.school, grade=world.homeroom.grade, number=3)
+
+
+@pytest.fixture(autouse=True)
 def storage_roots(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

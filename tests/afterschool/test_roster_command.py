@@ -42,14 +42,17 @@ def bad(tmp_path):
 
 
 def test_success_prints_a_summary(school, good):
-    code, out, _ = command(str(good), "--school", "jx4")
+    code, out, err = command(str(good), "--school", "jx4")
+    assert code == 1 and "将新增班级：" in err and "--create-homerooms" in err
+    assert Student.objects.count() == 0
+    code, out, _ = command(str(good), "--school", "jx4", "--create-homerooms")
     assert code == 0
     assert "导入完成" in out and "新增学生 2" in out and "新增班级 2" in out
     assert Student.objects.count() == 2
 
 
 def test_json_summary_keys(school, good):
-    code, out, _ = command(str(good), "--school", "jx4", "--json")
+    code, out, _ = command(str(good), "--school", "jx4", "--json", "--create-homerooms")
     assert code == 0
     assert json.loads(out) == {"students_created": 2, "students_updated": 0,
                                "students_unchanged": 0, "guardians_created": 1,

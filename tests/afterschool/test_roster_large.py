@@ -54,6 +54,12 @@ def test_five_thousand_rows_through_the_task(login, world, tmp_path,
     print(f"\n5,000-row import through the upload view and task: {elapsed:.2f}s")
     assert response.status_code == 302
     job = ImportJob.objects.get()
+    # 58 homerooms are new to the school: previewed, then confirmed.
+    assert job.status == ImportJob.Status.AWAITING, job.errors[:5]
+    assert len(job.summary["preview"]["homerooms"]) == 58
+    with django_assert_max_num_queries(200), django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("school:roster_job_confirm", args=[job.pk]))
+    job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.errors[:5]
     assert (job.total_rows, job.processed_rows) == (ROWS, ROWS)
     assert job.summary["students_created"] == ROWS
@@ -98,8 +104,13 @@ def test_progress_is_visible_while_a_real_worker_imports(worker, tmp_path):  # n
         current = ImportJob.objects.get(pk=job.pk)
         if current.status == ImportJob.Status.RUNNING:
             seen.add(current.processed_rows)
-        return current.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+        return current.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED,
+                                  ImportJob.Status.AWAITING)
 
+    assert wait_for(finished, timeout=120), "the worker did not finish the import in 120 s"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.AWAITING  # a new school: every homeroom is new
+    roster.import_job_confirm(actor=actor_for(coordinator.user, school), job=job)
     assert wait_for(finished, timeout=120), "the worker did not finish the import in 120 s"
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.errors[:5]

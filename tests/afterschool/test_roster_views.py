@@ -86,6 +86,13 @@ def test_coordinator_uploads_a_roster_and_it_is_imported(login, world, tmp_path,
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("school:roster_job", args=[job.pk])
+    # 七年级3班 is new to the school: a preview, nothing written until confirmed.
+    assert job.status == "awaiting" and not Student.objects.filter(homeroom__number=3).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "将新增班级：七年级3班（2 名学生）" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("school:roster_job_confirm", args=[job.pk]))
+    job.refresh_from_db()
     assert (job.status, job.total_rows, job.processed_rows, job.percent) == ("done", 2, 2, 100)
     assert (job.school, job.created_by, job.original_name) == (world.school, world.coordinator,
                                                                "名册.xlsx")

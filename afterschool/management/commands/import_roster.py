@@ -1,4 +1,5 @@
-"""python manage.py import_roster 名册.xlsx --school jx4 [--kind students|staff] [--json]"""
+"""python manage.py import_roster 名册.xlsx --school jx4 [--kind students|staff] [--json]
+[--create-homerooms]"""
 
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from afterschool.roster import (
     ERRORS_NOT_LISTED,
     STUDENTS,
     RowError,
+    preview_lines,
     roster_import,
     summary_items,
 )
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--school", required=True, help="学校代码")
         parser.add_argument("--kind", choices=sorted(COLUMNS), default=STUDENTS,
                             help="students = 学生及监护人名册（默认），staff = 教职工名册")
+        parser.add_argument("--create-homerooms", action="store_true",
+                            help="允许新增本校还没有的年级和班级（否则列出它们并拒绝导入）")
         parser.add_argument("--json", action="store_true",
                             help="以 JSON 输出结果（成功时为各项计数，失败时为 errors 列表）")
 
@@ -36,9 +40,19 @@ class Command(BaseCommand):
             self.fail([RowError(None, "", f"找不到学校代码为「{school}」的学校。")], as_json)
         if not Path(path).is_file():
             self.fail([RowError(None, "", f"找不到文件：{path}")], as_json)
-        result = roster_import(school=found, path_or_file=path, kind=kind)
+        result = roster_import(school=found, path_or_file=path, kind=kind,
+                               create_homerooms=options["create_homerooms"])
         if not result.ok:
             self.fail(result.errors, as_json, total=result.error_count)
+        if result.needs_confirmation:
+            lines = preview_lines(result.preview)
+            if as_json:
+                self.stdout.write(_dumps({"needs_confirmation": result.preview}))
+            else:
+                for line in lines:
+                    self.stderr.write(line)
+                self.stderr.write("没有写入任何数据。确认要新增这些班级，请加上 --create-homerooms 重新运行。")
+            raise SystemExit(1)
         if as_json:
             self.stdout.write(_dumps(result.summary))
             return
