@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from afterschool.access import actor_for
 from afterschool.params import MAX_ID, parse_id, safe_next, text_param
-from courses.forms import CourseForm
 from arrangement.models import HomeroomModePeriod
+from courses.forms import CourseForm
 from enrollment.forms import parse_selected
 from enrollment.models import Application
-from tests.courses.factories import SectionFactory
 from tests.arrangement.factories import run_now, small_term
+from tests.courses.factories import SectionFactory
 from tests.enrollment.factories import ApplicationFactory
 
 HUGE = "99999999999999999999999"
