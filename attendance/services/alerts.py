@@ -22,12 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import Actor
-from afterschool.models import WEEKDAY_LABELS, Role, RoleAssignment, StudentGuardian
+from afterschool.models import StudentGuardian
 from afterschool.services import notice_create
 
 from .. import exceptions as e
 from ..access import may_handle_alert
 from ..display import OUTCOME_CORRECTED, day_label, when_label
+from ..duty import duty_staff_on, office_staff_of
 from ..models import AbsenceAlert, AttendancePolicy, AttendanceRecord, Lesson
 from ..selectors import approved_leave_for
 
@@ -177,22 +178,12 @@ def alert_handle(*, alert: AbsenceAlert, actor: Actor, outcome: str,
 
 
 def _escalation_recipients(school_id: int, day: dt.date) -> list:
-    """The day's duty teachers and the office. Duty is granted as a role whose title names
-    the weekday ("周一值日"); a school whose titles name no day has every duty teacher told."""
-    grants = list(RoleAssignment.objects.filter(
-        school_id=school_id, role__in=(Role.DUTY_TEACHER, Role.COORDINATOR),
-        user__is_active=True).select_related("user").order_by("pk"))
-    weekday = WEEKDAY_LABELS[day.weekday()]
-    duty = [g for g in grants if g.role == Role.DUTY_TEACHER]
-    todays = [g for g in duty if weekday in g.title]
-    if not todays and not any(any(w in g.title for w in WEEKDAY_LABELS) for g in duty):
-        todays = duty
-    office = [g for g in grants if g.role == Role.COORDINATOR]
+    """The day's duty teachers (:mod:`attendance.duty`), then the office."""
     users, seen = [], set()
-    for grant in todays + office:
-        if grant.user_id not in seen:
-            seen.add(grant.user_id)
-            users.append(grant.user)
+    for user in duty_staff_on(school_id, day) + office_staff_of(school_id):
+        if user.pk not in seen:
+            seen.add(user.pk)
+            users.append(user)
     return users
 
 
