@@ -7,7 +7,7 @@ import pytest
 
 from afterschool.models import Role
 
-from . import factories as f
+from . import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -50,34 +50,34 @@ class World:
 
 @pytest.fixture
 def world(db):
-    school = f.SchoolFactory(name="莒县第四实验小学", code="jx4")
-    other_school = f.SchoolFactory(name="莒县第五实验小学", code="jx5")
-    term = f.TermFactory(school=school)
-    grade = f.GradeFactory(school=school, number=7)
-    homeroom = f.HomeroomFactory(school=school, grade=grade, number=1)
-    other_homeroom = f.HomeroomFactory(school=school, grade=grade, number=2)
-    guardian = f.GuardianFactory(school=school, name="王丽")
-    other_guardian = f.GuardianFactory(school=school, name="李强")
-    child = f.StudentFactory(school=school, homeroom=homeroom, name="张小明")
-    sibling = f.StudentFactory(school=school, homeroom=other_homeroom, name="张小红")
-    other_child = f.StudentFactory(school=school, homeroom=homeroom, name="李华")
-    f.link_guardian(child, guardian)
-    f.link_guardian(sibling, guardian)
-    f.link_guardian(other_child, other_guardian, relation="父亲")
-    tutor = f.StaffFactory(school=school, name="赵老师", subjects="美术")
-    external = f.StaffFactory(school=school, name="钱教练", is_external=True, subjects="篮球")
-    coordinator_staff = f.StaffFactory(school=school, name="孙主任")
-    f.grant(coordinator_staff.user, Role.COORDINATOR, school, title="副组长")
-    principal_staff = f.StaffFactory(school=school, name="周校长")
-    f.grant(principal_staff.user, Role.PRINCIPAL, school, title="组长")
-    duty = f.StaffFactory(school=school, name="吴老师")
-    f.grant(duty.user, Role.DUTY_TEACHER, school)
-    officer = f.UserFactory(name="郑科长")
-    f.grant(officer, Role.DISTRICT_OFFICER, None, district=school.district)
-    foreign_homeroom = f.HomeroomFactory(school=other_school, number=1)
-    foreign_student = f.StudentFactory(school=other_school, homeroom=foreign_homeroom)
-    foreign_coord = f.StaffFactory(school=other_school, name="外校主任")
-    f.grant(foreign_coord.user, Role.COORDINATOR, other_school)
+    school = factories.SchoolFactory(name="莒县第四实验小学", code="jx4")
+    other_school = factories.SchoolFactory(name="莒县第五实验小学", code="jx5")
+    term = factories.TermFactory(school=school)
+    grade = factories.GradeFactory(school=school, number=7)
+    homeroom = factories.HomeroomFactory(school=school, grade=grade, number=1)
+    other_homeroom = factories.HomeroomFactory(school=school, grade=grade, number=2)
+    guardian = factories.GuardianFactory(school=school, name="王丽")
+    other_guardian = factories.GuardianFactory(school=school, name="李强")
+    child = factories.StudentFactory(school=school, homeroom=homeroom, name="张小明")
+    sibling = factories.StudentFactory(school=school, homeroom=other_homeroom, name="张小红")
+    other_child = factories.StudentFactory(school=school, homeroom=homeroom, name="李华")
+    factories.link_guardian(child, guardian)
+    factories.link_guardian(sibling, guardian)
+    factories.link_guardian(other_child, other_guardian, relation="父亲")
+    tutor = factories.StaffFactory(school=school, name="赵老师", subjects="美术")
+    external = factories.StaffFactory(school=school, name="钱教练", is_external=True, subjects="篮球")
+    coordinator_staff = factories.StaffFactory(school=school, name="孙主任")
+    factories.grant(coordinator_staff.user, Role.COORDINATOR, school, title="副组长")
+    principal_staff = factories.StaffFactory(school=school, name="周校长")
+    factories.grant(principal_staff.user, Role.PRINCIPAL, school, title="组长")
+    duty = factories.StaffFactory(school=school, name="吴老师")
+    factories.grant(duty.user, Role.DUTY_TEACHER, school)
+    officer = factories.UserFactory(name="郑科长")
+    factories.grant(officer, Role.DISTRICT_OFFICER, None, district=school.district)
+    foreign_homeroom = factories.HomeroomFactory(school=other_school, number=1)
+    foreign_student = factories.StudentFactory(school=other_school, homeroom=foreign_homeroom)
+    foreign_coord = factories.StaffFactory(school=other_school, name="外校主任")
+    factories.grant(foreign_coord.user, Role.COORDINATOR, other_school)
     return World(
         school=school, other_school=other_school, term=term, homeroom=homeroom,
         other_homeroom=other_homeroom, child=child, sibling=sibling, other_child=other_child,

@@ -33,7 +33,7 @@ from .sms import SmsError, sms_backend
 
 logger = logging.getLogger(__name__)
 
-D = Delivery.Status
+Status = Delivery.Status
 LEASE = dt.timedelta(minutes=3)
 # A pending row queued this long ago and still not done is queued again by the sweep.
 REQUEUE_AFTER = dt.timedelta(minutes=2)
@@ -84,14 +84,14 @@ def _claim(delivery_id: int, now: dt.datetime) -> Delivery | None:
     with transaction.atomic():
         delivery = (Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("notice__school")
-                    .filter(pk=delivery_id, status=D.PENDING)
+                    .filter(pk=delivery_id, status=Status.PENDING)
                     .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                     .first())
         if delivery is None:
             return None
         delivery.attempts += 1
         if delivery.attempts > max_attempts():
-            delivery.status = D.FAILED
+            delivery.status = Status.FAILED
             delivery.error = INTERRUPTED.format(n=delivery.attempts - 1)
             delivery.save(update_fields=["attempts", "status", "error"])
             return None
@@ -111,29 +111,29 @@ def delivery_send(*, delivery_id: int) -> str | None:
     except DeliveryError as exc:
         return _record_failure(delivery, str(exc), temporary=exc.temporary)
     now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk, status=D.PENDING).update(
-        status=D.SENT, sent_at=now, provider_ref=receipt[:100], error="", next_attempt_at=None)
+    Delivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+        status=Status.SENT, sent_at=now, provider_ref=receipt[:100], error="", next_attempt_at=None)
     if delivery.channel == Delivery.Channel.EMAIL:
         Notice.objects.filter(pk=delivery.notice_id, emailed_at__isnull=True).update(
             emailed_at=now)
-    return D.SENT
+    return Status.SENT
 
 
 def _record_failure(delivery: Delivery, error: str, *, temporary: bool) -> str:
     error = error[:300]
     if temporary and delivery.attempts < max_attempts():
         wait = BACKOFF_MINUTES[min(delivery.attempts, len(BACKOFF_MINUTES)) - 1]
-        Delivery.objects.filter(pk=delivery.pk, status=D.PENDING).update(
+        Delivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
             error=error, queued_at=None,
             next_attempt_at=timezone.now() + dt.timedelta(minutes=wait))
         logger.info("delivery %s: %s; again in %s min", delivery.pk, error, wait)
-        return D.PENDING
+        return Status.PENDING
     if temporary:
         error = f"已尝试 {delivery.attempts} 次均未成功，最后一次：{error}"[:300]
-    Delivery.objects.filter(pk=delivery.pk, status=D.PENDING).update(
-        status=D.FAILED, error=error, next_attempt_at=None)
+    Delivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+        status=Status.FAILED, error=error, next_attempt_at=None)
     logger.warning("delivery %s failed: %s", delivery.pk, error)
-    return D.FAILED
+    return Status.FAILED
 
 
 def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[str, int]:
@@ -153,7 +153,7 @@ def deliveries_due(*, now: dt.datetime | None = None, limit: int = 5000) -> list
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=D.PENDING, created_at__lte=now - SWEEP_GRACE)
+            .filter(status=Status.PENDING, created_at__lte=now - SWEEP_GRACE)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - REQUEUE_AFTER))
             .order_by("pk").values_list("pk", flat=True)[:limit])

@@ -102,11 +102,11 @@ def test_student_list_is_scoped_and_masks_phones(world, login):
 
 
 def test_student_list_query_count_is_flat(world, login, django_assert_max_num_queries):
-    from tests import factories as f
+    from tests import factories
 
     client = login(world.coordinator)
     for _ in range(40):
-        s = f.StudentFactory(school=world.school, homeroom=world.homeroom)
-        f.link_guardian(s, f.GuardianFactory(school=world.school))
+        s = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
+        factories.link_guardian(s, factories.GuardianFactory(school=world.school))
     with django_assert_max_num_queries(20):
         assert client.get(reverse("school:student_list")).status_code == 200

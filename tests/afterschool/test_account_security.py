@@ -29,12 +29,12 @@ from afterschool.models import AccountEvent, AccountLink, Guardian, Notice, Role
 from afterschool.roster import STAFF, roster_import
 from afterschool.services import account_link_accept
 
-from .. import factories as f
+from .. import factories
 from .test_roster import STAFF_HEADERS, student, table, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = f.DEFAULT_PASSWORD
+PASSWORD = factories.DEFAULT_PASSWORD
 NEW_PASSWORD = "Xin-mima-2026"
 Kind = AccountEvent.Kind
 
@@ -45,7 +45,7 @@ Kind = AccountEvent.Kind
 @pytest.fixture
 def victims(world):
     """Logins a coordinator must never take over: above them, or outside their school."""
-    superuser = f.UserFactory(name="系统管理员", is_superuser=True, is_staff=True)
+    superuser = factories.UserFactory(name="系统管理员", is_superuser=True, is_staff=True)
     return {"foreign_coordinator": world.foreign_coordinator,
             "district_officer": world.district_officer,
             "superuser": superuser,
@@ -95,9 +95,9 @@ def issue(guardian, days=30):
 @pytest.fixture
 def new_guardian(world):
     """A family of the school with no login yet, its letter printed."""
-    guardian = f.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
+    guardian = factories.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
                                  user=None, activated_at=None)
-    f.link_guardian(world.other_child, guardian, relation="母亲", is_primary=False)
+    factories.link_guardian(world.other_child, guardian, relation="母亲", is_primary=False)
     return issue(guardian)
 
 
@@ -144,7 +144,7 @@ def test_reset_is_refused_for_a_login_above_or_outside_the_school(login, world, 
     # A staff row already tied to such a login (an old link, or one its owner accepted).
     victim = victims[who]
     staff = (Staff.objects.filter(school=world.school, user=victim).first()
-             or f.StaffFactory(school=world.school, name="兼任", phone=victim.phone, user=victim))
+             or factories.StaffFactory(school=world.school, name="兼任", phone=victim.phone, user=victim))
 
     response = reset(login(world.coordinator), staff)
 
@@ -156,8 +156,8 @@ def test_reset_is_refused_for_a_login_above_or_outside_the_school(login, world, 
 
 
 def test_reset_is_refused_for_a_fellow_coordinator_and_for_oneself(login, world):
-    fellow = f.StaffFactory(school=world.school, name="另一位主任")
-    f.grant(fellow.user, Role.COORDINATOR, world.school)
+    fellow = factories.StaffFactory(school=world.school, name="另一位主任")
+    factories.grant(fellow.user, Role.COORDINATOR, world.school)
     own = Staff.objects.get(user=world.coordinator)
     client = login(world.coordinator)
     assert ResetRefused.message in messages_of(reset(client, fellow))
@@ -168,7 +168,7 @@ def test_reset_is_refused_for_a_fellow_coordinator_and_for_oneself(login, world)
 
 
 def test_reset_is_refused_for_a_teacher_who_is_also_a_parent_in_another_school(login, world):
-    f.GuardianFactory(school=world.other_school, phone=world.tutor.phone, user=world.tutor.user)
+    factories.GuardianFactory(school=world.other_school, phone=world.tutor.phone, user=world.tutor.user)
     response = reset(login(world.coordinator), world.tutor)
     assert ResetRefused.message in messages_of(response)
     world.tutor.user.refresh_from_db()
@@ -203,7 +203,7 @@ def test_reset_of_an_own_teacher_is_recorded_and_must_be_changed_at_next_login(
 
 
 def test_a_new_staff_phone_gets_a_new_login_and_both_steps_are_recorded(login, world):
-    staff = f.StaffFactory(school=world.school, name="新老师", phone="13711112222", user=None)
+    staff = factories.StaffFactory(school=world.school, name="新老师", phone="13711112222", user=None)
     response = reset(login(world.coordinator), staff)
     assert "新的临时密码" in messages_of(response)
     staff.refresh_from_db()
@@ -231,8 +231,8 @@ def test_an_unaccepted_staff_link_gives_no_access(tmp_path, client, login, world
 
 
 def test_accepting_a_staff_link_gives_the_role_and_is_recorded(login, world):
-    person = f.UserFactory(name="刘老师")
-    staff = f.StaffFactory(school=world.school, name="刘老师", phone=person.phone, user=None)
+    person = factories.UserFactory(name="刘老师")
+    staff = factories.StaffFactory(school=world.school, name="刘老师", phone=person.phone, user=None)
     reset(login(world.coordinator), staff)
     link = AccountLink.objects.get(user=person)
 
@@ -254,7 +254,7 @@ def test_accepting_a_staff_link_gives_the_role_and_is_recorded(login, world):
 
 def test_refusing_a_link_leaves_the_row_without_a_login(login, world):
     victim = world.foreign_coordinator
-    staff = f.StaffFactory(school=world.school, name="冒名", phone=victim.phone, user=None)
+    staff = factories.StaffFactory(school=world.school, name="冒名", phone=victim.phone, user=None)
     reset(login(world.coordinator), staff)
     link = AccountLink.objects.get(user=victim)
     client = login(victim)
@@ -343,7 +343,7 @@ def test_an_expired_or_unprinted_code_is_refused(client, world, new_guardian):
     response = activate(client, new_guardian.phone, new_guardian.activation_code)
     assert CodeExpired.message in response.content.decode()
 
-    unprinted = f.GuardianFactory(school=world.school, phone="13512340000", user=None,
+    unprinted = factories.GuardianFactory(school=world.school, phone="13512340000", user=None,
                                   activated_at=None)
     response = activate(client, unprinted.phone, unprinted.activation_code)
     assert CodeExpired.message in response.content.decode()
@@ -366,10 +366,10 @@ def test_the_homeroom_teacher_never_sees_codes_on_screen(login, world, new_guard
 def test_printing_shows_each_code_once_starts_its_validity_and_is_recorded(login, world):
     world.term.activation_valid_days = 10
     world.term.save()
-    waiting = f.GuardianFactory(school=world.school, name="未激活家长", phone="13512340001",
+    waiting = factories.GuardianFactory(school=world.school, name="未激活家长", phone="13512340001",
                                 user=None, activated_at=None)
-    pupil = f.StudentFactory(school=world.school, homeroom=world.homeroom, name="小明")
-    f.link_guardian(pupil, waiting)
+    pupil = factories.StudentFactory(school=world.school, homeroom=world.homeroom, name="小明")
+    factories.link_guardian(pupil, waiting)
     client = login(world.homeroom_teacher.user)
     url = reverse("school:letters", args=[world.homeroom.pk])
 
@@ -434,8 +434,8 @@ def test_a_reissued_code_resets_a_forgotten_password_only_within_the_school(
 
     # A guardian row tied to the district officer's login (an old link): refused, untouched.
     officer = victims["district_officer"]
-    tied = f.GuardianFactory(school=world.school, phone=officer.phone, user=officer)
-    f.link_guardian(world.child, tied, relation="父亲", is_primary=False)
+    tied = factories.GuardianFactory(school=world.school, phone=officer.phone, user=officer)
+    factories.link_guardian(world.child, tied, relation="父亲", is_primary=False)
     response = login(world.coordinator).post(
         reverse("school:guardian_reset_activation", args=[tied.pk]))
     assert ResetRefused.message in messages_of(response)

@@ -13,11 +13,11 @@ from afterschool.exceptions import ActivationFailed, AlreadyActivated
 from afterschool.forms import PhoneLoginForm
 from afterschool.models import Guardian, Role
 
-from .. import factories as f
+from .. import factories
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = f.DEFAULT_PASSWORD
+PASSWORD = factories.DEFAULT_PASSWORD
 
 
 def post_login(client, username, password=PASSWORD):
@@ -117,10 +117,10 @@ def new_guardian(world):
     Their letter home has been printed, so the code on it is valid (for 30 days, once).
     """
     now = timezone.now()
-    guardian = f.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
+    guardian = factories.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
                                  user=None, activated_at=None, letter_printed_at=now,
                                  activation_expires_at=now + dt.timedelta(days=30))
-    f.link_guardian(world.other_child, guardian)
+    factories.link_guardian(world.other_child, guardian)
     return guardian
 
 
@@ -219,7 +219,7 @@ def test_coordinator_resets_a_staff_password(client, login, world):
 
 
 def test_reset_creates_the_login_of_a_staff_member_who_had_none(login, world):
-    staff = f.StaffFactory(school=world.school, name="新老师", user=None)
+    staff = factories.StaffFactory(school=world.school, name="新老师", user=None)
     response = login(world.coordinator).post(
         reverse("school:staff_reset_password", args=[staff.pk]))
     assert response.status_code == 302
@@ -238,7 +238,7 @@ def test_only_the_coordinator_may_reset_passwords(login, world, who):
 
 
 def test_coordinator_cannot_reset_another_schools_staff(login, world):
-    foreign = f.StaffFactory(school=world.other_school, name="外校老师")
+    foreign = factories.StaffFactory(school=world.other_school, name="外校老师")
     url = reverse("school:staff_reset_password", args=[foreign.pk])
     assert login(world.coordinator).post(url).status_code == 404
 
@@ -253,9 +253,9 @@ def test_reset_is_post_only(login, world):
 
 def test_a_person_in_two_schools_switches_between_them(client, world):
     # The same phone is a guardian in the second school too: one login for both.
-    guardian_there = f.GuardianFactory(school=world.other_school, name=world.guardian.name,
+    guardian_there = factories.GuardianFactory(school=world.other_school, name=world.guardian.name,
                                        phone=world.guardian.phone, user=world.guardian.user)
-    f.link_guardian(world.foreign_student, guardian_there)
+    factories.link_guardian(world.foreign_student, guardian_there)
     post_login(client, world.guardian.phone)
     home = client.get(reverse("school:home"))
     assert "切换" in home.content.decode()

@@ -22,7 +22,7 @@ from afterschool.models import Delivery, Notice
 from afterschool.services import notice_create
 from afterschool.tasks import deliveries_send_task
 
-from .. import factories as f
+from .. import factories
 from ..conftest import require_service
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.postgres]
@@ -95,8 +95,8 @@ def wait_for(predicate, timeout=20.0):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_notice_mail_is_sent_by_the_worker_once(worker):
-    school = f.SchoolFactory(name="莒县第四实验学校")
-    user = f.UserFactory(name="王丽")
+    school = factories.SchoolFactory(name="莒县第四实验学校")
+    user = factories.UserFactory(name="王丽")
     notice = Notice.objects.create(user=user, school=school, title="意向书已审核",
                                    body="您孩子的课后服务意向书已通过班级审核。")
     delivery = Delivery.objects.create(notice=notice, channel="email", address="a@example.com")
@@ -120,8 +120,8 @@ def test_a_notice_mail_is_sent_by_the_worker_once(worker):
 
 @pytest.mark.django_db(transaction=True)
 def test_notice_create_queues_the_mail_after_commit(worker):
-    school = f.SchoolFactory()
-    user = f.UserFactory()
+    school = factories.SchoolFactory()
+    user = factories.UserFactory()
     notice = notice_create(user=user, school=school, title="放学交接提醒",
                            email="guardian@example.com")
     assert wait_for(lambda: Notice.objects.filter(pk=notice.pk, emailed_at__isnull=False)

@@ -37,13 +37,13 @@ from afterschool.tasks import (
 from enrollment.models import Application, ApplicationTransition
 from enrollment.tasks import transitions_sweep_task
 
-from .. import factories as f
+from .. import factories
 from .test_celery_worker import require_postgres, require_redis, wait_for
 from .test_roster_large import big_roster
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
-S = Application.Status
+Status = Application.Status
 
 
 def closed_port() -> int:
@@ -88,14 +88,14 @@ def services_up():
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_writes_succeed_and_the_notices_arrive_once(services_up, world,
                                                                          login):
-    father = f.GuardianFactory(school=world.school, name="张伟", email="zw@example.com")
-    f.link_guardian(world.child, father, relation="父亲", is_primary=False)
+    father = factories.GuardianFactory(school=world.school, name="张伟", email="zw@example.com")
+    factories.link_guardian(world.child, father, relation="父亲", is_primary=False)
     from enrollment.models import Agreement  # noqa: F401  (the form needs no agreement here)
     from tests.enrollment.factories import ApplicationFactory
 
     draft = ApplicationFactory(student=world.child, term=world.term, participates=None)
     submitted = ApplicationFactory(student=world.other_child, term=world.term,
-                                   status=S.SUBMITTED)
+                                   status=Status.SUBMITTED)
     from tests.enrollment.test_views import _form_data
 
     with current_app(broker_url=f"redis://127.0.0.1:{closed_port()}/0"):
@@ -106,13 +106,13 @@ def test_with_the_broker_down_writes_succeed_and_the_notices_arrive_once(service
         assert response.status_code == 302
         response = login(world.homeroom_teacher.user).post(
             reverse("enrollment:review_one", args=[submitted.pk]),
-            {"to_status": S.CLASS_APPROVED, "comment": "", "status": S.SUBMITTED,
+            {"to_status": Status.CLASS_APPROVED, "comment": "", "status": Status.SUBMITTED,
              "revision": submitted.revision})
         assert response.status_code == 302
         assert time.monotonic() - started < 10  # no 20 s stall per write
     draft.refresh_from_db()
     submitted.refresh_from_db()
-    assert (draft.status, submitted.status) == (S.SUBMITTED, S.CLASS_APPROVED)
+    assert (draft.status, submitted.status) == (Status.SUBMITTED, Status.CLASS_APPROVED)
     assert not Notice.objects.exists()
     assert ApplicationTransition.objects.filter(notified_at__isnull=True).count() == 2
 

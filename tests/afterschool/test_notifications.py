@@ -20,9 +20,9 @@ from afterschool.notifications import NoticeSpec, notices_send, sending, sms
 from afterschool.notifications.sending import deliveries_due, delivery_send
 from afterschool.services import delivery_retry, notice_create
 
-from .. import factories as f
+from .. import factories
 
-D = Delivery.Status
+Status = Delivery.Status
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def clear_sms_outbox():
 
 
 def guardians(school, n):
-    return [f.GuardianFactory(school=school) for _ in range(n)]
+    return [factories.GuardianFactory(school=school) for _ in range(n)]
 
 
 def test_notice_create_keeps_its_signature_and_sends_email_and_sms(
@@ -42,8 +42,8 @@ def test_notice_create_keeps_its_signature_and_sends_email_and_sms(
     with django_capture_on_commit_callbacks(execute=True):
         notice = notice_create(user=user, school=world.school, title="张小明今天缺勤",
                                body="第1节点名未到。", email=world.guardian.email, sms=True)
-    assert {d.channel: d.status for d in notice.deliveries.all()} == {"email": D.SENT,
-                                                                      "sms": D.SENT}
+    assert {d.channel: d.status for d in notice.deliveries.all()} == {"email": Status.SENT,
+                                                                      "sms": Status.SENT}
     assert [m.to for m in mail.outbox] == [[world.guardian.email]]
     assert sms.outbox == [(user.phone, "【莒县第四实验小学】张小明今天缺勤。第1节点名未到。")]
     notice.refresh_from_db()
@@ -132,7 +132,7 @@ def test_a_temporary_failure_backs_off_then_succeeds(world, monkeypatch):
     backend = FlakyBackend(fail=1)
     monkeypatch.setattr(sending, "sms_backend", backend)
     delivery = make_delivery(world)
-    assert delivery_send(delivery_id=delivery.pk) == D.PENDING
+    assert delivery_send(delivery_id=delivery.pk) == Status.PENDING
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.error == "服务繁忙"
     assert delivery.next_attempt_at > timezone.now() + dt.timedelta(seconds=50)
@@ -141,9 +141,9 @@ def test_a_temporary_failure_backs_off_then_succeeds(world, monkeypatch):
     assert deliveries_due() == []
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     assert deliveries_due(now=timezone.now() + dt.timedelta(seconds=10)) == [delivery.pk]
-    assert delivery_send(delivery_id=delivery.pk) == D.SENT
+    assert delivery_send(delivery_id=delivery.pk) == Status.SENT
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.provider_ref) == (D.SENT, 2, "receipt-1")
+    assert (delivery.status, delivery.attempts, delivery.provider_ref) == (Status.SENT, 2, "receipt-1")
     # Sent is final: running again sends nothing.
     assert delivery_send(delivery_id=delivery.pk) is None
     assert backend.calls == 2
@@ -157,14 +157,14 @@ def test_repeated_temporary_failures_end_failed_with_the_reason(world, monkeypat
         Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
         delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    assert delivery.status == D.FAILED
+    assert delivery.status == Status.FAILED
     assert delivery.error == "已尝试 3 次均未成功，最后一次：服务繁忙"
 
 
 def test_a_refusal_fails_at_once(world, monkeypatch):
     monkeypatch.setattr(sending, "sms_backend", FlakyBackend(fail=1, temporary=False))
     delivery = make_delivery(world)
-    assert delivery_send(delivery_id=delivery.pk) == D.FAILED
+    assert delivery_send(delivery_id=delivery.pk) == Status.FAILED
     delivery.refresh_from_db()
     assert (delivery.attempts, delivery.error) == (1, "服务繁忙")
 
@@ -175,7 +175,7 @@ def test_a_send_that_never_returns_is_capped(world, settings):
     delivery = make_delivery(world, attempts=2)
     assert delivery_send(delivery_id=delivery.pk) is None
     delivery.refresh_from_db()
-    assert delivery.status == D.FAILED
+    assert delivery.status == Status.FAILED
     assert delivery.error == "已尝试 2 次，每次发送都在中途中断"
     assert sms.outbox == []
 
@@ -189,7 +189,7 @@ def test_the_sweep_finds_never_queued_and_lost_deliveries(world):
     too_new = make_delivery(world, address="13900000004")
     leased = make_delivery(world, address="13900000005", created_at=old,
                            next_attempt_at=now + dt.timedelta(minutes=2))
-    make_delivery(world, address="13900000006", created_at=old, status=D.SENT)
+    make_delivery(world, address="13900000006", created_at=old, status=Status.SENT)
     assert sorted(deliveries_due(now=now)) == sorted([never.pk, lost.pk])
     assert deliveries_due(now=now) == []  # stamped: queued once
     assert {fresh_queue.pk, too_new.pk, leased.pk}.isdisjoint(deliveries_due(now=now))
@@ -197,18 +197,18 @@ def test_the_sweep_finds_never_queued_and_lost_deliveries(world):
 
 def test_office_retries_failed_deliveries_of_its_own_school(world,
                                                             django_capture_on_commit_callbacks):
-    failed = make_delivery(world, status=D.FAILED, error="号码无效", attempts=5)
+    failed = make_delivery(world, status=Status.FAILED, error="号码无效", attempts=5)
     foreign_notice = Notice.objects.create(user=world.foreign_coordinator,
                                            school=world.other_school, title="x")
     foreign = Delivery.objects.create(notice=foreign_notice, channel="sms",
-                                      address="13900000009", status=D.FAILED)
+                                      address="13900000009", status=Status.FAILED)
     with django_capture_on_commit_callbacks(execute=True):
         assert delivery_retry(actor=actor_for(world.coordinator, world.school),
                               delivery_ids=[failed.pk, foreign.pk]) == 1
     failed.refresh_from_db()
     foreign.refresh_from_db()
-    assert failed.status == D.SENT and failed.attempts == 1
-    assert foreign.status == D.FAILED
+    assert failed.status == Status.SENT and failed.attempts == 1
+    assert foreign.status == Status.FAILED
 
 
 # ------------------------------------------------------------------ the real provider (Aliyun)
@@ -259,7 +259,7 @@ def aliyun(settings):
 def test_aliyun_sends_a_signed_request_and_keeps_the_receipt(world, aliyun):
     aliyun.answers.append((200, {"Code": "OK", "Message": "OK", "BizId": "900^1"}))
     delivery = make_delivery(world, address="13812345678")
-    assert delivery_send(delivery_id=delivery.pk) == D.SENT
+    assert delivery_send(delivery_id=delivery.pk) == Status.SENT
     delivery.refresh_from_db()
     assert delivery.provider_ref == "900^1"
     (query,) = aliyun.seen
@@ -272,17 +272,17 @@ def test_aliyun_refusal_and_rate_limit(world, aliyun):
     aliyun.answers += [(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"}),
                        (200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "业务限流"})]
     wrong = make_delivery(world, address="10000000000")
-    assert delivery_send(delivery_id=wrong.pk) == D.FAILED
+    assert delivery_send(delivery_id=wrong.pk) == Status.FAILED
     wrong.refresh_from_db()
     assert wrong.error == "短信服务拒绝（isv.MOBILE_NUMBER_ILLEGAL）：非法手机号"
     limited = make_delivery(world, address="13800000000")
-    assert delivery_send(delivery_id=limited.pk) == D.PENDING  # tried again later
+    assert delivery_send(delivery_id=limited.pk) == Status.PENDING  # tried again later
 
 
 def test_aliyun_unreachable_is_temporary(world, settings, aliyun):
     settings.SMS_ALIYUN_ENDPOINT = "http://127.0.0.1:9/"  # nothing listens there
     delivery = make_delivery(world)
-    assert delivery_send(delivery_id=delivery.pk) == D.PENDING
+    assert delivery_send(delivery_id=delivery.pk) == Status.PENDING
     delivery.refresh_from_db()
     assert delivery.error.startswith("无法连接短信服务")
 
@@ -309,8 +309,8 @@ def test_delivery_page_roles(world, client, login):
 def test_delivery_page_shows_failures_with_reasons(world, login, n,
                                                    django_assert_max_num_queries):
     for i in range(n):
-        make_delivery(world, address=f"139000001{i:02d}", status=D.FAILED, error="号码无效")
-    make_delivery(world, channel="email", address="a@example.com", status=D.PENDING,
+        make_delivery(world, address=f"139000001{i:02d}", status=Status.FAILED, error="号码无效")
+    make_delivery(world, channel="email", address="a@example.com", status=Status.PENDING,
                   error="邮件服务器不可用", next_attempt_at=timezone.now())
     client = login(world.coordinator)
     with django_assert_max_num_queries(12):
@@ -322,13 +322,13 @@ def test_delivery_page_shows_failures_with_reasons(world, login, n,
 
 
 def test_retry_view_resends_chosen_failures(world, login, django_capture_on_commit_callbacks):
-    failed = make_delivery(world, status=D.FAILED, error="号码无效")
+    failed = make_delivery(world, status=Status.FAILED, error="号码无效")
     with django_capture_on_commit_callbacks(execute=True):
         response = login(world.coordinator).post(reverse("school:delivery_retry"),
                                                  {"delivery": [failed.pk, "abc"]})
     assert response.status_code == 302
     failed.refresh_from_db()
-    assert failed.status == D.SENT
+    assert failed.status == Status.SENT
 
 
 def test_preferences_page(world, login):

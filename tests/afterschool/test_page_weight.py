@@ -14,7 +14,7 @@ from tests.enrollment.factories import AgreementFactory, ApplicationFactory
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 STATIC = Path(settings.BASE_DIR) / "static"
-S = Application.Status
+Status = Application.Status
 
 
 def _templates():
@@ -124,7 +124,7 @@ def test_theme_colours_reach_aa_contrast_on_the_page_background():
 
 @pytest.mark.django_db
 def test_review_filters_are_a_nav_with_the_current_one_marked(world, login):
-    ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     page = login(world.homeroom_teacher.user).get(
         reverse("enrollment:review") + "?bucket=submitted").content.decode()
     assert 'role="tablist"' not in page
@@ -140,7 +140,7 @@ def test_scroll_boxes_are_named_regions_that_take_focus(world, login):
     assert re.search(r'class="table-responsive[^"]*" tabindex="0" role="region" aria-label="[^"]+"',
                      stats)
     agreement = AgreementFactory(term=world.term, version=1)
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.DRAFT)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.DRAFT)
     form = login(world.guardian.user).get(
         reverse("enrollment:edit", args=[app.pk])).content.decode()
     assert agreement.service_text[:6] in form

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from afterschool.access import actor_for
 from afterschool.models import ImportJob
-from arrangement import services as arrangement_svc
+from arrangement import services as arrangement_services
 from tests.arrangement.factories import run_now, small_term
 
 # What the views read from request.GET / request.POST (grep), and fields their forms add in
@@ -174,9 +174,9 @@ def ids(world, django_capture_on_commit_callbacks):
     st = small_term(world, n_students=8, capacity=2)
     published = run_now(st.term, office, capture, seed=1)
     with capture(execute=True):
-        arrangement_svc.arrangement_publish(arrangement=published, actor=office)
+        arrangement_services.arrangement_publish(arrangement=published, actor=office)
     draft = run_now(st.term, office, capture, seed=2)
-    mode = arrangement_svc.homeroom_mode_start(
+    mode = arrangement_services.homeroom_mode_start(
         term=st.term, actor=office, start_date=st.term.end_date - dt.timedelta(days=2),
         end_date=st.term.end_date, reason="流感")
     job = ImportJob.objects.create(school=world.school, kind=ImportJob.Kind.STUDENTS,

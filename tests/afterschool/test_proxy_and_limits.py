@@ -10,11 +10,11 @@ from afterschool.access import actor_for
 from afterschool.login_limits import axes_client_ip
 from afterschool.params import client_ip
 
-from .. import factories as f
+from .. import factories
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = f.DEFAULT_PASSWORD
+PASSWORD = factories.DEFAULT_PASSWORD
 LOCKED = "registration/locked.html"
 PROXY = "172.18.0.1"  # the docker bridge: what gunicorn sees behind the proxy on the host
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from afterschool import cleaning
 from afterschool.models import Grade, Guardian, Homeroom, Staff, Student, StudentGuardian
 from afterschool.roster import EXAMPLE_ROW, STAFF, STUDENTS, UNREADABLE_FILE, roster_import
-from tests import factories as f
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def counts():
 
 @pytest.fixture
 def school(db):
-    return f.SchoolFactory(name="莒县第四实验小学", code="jx4")
+    return factories.SchoolFactory(name="莒县第四实验小学", code="jx4")
 
 
 # ------------------------------------------------------------------ cleaning
@@ -219,7 +219,7 @@ def test_every_homeroom_label_names_the_same_homeroom(tmp_path, school):
 
 
 def test_existing_homeroom_and_grade_are_reused(tmp_path, school):
-    homeroom = f.HomeroomFactory(school=school, grade=f.GradeFactory(school=school, number=7),
+    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
                                  number=3)
     result = run(school, write_xlsx(tmp_path / "a.xlsx", table([student("1", "甲", "初一(3)班")])))
     assert result.summary["homerooms_created"] == 0
@@ -280,7 +280,7 @@ def test_one_phone_with_two_names_names_both_rows(tmp_path, school):
 
 
 def test_every_error_is_reported_and_nothing_is_written(tmp_path, school):
-    f.StudentFactory(school=school, student_no="2024999999")
+    factories.StudentFactory(school=school, student_no="2024999999")
     before = counts()
     records = [
         student("2024070301", "张小明"),                                    # fine
@@ -400,7 +400,7 @@ STAFF_HEADERS = ["姓名", "电话", "学科", "类别", "班主任班级", "可
 
 
 def test_staff_import_update_and_reimport(tmp_path, school):
-    homeroom = f.HomeroomFactory(school=school, grade=f.GradeFactory(school=school, number=7),
+    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
                                  number=3, head_teacher=None)
     rows = [STAFF_HEADERS,
             ["王老师", "139 0000 0001", "语文，书法", "校内", "初一(3)班", "周一、周三"],
@@ -436,7 +436,7 @@ def test_staff_errors(tmp_path, school):
 
 
 def test_staff_homeroom_excel_turned_into_a_date(tmp_path, school):
-    homeroom = f.HomeroomFactory(school=school, grade=f.GradeFactory(school=school, number=7),
+    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
                                  number=3, head_teacher=None)
     rows = [["姓名", "手机号", "班主任班级"], ["王老师", "13900000001", dt.datetime(2024, 7, 3)]]
     assert run(school, write_xlsx(tmp_path / "a.xlsx", rows), STAFF).ok

@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def homeroom_7_3(world):
     """The homeroom the rows name exists, so an upload imports without a preview."""
-    from tests import factories as f
+    from tests import factories
 
-    return f.HomeroomFactory(school=world.school, grade=world.homeroom.grade, number=3)
+    return factories.HomeroomFactory(school=world.school, grade=world.homeroom.grade, number=3)
 
 
 @pytest.fixture(autouse=True)
@@ -331,12 +331,12 @@ def test_private_uploads_are_shared_by_web_and_worker_in_compose():
 
 
 def test_the_admin_shows_a_job_without_linking_its_file(client, world):
-    from tests import factories as f
+    from tests import factories
 
     job = ImportJob.objects.create(
         school=world.school, kind=STUDENTS, original_name="a.xlsx",
         file=SimpleUploadedFile("students-z.xlsx", b"PK", content_type=XLSX))
-    client.force_login(f.UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:afterschool_importjob_change", args=[job.pk]))
     assert page.status_code == 200
     assert job.file.name not in page.content.decode()

@@ -88,12 +88,12 @@ def test_progress_is_recorded_every_few_hundred_rows(world, tmp_path):
 def test_progress_is_visible_while_a_real_worker_imports(worker, tmp_path):  # noqa: F811
     """Through Redis to a worker thread: the page's poll sees rows counted before the end."""
     from afterschool.access import actor_for
-    from tests import factories as f
+    from tests import factories
     from tests.afterschool.test_celery_worker import wait_for
 
-    school = f.SchoolFactory(code="big")
-    coordinator = f.StaffFactory(school=school)
-    f.grant(coordinator.user, "coordinator", school)
+    school = factories.SchoolFactory(code="big")
+    coordinator = factories.StaffFactory(school=school)
+    factories.grant(coordinator.user, "coordinator", school)
     path = big_roster(tmp_path / "big.xlsx")
     job = roster.import_job_create(
         actor=actor_for(coordinator.user, school), kind=roster.STUDENTS,

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from .. import factories as f
+from .. import factories
 from .conftest import fits_the_screen, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_login_page_fits_a_phone(phone_page):
 
 def test_guardian_signs_in_on_a_phone_and_sees_home(phone_page, world):
     page = phone_page
-    sign_in(page, world.guardian.phone, f.DEFAULT_PASSWORD)
+    sign_in(page, world.guardian.phone, factories.DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", name=f"您好，{world.guardian.name}")).to_be_visible()
     expect(page.locator("main").get_by_text(world.school.name)).to_be_visible()
     assert fits_the_screen(page)
@@ -53,7 +53,7 @@ def test_wrong_password_shows_the_chinese_error(phone_page, world):
 def test_coordinator_opens_homerooms_and_printable_letters(phone_page, world):
     page = phone_page
     coordinator = world.coordinator
-    sign_in(page, coordinator.phone, f.DEFAULT_PASSWORD)
+    sign_in(page, coordinator.phone, factories.DEFAULT_PASSWORD)
     page.get_by_role("link", name="班级与家长信").tap()
     expect(page.get_by_role("heading", name="班级", exact=True)).to_be_visible()
     row = page.get_by_role("row").filter(has_text=f"{world.homeroom.grade.name}1班")
@@ -63,8 +63,8 @@ def test_coordinator_opens_homerooms_and_printable_letters(phone_page, world):
     shot(page, "coordinator-homerooms")
 
     # A family that has not signed up yet: its code appears only on the printed letter.
-    waiting = f.GuardianFactory(school=world.school, name="陈芳", user=None, activated_at=None)
-    f.link_guardian(f.StudentFactory(school=world.school, homeroom=world.homeroom,
+    waiting = factories.GuardianFactory(school=world.school, name="陈芳", user=None, activated_at=None)
+    factories.link_guardian(factories.StudentFactory(school=world.school, homeroom=world.homeroom,
                                      name="陈小雨"), waiting)
     row.get_by_role("link", name="家长信").tap()
     expect(page.get_by_role("heading", name="《致家长的一封信》· 七年级1班")).to_be_visible()
