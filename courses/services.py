@@ -19,8 +19,7 @@ from afterschool.formatting import weekdays_text
 from afterschool.models import Grade, Homeroom, Period, Role, Staff, Term
 from afterschool.norms import STUDENTS_PER_TUTOR
 
-from . import exceptions as e
-from . import staffing
+from . import exceptions, staffing
 from .demand import times_chosen
 from .models import Course, Section, SectionSlot
 from .selectors import homerooms_with_size
@@ -37,15 +36,15 @@ def validate_course_picture(file) -> None:
     """A course picture is a jpg/png/gif/webp image of at most 2 MB."""
     extension = os.path.splitext(file.name or "")[1].lower()
     if extension not in PICTURE_EXTENSIONS:
-        raise ValidationError(e.PICTURE_NOT_IMAGE, code="not_image")
+        raise ValidationError(exceptions.PICTURE_NOT_IMAGE, code="not_image")
     if file.size > PICTURE_MAX_BYTES:
-        raise ValidationError(e.PICTURE_TOO_LARGE, code="too_large")
+        raise ValidationError(exceptions.PICTURE_TOO_LARGE, code="too_large")
     position = file.tell() if hasattr(file, "tell") else 0
     file.seek(0)
     head = file.read(12)
     file.seek(position)
     if not head.startswith(_PICTURE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
-        raise ValidationError(e.PICTURE_NOT_IMAGE, code="not_image")
+        raise ValidationError(exceptions.PICTURE_NOT_IMAGE, code="not_image")
 
 
 # ------------------------------------------------------------------ courses
@@ -56,15 +55,15 @@ def _require_office_of(actor: Actor, course: Course) -> None:
     any other caller too)."""
     require(actor, Role.COORDINATOR)
     if actor.school is None or course.school_id != actor.school.pk:
-        raise e.CatalogError(e.COURSE_OTHER_SCHOOL)
+        raise exceptions.CatalogError(exceptions.COURSE_OTHER_SCHOOL)
 
 
 def _check_course(actor: Actor, term: Term, grades: Iterable[Grade]) -> None:
     require(actor, Role.COORDINATOR)
     if term.school_id != actor.school.pk:
-        raise e.CatalogError(e.COURSE_WRONG_TERM)
+        raise exceptions.CatalogError(exceptions.COURSE_WRONG_TERM)
     if any(g.school_id != term.school_id for g in grades):
-        raise e.CatalogError(e.GRADE_NOT_IN_SCHOOL)
+        raise exceptions.CatalogError(exceptions.GRADE_NOT_IN_SCHOOL)
 
 
 @transaction.atomic
@@ -99,9 +98,9 @@ def course_update(*, actor: Actor, course: Course, name: str, category: str,
     _require_office_of(actor, course)
     _check_course(actor, course.term, grades)
     if mode == Course.Mode.MIXED and course.sections.filter(homeroom__isnull=False).exists():
-        raise e.CatalogError(e.COURSE_HAS_HOMEROOM_SECTIONS)
+        raise exceptions.CatalogError(exceptions.COURSE_HAS_HOMEROOM_SECTIONS)
     if is_fixed and not course.is_fixed and times_chosen(course):
-        raise e.CourseInUse(e.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
+        raise exceptions.CourseInUse(exceptions.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
     if picture:
         validate_course_picture(picture)
         course.picture = picture
@@ -139,7 +138,7 @@ def course_delete(*, actor: Actor, course: Course) -> None:
     _require_office_of(actor, course)
     count = times_chosen(course)
     if count:
-        raise e.CourseInUse(e.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
+        raise exceptions.CourseInUse(exceptions.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
     course.delete()
 
 
@@ -151,7 +150,7 @@ def _check_slots(term: Term, slots: Iterable[Slot]) -> set[tuple[int, int]]:
     result = set()
     for weekday, period in slots:
         if weekday not in term.service_weekdays or period.term_id != term.pk:
-            raise e.CatalogError(e.SLOT_NOT_IN_TERM)
+            raise exceptions.CatalogError(exceptions.SLOT_NOT_IN_TERM)
         result.add((weekday, period.pk))
     return result
 
@@ -160,12 +159,12 @@ def _check_tutors(course: Course, tutors: Iterable[Staff]) -> list[Staff]:
     tutors = list(dict.fromkeys(tutors))
     for tutor in tutors:
         if tutor.school_id != course.school_id or not tutor.is_active:
-            raise e.CatalogError(e.TUTOR_NOT_IN_SCHOOL.format(tutor=tutor.name))
+            raise exceptions.CatalogError(exceptions.TUTOR_NOT_IN_SCHOOL.format(tutor=tutor.name))
         if course.instructor_kind == Course.InstructorKind.EXTERNAL and not tutor.is_external:
-            raise e.CatalogError(e.TUTOR_MUST_BE_EXTERNAL.format(course=course.name,
+            raise exceptions.CatalogError(exceptions.TUTOR_MUST_BE_EXTERNAL.format(course=course.name,
                                                                 tutor=tutor.name))
         if course.instructor_kind == Course.InstructorKind.INTERNAL and tutor.is_external:
-            raise e.CatalogError(e.TUTOR_MUST_BE_INTERNAL.format(course=course.name,
+            raise exceptions.CatalogError(exceptions.TUTOR_MUST_BE_INTERNAL.format(course=course.name,
                                                                 tutor=tutor.name))
     return tutors
 
@@ -174,10 +173,10 @@ def _check_homeroom(course: Course, homeroom: Homeroom | None) -> None:
     if homeroom is None:
         return
     if course.mode == Course.Mode.MIXED:
-        raise e.CatalogError(e.SECTION_HOMEROOM_FOR_MIXED)
+        raise exceptions.CatalogError(exceptions.SECTION_HOMEROOM_FOR_MIXED)
     if homeroom.school_id != course.school_id or not course.grades.filter(
             pk=homeroom.grade_id).exists():
-        raise e.CatalogError(e.SECTION_HOMEROOM_NOT_IN_GRADES.format(homeroom=homeroom))
+        raise exceptions.CatalogError(exceptions.SECTION_HOMEROOM_NOT_IN_GRADES.format(homeroom=homeroom))
 
 
 def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int, int]],
@@ -206,12 +205,12 @@ def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int
     for tutor in tutors:
         clash = others.filter(section__tutors=tutor).first()
         if clash:
-            raise e.ScheduleClash(e.TUTOR_CLASH.format(tutor=tutor.name, slot=clash,
+            raise exceptions.ScheduleClash(exceptions.TUTOR_CLASH.format(tutor=tutor.name, slot=clash,
                                                        section=clash.section))
     if venue:
         clash = others.filter(section__venue__iexact=venue).first()
         if clash:
-            raise e.ScheduleClash(e.VENUE_CLASH.format(venue=venue, slot=clash,
+            raise exceptions.ScheduleClash(exceptions.VENUE_CLASH.format(venue=venue, slot=clash,
                                                        section=clash.section))
 
 
@@ -232,7 +231,7 @@ def _section_save(*, section: Section, slots: Iterable[Slot], tutors: Iterable[S
     term = course.term
     slot_keys = _check_slots(term, slots)
     if not slot_keys:
-        raise e.CatalogError(e.SECTION_NEEDS_SLOTS)
+        raise exceptions.CatalogError(exceptions.SECTION_NEEDS_SLOTS)
     tutors = _check_tutors(course, tutors)
     _check_homeroom(course, section.homeroom)
     section.venue = section.venue.strip()
@@ -296,10 +295,10 @@ def course_generate_homeroom_sections(*, actor: Actor, course: Course,
     course = Course.objects.select_for_update().get(pk=course.pk)
     _require_office_of(actor, course)
     if course.mode != Course.Mode.HOMEROOM:
-        raise e.CatalogError(e.NOT_PER_HOMEROOM)
+        raise exceptions.CatalogError(exceptions.NOT_PER_HOMEROOM)
     homerooms = list(homerooms_with_size(course.grades.all()).filter(school=course.school))
     if not homerooms:
-        raise e.CatalogError(e.NO_HOMEROOMS)
+        raise exceptions.CatalogError(exceptions.NO_HOMEROOMS)
     slots = list(slots)
     done = set(course.sections.filter(homeroom__isnull=False).values_list("homeroom", flat=True))
     created = []
@@ -322,19 +321,19 @@ def section_warnings(*, section: Section) -> list[str]:
     warnings = []
     needed = staffing.tutors_needed(section.capacity)
     if len(tutors) < needed:
-        warnings.append(e.CAPACITY_OVER_RATIO.format(section=section, capacity=section.capacity,
+        warnings.append(exceptions.CAPACITY_OVER_RATIO.format(section=section, capacity=section.capacity,
                                                      tutors=len(tutors), needed=needed))
     subject = section.course.instructor_subject.strip()
     if subject:
         wanted = staffing.normalise_subject(subject)
         for tutor in tutors:
             if wanted not in {staffing.normalise_subject(s) for s in tutor.subject_list}:
-                warnings.append(e.TUTOR_SUBJECT_MISMATCH.format(tutor=tutor.name,
+                warnings.append(exceptions.TUTOR_SUBJECT_MISMATCH.format(tutor=tutor.name,
                                                                 subject=subject))
     for tutor in tutors:
         missing = [d for d in days if d not in (tutor.available_weekdays or [])]
         if missing:
-            warnings.append(e.TUTOR_DAY_UNAVAILABLE.format(tutor=tutor.name,
+            warnings.append(exceptions.TUTOR_DAY_UNAVAILABLE.format(tutor=tutor.name,
                                                            days=weekdays_text(missing)))
     return warnings
 
@@ -353,7 +352,7 @@ def staffing_apply(*, actor: Actor, term: Term,
     require(actor, Role.COORDINATOR)
     additions = sorted(set(additions))
     if not additions:
-        raise e.CatalogError(e.STAFFING_NOTHING_TO_APPLY)
+        raise exceptions.CatalogError(exceptions.STAFFING_NOTHING_TO_APPLY)
     sections = {s.pk: s for s in Section.objects.select_for_update()
                 .select_related("course__term")
                 .filter(pk__in={sid for sid, _ in additions}, course__term=term,
@@ -362,7 +361,7 @@ def staffing_apply(*, actor: Actor, term: Term,
                                                     school=actor.school)}
     if len(sections) != len({sid for sid, _ in additions}) or len(staff) != len(
             {tid for _, tid in additions}):
-        raise e.CatalogError(e.STAFFING_SECTION_GONE)
+        raise exceptions.CatalogError(exceptions.STAFFING_SECTION_GONE)
     changed = []
     for section_id, staff_id in additions:
         section = sections[section_id]

@@ -5,7 +5,7 @@ import pytest
 from afterschool.access import actor_for
 from courses.access import courses_visible_to, sections_visible_to, terms_visible_to
 from courses.models import Course
-from tests import factories as f
+from tests import factories
 
 from .factories import CourseFactory, SectionFactory
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rows(world):
     grade = world.homeroom.grade
-    grade8 = f.GradeFactory(school=world.school, number=8)
+    grade8 = factories.GradeFactory(school=world.school, number=8)
     art = CourseFactory(term=world.term, name="剪纸", grades=[grade])
     art_section = SectionFactory(course=art, slots=[(2, 2)], tutors=[world.tutor])
     ball = CourseFactory(term=world.term, name="篮球", grades=[grade])
@@ -27,7 +27,7 @@ def rows(world):
     own = SectionFactory(course=homework, homeroom=world.homeroom, slots=[(1, 1)])
     # The guardian's other child (sibling) is in other_homeroom, so its section shows too.
     sibling = SectionFactory(course=homework, homeroom=world.other_homeroom, slots=[(1, 1)])
-    foreign = CourseFactory(term=f.TermFactory(school=world.other_school), name="外校")
+    foreign = CourseFactory(term=factories.TermFactory(school=world.other_school), name="外校")
     return dict(art=art, art_section=art_section, ball=ball, ball_section=ball_section,
                 closed=closed, older=older, homework=homework, own=own, sibling=sibling,
                 foreign=foreign)

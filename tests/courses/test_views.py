@@ -7,11 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from afterschool.models import Grade
-from courses import exceptions as e
+from courses import exceptions
 from courses.models import Course, Section
 from enrollment.models import Application, Preference
 from enrollment.selectors import courses_open_to
-from tests import factories as f
+from tests import factories
 from tests.enrollment.factories import ApplicationFactory
 
 from .factories import CourseFactory, SectionFactory, period
@@ -119,7 +119,7 @@ def test_a_guardian_cannot_delete_a_course(world, catalog, login):
 
 
 def test_a_foreign_term_is_404(world, login):
-    foreign = f.TermFactory(school=world.other_school)
+    foreign = factories.TermFactory(school=world.other_school)
     response = login(world.coordinator).get(reverse("courses:catalog_list"),
                                             {"term": foreign.pk})
     assert response.status_code == 404
@@ -160,7 +160,7 @@ def test_a_picture_that_is_not_an_image_is_refused_in_chinese(world, login):
         reverse("courses:catalog_course_create"),
         course_post(world, picture=SimpleUploadedFile("virus.exe", b"MZ\x90\x00")))
     assert response.status_code == 200
-    assert e.PICTURE_NOT_IMAGE in response.content.decode()
+    assert exceptions.PICTURE_NOT_IMAGE in response.content.decode()
     assert not Course.objects.exists()
 
 
@@ -184,7 +184,7 @@ def test_deleting_a_ranked_course_says_why(world, catalog, login):
     client = login(world.coordinator)
     response = client.post(reverse("courses:catalog_course_delete",
                                    args=[catalog["course"].pk]), follow=True)
-    assert e.COURSE_HAS_PREFERENCES.format(course="篮球社", count=1) in response.content.decode()
+    assert exceptions.COURSE_HAS_PREFERENCES.format(course="篮球社", count=1) in response.content.decode()
     assert Course.objects.filter(pk=catalog["course"].pk).exists()
 
 
@@ -221,7 +221,7 @@ def test_a_clash_is_shown_on_the_form(world, catalog, login):
         reverse("courses:catalog_section_create", args=[other.pk]),
         {"name": "1班", "capacity": "25", "venue": "操场", "slots": [slot(world, 2, 2)]})
     assert response.status_code == 200
-    assert e.VENUE_CLASH.format(venue="操场", slot="周二第2节", section="篮球社 · 1班") in \
+    assert exceptions.VENUE_CLASH.format(venue="操场", slot="周二第2节", section="篮球社 · 1班") in \
         response.content.decode()
     assert not other.sections.exists()
 
@@ -294,7 +294,7 @@ def test_a_mixed_course_offers_no_generation(world, catalog, login):
     assert "为每个班级生成教学班" not in page.content.decode()
     response = client.post(reverse("courses:catalog_section_generate",
                                    args=[catalog["course"].pk]), {"slots": [slot(world, 1, 1)]})
-    assert e.NOT_PER_HOMEROOM in response.content.decode()
+    assert exceptions.NOT_PER_HOMEROOM in response.content.decode()
 
 
 # ------------------------------------------------------------------ the office's list
@@ -318,7 +318,7 @@ def test_list_shows_sections_seats_tutors_and_preference_counts(world, catalog, 
 
 
 def test_list_filters_by_category_and_grade(world, catalog, login):
-    grade8 = f.GradeFactory(school=world.school, number=8)
+    grade8 = factories.GradeFactory(school=world.school, number=8)
     CourseFactory(term=world.term, name="书法", category="艺术素养", grades=[grade8])
     client = login(world.coordinator)
     html = client.get(reverse("courses:catalog_list"), {"category": "艺术素养"}).content.decode()
@@ -335,7 +335,7 @@ def make_courses(world, n, start=0):
         course = CourseFactory(term=world.term, name=f"社团{i}", grades=[world.homeroom.grade],
                                category=["艺术素养", "体育技能"][i % 2])
         SectionFactory(course=course, name="1班", slots=[(1 + i % 4, 2)], venue=f"教室{i}",
-                       tutors=[f.StaffFactory(school=world.school, name=f"老师{i}")])
+                       tutors=[factories.StaffFactory(school=world.school, name=f"老师{i}")])
         Preference.objects.create(application=app, rank=i + 1, course=course)
 
 
@@ -361,7 +361,7 @@ def test_course_page_query_count_does_not_grow_with_sections(world, catalog, log
         client.get(url)
     for i in range(10):
         SectionFactory(course=catalog["course"], name=f"加{i}", slots=[(3, 3)],
-                       tutors=[f.StaffFactory(school=world.school, is_external=True)])
+                       tutors=[factories.StaffFactory(school=world.school, is_external=True)])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
@@ -420,7 +420,7 @@ def test_a_guardian_cannot_apply_staffing(world, catalog, login):
 
 
 def test_guardian_browses_the_catalog_of_their_childs_grade(world, catalog, login):
-    grade8 = f.GradeFactory(school=world.school, number=8)
+    grade8 = factories.GradeFactory(school=world.school, number=8)
     CourseFactory(term=world.term, name="八年级专属", grades=[grade8])
     CourseFactory(term=world.term, name="停开的课", grades=[world.homeroom.grade],
                   is_active=False)
