@@ -171,3 +171,51 @@ def substitutions_visible_to(actor):
         return SubstitutionOrder.objects.none()
     return SubstitutionOrder.objects.filter(term__school=actor.school).select_related(
         "tutor", "substitute", "lesson", "created_by")
+
+
+# ---------------------------------------------------------------------------- dismissal (放学交接)
+
+
+def on_duty(actor, day) -> bool:
+    """The day's duty teachers (:func:`attendance.duty.duty_staff_on`) and the office answer
+    for every child still in school: the campus dismissal page and its releases."""
+    from .duty import duty_staff_on
+
+    if actor.school is None or actor.user is None:
+        return False
+    if actor.is_coordinator:
+        return True
+    return any(user.pk == actor.user.pk for user in duty_staff_on(actor.school.pk, day))
+
+
+def dismissal_lessons_visible_to(actor, day=None):
+    """Lessons whose dismissal page the actor may open: their own lessons (as for the roll
+    call), and every lesson of ``day`` (default today) for whoever is on duty then."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    day = day or timezone.localdate()
+    mine = lessons_visible_to(actor)
+    if actor.school is None or not on_duty(actor, day):
+        return mine
+    everyone = lessons_visible_to(_school_wide_view(actor))
+    return everyone.filter(Q(pk__in=mine.values("pk")) | Q(date=day))
+
+
+def _school_wide_view(actor):
+    """The same person seen with the office's reach (for the duty day's lessons only)."""
+    from dataclasses import replace
+
+    from afterschool.models import Role
+
+    return replace(actor, roles=actor.roles | {Role.COORDINATOR}, memo={})
+
+
+def pickup_changes_visible_to(actor):
+    """A family's day changes of who collects: the guardian's own children's."""
+    from .models import PickupChange
+
+    if actor.school is None or actor.guardian is None:
+        return PickupChange.objects.none()
+    return PickupChange.objects.filter(student__school=actor.school,
+                                       student__guardian_links__guardian=actor.guardian)

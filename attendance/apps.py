@@ -20,3 +20,10 @@ class AttendanceConfig(AppConfig):
         register_panel(panels.guardian_attendance_panel)
         register_panel(panels.homeroom_leave_panel)
         register_panel(panels.office_alerts_panel)
+
+        # Dismissal (放学交接): the day's close for the office and the duty teachers, the
+        # dismissals of the demo's past days.
+        from .dismissal_demo import dismissal_demo
+
+        register_panel(panels.dismissal_panel)
+        register_demo_step(dismissal_demo)

@@ -74,3 +74,36 @@ def leave_span(leave: LeaveRequest, lessons=None) -> str:
     if leave.start_date == leave.end_date:
         return f"{day_label(leave.start_date)}全天"
     return f"{day_label(leave.start_date)}至{day_label(leave.end_date)}"
+
+
+# ---------------------------------------------------------------------------- dismissal
+
+def dismissal_text(dismissal) -> str:
+    """What the family reads: "17:52 已由 王丽（母亲）接走", "17:50 已护送出校门"."""
+    from .models import Dismissal
+
+    method = Dismissal.Method
+    at = f"{timezone.localtime(dismissal.released_at):%H:%M}"
+    if dismissal.method == method.PICKED_UP:
+        person = (f"{dismissal.to_name}（{dismissal.to_relation}）" if dismissal.to_relation
+                  else dismissal.to_name)
+        return f"{at} 已由 {person}接走"
+    if dismissal.method == method.BUS:
+        return f"{at} 已送上校车" + (f"（{dismissal.bus_route}）" if dismissal.bus_route else "")
+    if dismissal.method == method.DORMITORY:
+        return f"{at} 已交宿舍"
+    return f"{at} 已护送出校门"
+
+
+DISMISSAL_VIA_TONE = {"group": "secondary", "code": "success", "list": "primary",
+                      "confirmed": "warning"}
+
+
+def qr_svg(text: str) -> str:
+    """``text`` as an inline SVG QR code (drawn here: the school's network reaches no CDN)."""
+    import segno
+    from django.utils.safestring import mark_safe
+
+    svg = segno.make(text, error="m").svg_inline(scale=6, border=2, omitsize=True,
+                                                  title="接送码二维码")
+    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="接送码二维码" ', 1))  # noqa: S308 - segno's own markup

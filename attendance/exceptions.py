@@ -101,3 +101,56 @@ SUBSTITUTE_LESSON_TAKEN = "这节课已点名，不能再安排代课。"
 
 # Regeneration.
 REGENERATE_NO_ARRANGEMENT = "本学期的统筹安排尚未发布，无法生成课次。"
+
+
+# ---------------------------------------------------------------------------- dismissal (放学交接)
+
+
+class DismissalError(AttendanceError):
+    """A release, handover or pickup change that cannot be made as asked; nothing was written."""
+
+    message = "放学交接失败。"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+DISMISSAL_NOT_YOURS = ("您不是“{lesson}”的辅导教师、代课教师，也不是今天的值日教师，"
+                       "不能为这节课的学生放学交接。")
+DISMISSAL_NOT_DUTY = "您不是{day}的值日教师，不能在全校放学页面交接学生。"
+DISMISSAL_OTHER_DAY = "“{lesson}”是{day}的课，只能在当天放学交接。"
+DISMISSAL_CANCELLED = "“{lesson}”已取消，没有学生需要放学交接。"
+DISMISSAL_NOT_ON_LESSON = "学生（编号 {student}）不在“{lesson}”的名单上，请刷新页面。"
+DISMISSAL_NOT_PRESENT = "{student}今天“{lesson}”点名为{status}，不在放学名单上，不能放学交接。"
+DISMISSAL_LATER_LESSON = "{student}今天还有“{later}”（{start}开始），由那节课的老师放学交接。"
+DISMISSAL_ALREADY = "{student}已放学：{what}（{by}交接），不能重复放学交接。"
+DISMISSAL_NOTHING = "请选择要放学的学生。"
+DISMISSAL_WRONG_GROUP = "{student}的离校方式是“{way}”，不在“{group}”这一组，请刷新页面。"
+DISMISSAL_NOT_EXPECTED = "{student}今天不在放学名单上（没有课，或已缺勤、请假）。"
+DISMISSAL_PERSON_UNKNOWN = "所选接送人不在{student}的授权名单上，请重新选择；名单外的人须值日教师确认。"
+DISMISSAL_NO_DUTY = "今天没有值日教师，请联系课后服务办公室。"
+DISMISSAL_UNLISTED_NEEDS = "请填写来接人的姓名、与学生关系和 11 位手机号，交值日教师核实。"
+DISMISSAL_CONFIRM_NOTE = "请填写核实情况，例如“已电话联系母亲王丽确认”。"
+DISMISSAL_NOTE_TOO_LONG = "说明最多 200 个字，现在有 {length} 个，请删减。"
+DISMISSAL_NOT_UNLISTED = "{student}没有待确认的名单外接送人。"
+
+PICKUP_CODE_REQUIRED = "请输入 6 位接送码。"
+PICKUP_CODE_WRONG = "接送码“{code}”不正确，请核对家长手机上的接送码（还可再试 {left} 次）。"
+PICKUP_CODE_EXPIRED = "接送码“{code}”是{day}的，已过期；请家长在手机上重新生成今天的接送码。"
+PICKUP_CODE_USED = "接送码“{code}”已于{at}使用过，不能再次使用。"
+PICKUP_CODE_OTHER_CHILD = "接送码“{code}”是{other}的，不是{student}的，请核对。"
+PICKUP_CODE_LOCKED = ("这节课接送码输错次数过多（{minutes} 分钟内 {limit} 次），请 {minutes} 分钟后再试，"
+                      "或从授权名单中选择接送人。")
+PICKUP_CODE_LOCKED_USER = "您输错接送码次数过多（{minutes} 分钟内 {limit} 次），请 {minutes} 分钟后再试。"
+PICKUP_CODE_NOT_FOUND_TODAY = "接送码“{code}”不是本校今天有效的接送码。"
+
+PICKUP_NOT_YOUR_CHILD = "{student}不是您的孩子，不能更改接送。"
+PICKUP_PERSON_FIELDS = "请填写接送人的姓名、与学生关系和 11 位手机号。"
+PICKUP_PHONE_INVALID = "手机号“{phone}”不正确，请输入 11 位手机号。"
+PICKUP_PAST_DAY = "只能更改今天或以后的接送人，{day}已过去。"
+PICKUP_ALREADY_RELEASED = "{student}今天已放学（{what}），不能再更改接送。"
+PICKUP_DUPLICATE = "{name}（{phone}）已是{student}{day}的接送人。"
+PICKUP_TOO_MANY = "{student}{day}最多登记 3 位当日接送人。"
+PICKUP_CODE_PERSON_UNKNOWN = "请从{student}的授权接送人中选择来接的人。"
+PICKUP_NO_SERVICE = "{student}{day}没有课后服务，不需要接送码。"

@@ -18,6 +18,17 @@ The shape, in one place:
   :mod:`afterschool.workflow`; approved leave pre-fills the roll call as 请假.
 - :class:`AbsenceAlert` is raised for a 缺勤 without approved leave: who was told, who handled
   it and how, and when it escalated.
+
+Dismissal (放学交接), the end of the chain — who has each child at every minute:
+
+- :class:`PickupChange` is a guardian's change for one day ("今天由外婆接"): the person is
+  authorised that day, and the child is picked up that day whatever the form says.
+- :class:`PickupCode` is the one-time code (and QR code) a guardian shows at the gate.
+- :class:`Dismissal` is the release of one child on one day: who handed over, to whom, how,
+  when. One per child per day, by a constraint: two tutors releasing at once give one release.
+- :class:`DutyHandover` records a child passing to the duty teacher (not released in time, or
+  collected by someone not on the list, which the duty teacher must confirm).
+- :class:`DismissalDay` stamps when a school's day closed: every child present accounted for.
 """
 
 from __future__ import annotations
@@ -52,6 +63,11 @@ class AttendancePolicy(models.Model):
     # READING lesson for each homeroom with boarders on service days when both times are set.
     reading_start_time = models.TimeField("寄宿生阅读开始", null=True, blank=True)
     reading_end_time = models.TimeField("寄宿生阅读结束", null=True, blank=True)
+    # Minutes after a child's last lesson ends: a child not released by then is handed to the
+    # day's duty teacher (with the list), and the office is told.
+    dismissal_handover_minutes = models.PositiveSmallIntegerField(
+        "放学交值日教师（分钟）", default=20, validators=[MinValueValidator(1),
+                                                       MaxValueValidator(180)])
 
     class Meta:
         verbose_name = "考勤设置"
@@ -374,3 +390,209 @@ class AbsenceAlert(models.Model):
 
     def __str__(self):
         return f"{self.student} {self.lesson} {self.get_status_display()}"
+
+
+# ---------------------------------------------------------------------------- dismissal (放学交接)
+
+
+class PickupChange(models.Model):
+    """A guardian's change of who collects the child on one day ("今天由外婆接")."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="pickup_changes", verbose_name="学生")
+    date = models.DateField("日期")
+    name = models.CharField("接送人姓名", max_length=50)
+    relation = models.CharField("与学生关系", max_length=20)
+    phone = models.CharField("手机号", max_length=11)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+", verbose_name="登记人")
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "当日接送人"
+        verbose_name_plural = "当日接送人"
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "date", "phone"],
+                                    name="pickup_change_unique_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%m月%d日} {self.name}（{self.relation}）"
+
+
+class PickupCode(models.Model):
+    """The one-time code a guardian shows at the gate, naming who collects the child that day.
+
+    Six digits, drawn with ``secrets``; unique per school and day so the scan finds one child,
+    and useless to a guesser: wrong codes are counted per lesson (:class:`PickupCodeFailure`).
+    A child has one code a day; asking again replaces it.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="pickup_codes", verbose_name="学生")
+    date = models.DateField("日期")
+    code = models.CharField("接送码", max_length=6)
+    person_name = models.CharField("接送人", max_length=50)
+    person_relation = models.CharField("与学生关系", max_length=20)
+    person_phone = models.CharField("手机号", max_length=11, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+", verbose_name="生成人")
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接送码"
+        verbose_name_plural = "接送码"
+        ordering = ["-date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "date"], name="pickup_code_one_per_day"),
+            models.UniqueConstraint(fields=["school", "date", "code"],
+                                    name="pickup_code_unique_per_school_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.student} {self.date:%m月%d日} 接送码"
+
+
+class PickupCodeFailure(models.Model):
+    """A wrong pickup code typed or scanned: counted per lesson (and per person) to stop
+    guessing."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+", verbose_name="课次")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name="输入人")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "接送码错误"
+        verbose_name_plural = "接送码错误"
+        indexes = [models.Index(fields=["lesson", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M}"
+
+
+class Dismissal(models.Model):
+    """How one child left on one day: handed over by whom, to whom, how, when."""
+
+    class Method(models.TextChoices):
+        PICKED_UP = "picked_up", "家长接走"
+        GATE = "gate", "护送出校门"
+        BUS = "bus", "送上校车"
+        DORMITORY = "dormitory", "交宿舍"
+
+    class Via(models.TextChoices):
+        GROUP = "group", "整组放学"
+        CODE = "code", "接送码"
+        LIST = "list", "授权名单"
+        CONFIRMED = "confirmed", "名单外，值日教师确认"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="dismissals",
+                                verbose_name="学生")
+    date = models.DateField("日期")
+    lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="dismissals", verbose_name="放学课次")
+    method = models.CharField("离校方式", max_length=20, choices=Method.choices)
+    via = models.CharField("交接依据", max_length=20, choices=Via.choices)
+    # To whom: the person (picked up), the route (bus), or the dormitory.
+    to_name = models.CharField("接收人", max_length=50, blank=True)
+    to_relation = models.CharField("与学生关系", max_length=20, blank=True)
+    to_phone = models.CharField("接收人电话", max_length=11, blank=True)
+    bus_route = models.CharField("校车线路", max_length=50, blank=True)
+    pickup_code = models.ForeignKey(PickupCode, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name="接送码")
+    # For a person not on the list: the duty teacher who confirmed, and how.
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="确认人")
+    note = models.CharField("说明", max_length=200, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+", verbose_name="交接人")
+    # "tutor" or "duty": in whose custody the child was when released.
+    released_as = models.CharField("交接身份", max_length=20)
+    released_at = models.DateTimeField("交接时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "放学交接"
+        verbose_name_plural = "放学交接"
+        ordering = ["-date", "released_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "date"], name="dismissal_one_per_day"),
+            models.CheckConstraint(condition=~Q(method="picked_up") | ~Q(to_name=""),
+                                   name="dismissal_pickup_names_person"),
+            models.CheckConstraint(condition=~Q(via="confirmed") | Q(confirmed_by__isnull=False),
+                                   name="dismissal_unlisted_confirmed"),
+        ]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self):
+        return f"{self.student} {self.date:%m月%d日} {self.get_method_display()}"
+
+
+class DutyHandover(models.Model):
+    """A child passed to the day's duty teacher: not released in time after the last lesson,
+    or collected by someone not on the list (the duty teacher checks and confirms)."""
+
+    class Reason(models.TextChoices):
+        OVERDUE = "overdue", "超时未接"
+        UNLISTED = "unlisted", "名单外接送人待确认"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="duty_handovers", verbose_name="学生")
+    date = models.DateField("日期")
+    lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="duty_handovers", verbose_name="放学课次")
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    # The person at the gate, when not on the list.
+    person_name = models.CharField("来接人", max_length=50, blank=True)
+    person_relation = models.CharField("与学生关系", max_length=20, blank=True)
+    person_phone = models.CharField("来接人电话", max_length=11, blank=True)
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+",
+                                  verbose_name="移交人")
+    handed_at = models.DateTimeField("移交时间", default=timezone.now)
+    escalated_at = models.DateTimeField("通知办公室时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "移交值日教师"
+        verbose_name_plural = "移交值日教师"
+        ordering = ["date", "handed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "date"], name="duty_handover_one_per_day"),
+            models.CheckConstraint(condition=~Q(reason="unlisted") | ~Q(person_name=""),
+                                   name="duty_handover_unlisted_names_person"),
+        ]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self):
+        return f"{self.student} {self.date:%m月%d日} {self.get_reason_display()}"
+
+
+class DismissalDay(models.Model):
+    """A school's day of dismissal: when it closed (every child present accounted for)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    date = models.DateField("日期")
+    closed_at = models.DateTimeField("全员离校时间", null=True, blank=True)
+    released = models.PositiveIntegerField("离校人数", default=0)
+
+    class Meta:
+        verbose_name = "放学日"
+        verbose_name_plural = "放学日"
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="dismissal_day_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.school} {self.date:%m月%d日}"

@@ -31,8 +31,13 @@ def guardian_attendance_panel(actor: Actor) -> dict | None:
     alerts = list(AbsenceAlert.objects.filter(
         student_id__in=ids, status__in=(AbsenceAlert.Status.OPEN, AbsenceAlert.Status.ESCALATED))
         .select_related("lesson").order_by("-raised_at"))
+    from .display import dismissal_text
+
+    released = selectors.releases_on(ids, today)
     rows = [{"student": c, "records": records.get(c.pk, []), "pending": pending[c.pk],
-             "alerts": [a for a in alerts if a.student_id == c.pk]} for c in children]
+             "alerts": [a for a in alerts if a.student_id == c.pk],
+             "released": dismissal_text(released[c.pk]) if c.pk in released else ""}
+            for c in children]
     return {"template": "attendance/_panel_guardian.html", "order": 5 if alerts else 12,
             "rows": rows}
 
@@ -95,3 +100,26 @@ def tutor_today_panel(actor: Actor) -> dict | None:
         lesson.state = lesson_state(lesson, policy, now)
         lesson.state_label = STATE_LABELS[lesson.state]
     return {"template": "attendance/_panel_tutor_today.html", "order": 2, "lessons": lessons}
+
+
+# ---------------------------------------------------------------------------- dismissal
+
+
+def dismissal_panel(actor: Actor) -> dict | None:
+    """The office, the principal and the day's duty teachers: today's dismissal — children
+    still in school (handed to the duty teacher), or the time the day closed (全员离校)."""
+    if actor.school is None or not (actor.is_school_wide or actor.has(Role.DUTY_TEACHER)):
+        return None
+    from . import selectors
+    from .access import on_duty
+
+    today = timezone.localdate()
+    duty = on_duty(actor, today)
+    if not (actor.is_school_wide or duty):
+        return None
+    summary = selectors.dismissal_day_summary(actor.school.pk, today)
+    if not (summary["remaining"] or summary["released"]):
+        return None
+    late = summary["with_duty"] > 0
+    return {"template": "attendance/_panel_dismissal.html", "order": 3 if late else 16,
+            "summary": summary, "duty": duty}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
@@ -302,3 +303,249 @@ def record_totals(qs) -> dict:
                         leave=Count("pk", filter=Q(status=s.LEAVE)),
                         absent=Count("pk", filter=Q(status=s.ABSENT)),
                         missing=Count("pk", filter=Q(status="")))
+
+
+# ---------------------------------------------------------------------------- dismissal (放学交接)
+# Who is expected at the end of the day, how each goes home, and who has been released. Each
+# reader costs a constant number of queries, whatever the number of children.
+
+# The statuses of a child who is in school at the end of their last lesson. A lesson whose roll
+# call was never taken still has its children (nobody has said they left).
+IN_SCHOOL = ("present", "late", "")
+
+WAY_PICKED_UP = "picked_up"
+WAY_ALONE = "alone"
+WAY_BUS = "bus"
+WAY_DORMITORY = "dormitory"
+WAY_LABELS = {WAY_PICKED_UP: "家长接送", WAY_ALONE: "自行回家", WAY_BUS: "乘坐校车",
+              WAY_DORMITORY: "寄宿生（交宿舍）"}
+WAY_ORDER = {WAY_PICKED_UP: 0, WAY_ALONE: 1, WAY_BUS: 2, WAY_DORMITORY: 3}
+
+
+@dataclass(frozen=True)
+class AuthorisedPerson:
+    """Someone a child may be handed to: a guardian, a person the form named, or the day's
+    change. ``key`` names the row ("g12", "p40", "d3") for a form to send back."""
+
+    key: str
+    name: str
+    relation: str
+    phone: str
+    source: str  # "guardian" | "form" | "day"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.relation}）" if self.relation else self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone
+
+
+@dataclass
+class WayHome:
+    """How a child goes home on one day: the form's choice, the boarders' dormitory, or the
+    guardian's change for that day (which makes it a pick-up)."""
+
+    way: str
+    route: str = ""
+    persons: list[AuthorisedPerson] = field(default_factory=list)
+    day_persons: list[AuthorisedPerson] = field(default_factory=list)
+    unanswered: bool = False  # no form or no answer: picked up, to be safe
+
+    @property
+    def label(self) -> str:
+        if self.way == WAY_BUS and self.route:
+            return f"乘坐校车（{self.route}）"
+        return WAY_LABELS[self.way]
+
+    @property
+    def group_key(self) -> str:
+        return f"{self.way}:{self.route}" if self.way == WAY_BUS else self.way
+
+    def person(self, key: str) -> AuthorisedPerson | None:
+        return next((p for p in self.persons if p.key == key), None)
+
+
+def last_lesson_records(*, day: dt.date, school_id: int | None = None,
+                        lesson: Lesson | None = None):
+    """The record of each child's last lesson of ``day`` (by end time, then id), for one
+    lesson or a whole school: the lesson whose tutor dismisses the child."""
+    from django.db.models import Exists, OuterRef
+
+    later = AttendanceRecord.objects.filter(
+        student_id=OuterRef("student_id"), lesson__date=day, lesson__is_cancelled=False).filter(
+        Q(lesson__end_time__gt=OuterRef("lesson__end_time"))
+        | Q(lesson__end_time=OuterRef("lesson__end_time"), lesson_id__gt=OuterRef("lesson_id")))
+    qs = AttendanceRecord.objects.filter(lesson__date=day, lesson__is_cancelled=False)
+    if lesson is not None:
+        qs = qs.filter(lesson=lesson)
+    if school_id is not None:
+        qs = qs.filter(lesson__term__school_id=school_id)
+    return qs.filter(~Exists(later))
+
+
+def later_lessons_of(lesson: Lesson) -> dict[int, Lesson]:
+    """The children of ``lesson`` who have another lesson after it that day: {student: the
+    next one}. One query."""
+    rows = (AttendanceRecord.objects
+            .filter(student__in=lesson.records.values("student_id"), lesson__date=lesson.date,
+                    lesson__is_cancelled=False)
+            .filter(Q(lesson__end_time__gt=lesson.end_time)
+                    | Q(lesson__end_time=lesson.end_time, lesson_id__gt=lesson.pk))
+            .select_related("lesson").order_by("lesson__end_time", "lesson_id"))
+    found: dict[int, Lesson] = {}
+    for row in rows:
+        found.setdefault(row.student_id, row.lesson)
+    return found
+
+
+def ways_home(students, *, day: dt.date) -> dict[int, WayHome]:
+    """Each child's way home on ``day`` with the people they may be handed to: four queries
+    (the forms of the day's term, the people they name, the guardians, the day's changes)."""
+    from afterschool.models import StudentGuardian
+    from enrollment.models import Application, PickupPerson
+
+    from .models import PickupChange
+
+    students = list(students)
+    ids = [s.pk for s in students]
+    if not ids:
+        return {}
+    forms = {a["student_id"]: a for a in Application.objects.filter(
+        student_id__in=ids, term__start_date__lte=day, term__end_date__gte=day,
+        participates=True).values("pk", "student_id", "dismissal", "bus_route")}
+    persons: dict[int, list[AuthorisedPerson]] = {}
+    for link in (StudentGuardian.objects.filter(student_id__in=ids)
+                 .select_related("guardian").order_by("-is_primary", "pk")):
+        persons.setdefault(link.student_id, []).append(AuthorisedPerson(
+            key=f"g{link.guardian_id}", name=link.guardian.name,
+            relation=link.relation or "监护人", phone=link.guardian.phone, source="guardian"))
+    by_form = {a["pk"]: sid for sid, a in forms.items()}
+    for person in PickupPerson.objects.filter(application_id__in=list(by_form)).order_by("pk"):
+        sid = by_form[person.application_id]
+        known = {p.phone for p in persons.get(sid, [])}
+        if person.phone not in known:
+            persons.setdefault(sid, []).append(AuthorisedPerson(
+                key=f"p{person.pk}", name=person.name, relation=person.relation,
+                phone=person.phone, source="form"))
+    day_persons: dict[int, list[AuthorisedPerson]] = {}
+    for change in PickupChange.objects.filter(student_id__in=ids, date=day).order_by("pk"):
+        day_persons.setdefault(change.student_id, []).append(AuthorisedPerson(
+            key=f"d{change.pk}", name=change.name, relation=change.relation, phone=change.phone,
+            source="day"))
+    found = {}
+    for student in students:
+        form = forms.get(student.pk)
+        today = day_persons.get(student.pk, [])
+        everyone = today + persons.get(student.pk, [])
+        if student.is_boarder and not today:
+            way = WayHome(WAY_DORMITORY, persons=everyone)
+        elif today:
+            way = WayHome(WAY_PICKED_UP, persons=everyone, day_persons=today)
+        elif form is None or not form["dismissal"]:
+            way = WayHome(WAY_PICKED_UP, persons=everyone, unanswered=True)
+        else:
+            way = WayHome(form["dismissal"], route=form["bus_route"] or "", persons=everyone)
+        found[student.pk] = way
+    return found
+
+
+def releases_on(student_ids, day: dt.date) -> dict:
+    """{student_id: Dismissal} of ``day``, with who released, in one query."""
+    from .models import Dismissal
+
+    return {d.student_id: d for d in Dismissal.objects.filter(
+        student_id__in=list(student_ids), date=day).select_related("released_by",
+                                                                  "confirmed_by")}
+
+
+def handovers_on(student_ids, day: dt.date) -> dict:
+    """{student_id: DutyHandover} of ``day``, in one query."""
+    from .models import DutyHandover
+
+    return {h.student_id: h for h in DutyHandover.objects.filter(
+        student_id__in=list(student_ids), date=day).select_related("handed_by")}
+
+
+def lesson_dismissal(lesson: Lesson) -> dict:
+    """The tutor's dismissal page of ``lesson``: the children it dismisses (their last lesson
+    of the day), in school or not, each with the way home, release and handover; the groups of
+    those still to release; the children who go on to a later lesson."""
+    records = list(last_lesson_records(day=lesson.date, lesson=lesson)
+                   .select_related("student__homeroom__grade")
+                   .order_by("student__homeroom__grade__number", "student__homeroom__number",
+                             "student__name", "student_id"))
+    students = [r.student for r in records]
+    ways = ways_home(students, day=lesson.date)
+    releases = releases_on([s.pk for s in students], lesson.date)
+    handovers = handovers_on([s.pk for s in students], lesson.date)
+    rows, away = [], []
+    for record in records:
+        row = {"record": record, "student": record.student, "way": ways[record.student_id],
+               "release": releases.get(record.student_id),
+               "handover": handovers.get(record.student_id)}
+        (rows if record.status in IN_SCHOOL else away).append(row)
+    groups: dict[str, dict] = {}
+    for row in rows:
+        way = row["way"]
+        group = groups.setdefault(way.group_key, {"key": way.group_key, "way": way.way,
+                                                  "route": way.route, "label": way.label,
+                                                  "rows": [], "waiting": []})
+        group["rows"].append(row)
+        if row["release"] is None and row["handover"] is None:
+            group["waiting"].append(row)
+    ordered = sorted(groups.values(), key=lambda g: (WAY_ORDER[g["way"]], g["route"]))
+    return {"rows": rows, "away": away, "groups": ordered,
+            "released": sum(1 for r in rows if r["release"] is not None),
+            "waiting": sum(1 for r in rows if r["release"] is None),
+            "later": later_lessons_of(lesson)}
+
+
+def campus_dismissal(school_id: int, day: dt.date) -> dict:
+    """The duty teacher's page: every child of the school still in school on ``day`` (in
+    school at their last lesson and not released), by lesson, with the way home and any
+    handover; and the day's counts. A constant number of queries."""
+    from django.db.models import Count
+
+    from .models import Dismissal, DismissalDay
+
+    expected = last_lesson_records(day=day, school_id=school_id).filter(status__in=IN_SCHOOL)
+    released_ids = Dismissal.objects.filter(date=day, school_id=school_id).values("student_id")
+    remaining = list(expected.exclude(student_id__in=released_ids)
+                     .select_related("student__homeroom__grade", "lesson__substitute")
+                     .prefetch_related("lesson__tutors")
+                     .order_by("lesson__end_time", "lesson__title", "student__name", "pk"))
+    totals = expected.aggregate(total=Count("pk"))
+    n_released = Dismissal.objects.filter(date=day, school_id=school_id).aggregate(
+        n=Count("pk"))["n"]
+    students = [r.student for r in remaining]
+    ways = ways_home(students, day=day)
+    handovers = handovers_on([s.pk for s in students], day)
+    rows = [{"record": r, "student": r.student, "lesson": r.lesson, "way": ways[r.student_id],
+             "handover": handovers.get(r.student_id)} for r in remaining]
+    # Children handed over (the list the duty teacher was given) first, then by lesson end.
+    rows.sort(key=lambda row: (row["handover"] is None, row["lesson"].end_time))
+    closed = DismissalDay.objects.filter(school_id=school_id, date=day).first()
+    return {"rows": rows, "expected": totals["total"], "released": n_released,
+            "remaining": len(rows), "day": closed,
+            "closed_at": closed.closed_at if closed is not None and not rows else None}
+
+
+def dismissal_day_summary(school_id: int, day: dt.date) -> dict:
+    """The office's line for the day: expected, released, still in school (handed to duty),
+    and when the day closed. Four queries."""
+    from django.db.models import Count
+
+    from .models import Dismissal, DismissalDay, DutyHandover
+
+    expected = last_lesson_records(day=day, school_id=school_id).filter(status__in=IN_SCHOOL)
+    released = Dismissal.objects.filter(date=day, school_id=school_id).values("student_id")
+    remaining = expected.exclude(student_id__in=released).aggregate(n=Count("pk"))["n"]
+    with_duty = DutyHandover.objects.filter(school_id=school_id, date=day).exclude(
+        student_id__in=released).aggregate(n=Count("pk"))["n"]
+    n_released = Dismissal.objects.filter(date=day, school_id=school_id).aggregate(
+        n=Count("pk"))["n"]
+    closed = DismissalDay.objects.filter(school_id=school_id, date=day).first()
+    return {"remaining": remaining, "with_duty": with_duty, "released": n_released,
+            "closed_at": closed.closed_at if closed is not None and remaining == 0 else None}

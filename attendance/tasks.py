@@ -31,3 +31,12 @@ def lessons_regenerate_task(term_id: int) -> str:
 
     term = Term.objects.filter(pk=term_id).first()
     return str(lessons_regenerate(term=term)) if term is not None else ""
+
+
+@shared_task(soft_time_limit=50, time_limit=58)
+def dismissals_sweep_task() -> int:
+    """Periodic (every minute): hand the children not released in time after their last
+    lesson to the duty teachers, and tell the office; safe to run twice."""
+    from .services.dismissal import dismissals_sweep
+
+    return dismissals_sweep()

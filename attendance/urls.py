@@ -55,3 +55,15 @@ urlpatterns += [
     path("alerts/<int:pk>/", alert_views.AlertDetailView.as_view(), name="alert_detail"),
     path("alerts/<int:pk>/handle/", alert_views.AlertHandleView.as_view(), name="alert_handle"),
 ]
+
+# ---- dismissal (放学交接): the tutor's page of a lesson, the duty teacher's campus page, the
+# guardian's QR code target, the family's page of a child
+from .views import dismissal as dismissal_views  # noqa: E402
+
+urlpatterns += [
+    path("lessons/<int:pk>/dismissal/", dismissal_views.DismissalView.as_view(),
+         name="dismissal"),
+    path("dismissal/", dismissal_views.CampusDismissalView.as_view(), name="dismissal_campus"),
+    path("dismissal/scan/", dismissal_views.PickupScanView.as_view(), name="pickup_scan"),
+    path("pickup/<int:student_pk>/", dismissal_views.PickupView.as_view(), name="pickup"),
+]

@@ -216,6 +216,9 @@ CELERY_BEAT_SCHEDULE = {
     # Absence alerts: notify any the roll call could not queue, escalate the unanswered ones
     # (AttendancePolicy.alert_escalate_minutes) to the duty teachers and the office.
     "absence-alerts-sweep": {"task": "attendance.tasks.alerts_sweep_task", "schedule": 60.0},
+    # Dismissal: children not released AttendancePolicy.dismissal_handover_minutes after their
+    # last lesson pass to the duty teachers, and the office is told.
+    "dismissals-sweep": {"task": "attendance.tasks.dismissals_sweep_task", "schedule": 60.0},
 }
 # Login lockout rows (django-axes) and wrong activation codes are kept this many days.
 LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=30)

@@ -36,6 +36,9 @@ READ = [
     "action", "selected", "add", "is_active", "other", "tutor", "tutors", "slots", "grades",
     "link", "pref_1", "pref_2", "pref_3", "pickup-TOTAL_FORMS", "pickup-INITIAL_FORMS",
     "pickup-0-name", "pickup-0-phone", "file",
+    # dismissal (放学交接)
+    "way", "route", "students", "person", "code", "name", "relation", "phone", "how", "note",
+    "change", "date",
 ]
 HUGE = "99999999999999999999999"
 # All parameters at once are given these, then the shaped ones below; each alone the first two
@@ -130,6 +133,8 @@ def path_args(name: str, ids: dict) -> dict:
         "attendance:alert_handle": {"pk": ids["alert"]},
         "attendance:student_history": {"pk": ids["student"]},
         "attendance:student_day": {"pk": ids["student"], "day": "2024-09-10"},
+        "attendance:dismissal": {"pk": ids["lesson"]},
+        "attendance:pickup": {"student_pk": ids["student"]},
     }
     if name in table:
         return table[name]
