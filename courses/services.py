@@ -100,7 +100,8 @@ def course_update(*, actor: Actor, course: Course, name: str, category: str,
     if mode == Course.Mode.MIXED and course.sections.filter(homeroom__isnull=False).exists():
         raise exceptions.CatalogError(exceptions.COURSE_HAS_HOMEROOM_SECTIONS)
     if is_fixed and not course.is_fixed and times_chosen(course):
-        raise exceptions.CourseInUse(exceptions.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
+        raise exceptions.CourseInUse(
+            exceptions.COURSE_FIXED_HAS_PREFERENCES.format(course=course.name))
     if picture:
         validate_course_picture(picture)
         course.picture = picture
@@ -138,7 +139,8 @@ def course_delete(*, actor: Actor, course: Course) -> None:
     _require_office_of(actor, course)
     count = times_chosen(course)
     if count:
-        raise exceptions.CourseInUse(exceptions.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
+        raise exceptions.CourseInUse(
+            exceptions.COURSE_HAS_PREFERENCES.format(course=course.name, count=count))
     course.delete()
 
 
@@ -161,11 +163,11 @@ def _check_tutors(course: Course, tutors: Iterable[Staff]) -> list[Staff]:
         if tutor.school_id != course.school_id or not tutor.is_active:
             raise exceptions.CatalogError(exceptions.TUTOR_NOT_IN_SCHOOL.format(tutor=tutor.name))
         if course.instructor_kind == Course.InstructorKind.EXTERNAL and not tutor.is_external:
-            raise exceptions.CatalogError(exceptions.TUTOR_MUST_BE_EXTERNAL.format(course=course.name,
-                                                                tutor=tutor.name))
+            raise exceptions.CatalogError(
+                exceptions.TUTOR_MUST_BE_EXTERNAL.format(course=course.name, tutor=tutor.name))
         if course.instructor_kind == Course.InstructorKind.INTERNAL and tutor.is_external:
-            raise exceptions.CatalogError(exceptions.TUTOR_MUST_BE_INTERNAL.format(course=course.name,
-                                                                tutor=tutor.name))
+            raise exceptions.CatalogError(
+                exceptions.TUTOR_MUST_BE_INTERNAL.format(course=course.name, tutor=tutor.name))
     return tutors
 
 
@@ -176,7 +178,8 @@ def _check_homeroom(course: Course, homeroom: Homeroom | None) -> None:
         raise exceptions.CatalogError(exceptions.SECTION_HOMEROOM_FOR_MIXED)
     if homeroom.school_id != course.school_id or not course.grades.filter(
             pk=homeroom.grade_id).exists():
-        raise exceptions.CatalogError(exceptions.SECTION_HOMEROOM_NOT_IN_GRADES.format(homeroom=homeroom))
+        raise exceptions.CatalogError(
+            exceptions.SECTION_HOMEROOM_NOT_IN_GRADES.format(homeroom=homeroom))
 
 
 def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int, int]],
@@ -205,13 +208,13 @@ def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int
     for tutor in tutors:
         clash = others.filter(section__tutors=tutor).first()
         if clash:
-            raise exceptions.ScheduleClash(exceptions.TUTOR_CLASH.format(tutor=tutor.name, slot=clash,
-                                                       section=clash.section))
+            raise exceptions.ScheduleClash(exceptions.TUTOR_CLASH.format(
+                tutor=tutor.name, slot=clash, section=clash.section))
     if venue:
         clash = others.filter(section__venue__iexact=venue).first()
         if clash:
             raise exceptions.ScheduleClash(exceptions.VENUE_CLASH.format(venue=venue, slot=clash,
-                                                       section=clash.section))
+                                                                         section=clash.section))
 
 
 def _save_slots(section: Section, slots: set[tuple[int, int]]) -> None:
@@ -321,20 +324,20 @@ def section_warnings(*, section: Section) -> list[str]:
     warnings = []
     needed = staffing.tutors_needed(section.capacity)
     if len(tutors) < needed:
-        warnings.append(exceptions.CAPACITY_OVER_RATIO.format(section=section, capacity=section.capacity,
-                                                     tutors=len(tutors), needed=needed))
+        warnings.append(exceptions.CAPACITY_OVER_RATIO.format(
+            section=section, capacity=section.capacity, tutors=len(tutors), needed=needed))
     subject = section.course.instructor_subject.strip()
     if subject:
         wanted = staffing.normalise_subject(subject)
         for tutor in tutors:
             if wanted not in {staffing.normalise_subject(s) for s in tutor.subject_list}:
                 warnings.append(exceptions.TUTOR_SUBJECT_MISMATCH.format(tutor=tutor.name,
-                                                                subject=subject))
+                                                                         subject=subject))
     for tutor in tutors:
         missing = [d for d in days if d not in (tutor.available_weekdays or [])]
         if missing:
             warnings.append(exceptions.TUTOR_DAY_UNAVAILABLE.format(tutor=tutor.name,
-                                                           days=weekdays_text(missing)))
+                                                                    days=weekdays_text(missing)))
     return warnings
 
 

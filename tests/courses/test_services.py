@@ -50,8 +50,8 @@ def prefer(world, course, rank=1, student=None, status=Application.Status.SUBMIT
 
 def test_office_creates_a_course(world, office, grade):
     created = services.course_create(actor=office, term=world.term, name=" 篮球社 ", category="体育技能",
-                                grades=[grade], instructor_subject="篮球",
-                                instructor_kind=Course.InstructorKind.EXTERNAL, min_size=10)
+                                     grades=[grade], instructor_subject="篮球",
+                                     instructor_kind=Course.InstructorKind.EXTERNAL, min_size=10)
     created.refresh_from_db()
     assert created.name == "篮球社" and created.school == world.school
     assert list(created.grades.all()) == [grade]
@@ -63,25 +63,25 @@ def test_only_the_office_writes_the_catalog(world, grade, who):
             "principal": world.principal}[who]
     with pytest.raises(PermissionDenied):
         services.course_create(actor=actor_for(user, world.school), term=world.term, name="x",
-                          category="艺术素养", grades=[grade])
+                               category="艺术素养", grades=[grade])
 
 
 def test_a_course_is_opened_in_ones_own_school_for_ones_own_grades(world, office, grade):
     foreign_term = factories.TermFactory(school=world.other_school)
     with pytest.raises(exceptions.CatalogError, match=exceptions.COURSE_WRONG_TERM):
         services.course_create(actor=office, term=foreign_term, name="x", category="艺术素养",
-                          grades=[])
+                               grades=[])
     foreign_grade = factories.GradeFactory(school=world.other_school, number=8)
     with pytest.raises(exceptions.CatalogError, match=exceptions.GRADE_NOT_IN_SCHOOL):
         services.course_create(actor=office, term=world.term, name="x", category="艺术素养",
-                          grades=[foreign_grade])
+                               grades=[foreign_grade])
 
 
 def test_one_name_per_term(world, office, grade):
     course(world, name="剪纸")
     with pytest.raises(ValidationError):
         services.course_create(actor=office, term=world.term, name="剪纸", category="艺术素养",
-                          grades=[grade])
+                               grades=[grade])
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -106,7 +106,7 @@ def test_picture_must_be_an_image_of_at_most_2_mb(world, office, grade, name, co
 
 def test_update_keeps_replaces_or_removes_the_picture(world, office, grade):
     c = services.course_create(actor=office, term=world.term, name="剪纸", category="艺术素养",
-                          grades=[grade], picture=SimpleUploadedFile("a.png", PNG))
+                               grades=[grade], picture=SimpleUploadedFile("a.png", PNG))
     common = dict(actor=office, name="剪纸", category="艺术素养", grades=[grade],
                   mode=Course.Mode.MIXED)
     assert services.course_update(course=c, picture=None, **common).picture
@@ -137,7 +137,7 @@ def test_a_ranked_course_cannot_become_a_fixed_item(world, office, grade):
     prefer(world, c)
     with pytest.raises(exceptions.CourseInUse, match="不能改为全员固定项目"):
         services.course_update(actor=office, course=c, name="大阅读", category="阅读写字",
-                          grades=[grade], mode=Course.Mode.MIXED, is_fixed=True)
+                               grades=[grade], mode=Course.Mode.MIXED, is_fixed=True)
 
 
 # ------------------------------------------------------------------ sections
@@ -145,9 +145,9 @@ def test_a_ranked_course_cannot_become_a_fixed_item(world, office, grade):
 
 def test_office_adds_a_section_with_slots_venue_and_tutors(world, office):
     c = course(world, instructor_subject="美术")
-    section = services.section_create(actor=office, course=c, name="1班", venue="美术室",
-                                 slots=[(2, period(world.term, 2)), (4, period(world.term, 2))],
-                                 tutors=[world.tutor])
+    section = services.section_create(
+        actor=office, course=c, name="1班", venue="美术室",
+        slots=[(2, period(world.term, 2)), (4, period(world.term, 2))], tutors=[world.tutor])
     assert [str(s) for s in section.slots.all()] == ["周二第2节", "周四第2节"]
     assert list(section.tutors.all()) == [world.tutor]
     assert section.capacity == 25
@@ -156,11 +156,12 @@ def test_office_adds_a_section_with_slots_venue_and_tutors(world, office):
 def test_slots_must_be_service_days_and_periods_of_the_term(world, office):
     c = course(world)
     with pytest.raises(exceptions.CatalogError, match=exceptions.SLOT_NOT_IN_TERM):
-        services.section_create(actor=office, course=c, name="1班", slots=[(5, period(world.term, 1))])
+        services.section_create(actor=office, course=c, name="1班",
+                                slots=[(5, period(world.term, 1))])
     other_term = factories.TermFactory(school=world.school, is_current=False, name="下学期")
     with pytest.raises(exceptions.CatalogError, match=exceptions.SLOT_NOT_IN_TERM):
         services.section_create(actor=office, course=c, name="1班",
-                           slots=[(1, Period.objects.get(term=other_term, number=1))])
+                                slots=[(1, Period.objects.get(term=other_term, number=1))])
     with pytest.raises(exceptions.CatalogError, match=exceptions.SECTION_NEEDS_SLOTS):
         services.section_create(actor=office, course=c, name="1班", slots=[])
 
@@ -171,13 +172,13 @@ def test_a_tutor_is_never_in_two_sections_at_once(world, office):
     other = course(world, name="书法")
     with pytest.raises(exceptions.ScheduleClash) as caught:
         services.section_create(actor=office, course=other, name="1班",
-                           slots=[(2, period(world.term, 2))], tutors=[world.tutor])
+                                slots=[(2, period(world.term, 2))], tutors=[world.tutor])
     assert caught.value.message == exceptions.TUTOR_CLASH.format(tutor="赵老师", slot="周二第2节",
-                                                        section="剪纸 · 1班")
+                                                                 section="剪纸 · 1班")
     assert not other.sections.exists()
     # Another period the same day is fine.
     section = services.section_create(actor=office, course=other, name="1班",
-                                 slots=[(2, period(world.term, 3))], tutors=[world.tutor])
+                                      slots=[(2, period(world.term, 3))], tutors=[world.tutor])
     assert list(other.sections.all()) == [section]
     assert [(s.weekday, s.period.number) for s in section.slots.all()] == [(2, 3)]
     assert list(section.tutors.all()) == [world.tutor]
@@ -188,7 +189,7 @@ def test_a_closed_course_does_not_hold_its_tutor(world, office):
     SectionFactory(course=closed, slots=[(2, 2)], tutors=[world.tutor])
     open_course = course(world)
     section = services.section_create(actor=office, course=open_course, name="1班",
-                                 slots=[(2, period(world.term, 2))], tutors=[world.tutor])
+                                      slots=[(2, period(world.term, 2))], tutors=[world.tutor])
     assert list(open_course.sections.all()) == [section]
     assert [(s.weekday, s.period.number) for s in section.slots.all()] == [(2, 2)]
     assert list(section.tutors.all()) == [world.tutor]
@@ -199,9 +200,9 @@ def test_a_venue_is_never_double_booked(world, office):
                    slots=[(3, 2)])
     with pytest.raises(exceptions.ScheduleClash) as caught:
         services.section_create(actor=office, course=course(world, name="舞狮"), name="1班",
-                           venue=" 操场 ", slots=[(3, period(world.term, 2))])
+                                venue=" 操场 ", slots=[(3, period(world.term, 2))])
     assert caught.value.message == exceptions.VENUE_CLASH.format(venue="操场", slot="周三第2节",
-                                                        section="篮球 · 1班")
+                                                                 section="篮球 · 1班")
 
 
 def test_editing_a_section_does_not_clash_with_itself(world, office):
@@ -209,8 +210,8 @@ def test_editing_a_section_does_not_clash_with_itself(world, office):
                              tutors=[world.tutor])
     slot_pk = section.slots.get().pk
     services.section_update(actor=office, section=section, name="甲班", capacity=30, venue="操场",
-                       slots=[(3, period(world.term, 2)), (1, period(world.term, 2))],
-                       tutors=[world.tutor])
+                            slots=[(3, period(world.term, 2)), (1, period(world.term, 2))],
+                            tutors=[world.tutor])
     section.refresh_from_db()
     assert section.name == "甲班" and section.capacity == 30
     # The slot that stayed is the same row (lessons may point at it).
@@ -226,18 +227,18 @@ def test_instructor_kind_is_respected(world, office, kind, tutor, message):
     staff = getattr(world, tutor)
     with pytest.raises(exceptions.CatalogError) as caught:
         services.section_create(actor=office, course=c, name="1班",
-                           slots=[(2, period(world.term, 2))], tutors=[staff])
+                                slots=[(2, period(world.term, 2))], tutors=[staff])
     assert caught.value.message == message.format(course="篮球", tutor=staff.name)
 
 
 def test_any_kind_and_the_right_kind_are_accepted(world, office):
     external = course(world, instructor_kind=Course.InstructorKind.EXTERNAL)
     section = services.section_create(actor=office, course=external, name="1班",
-                                 slots=[(2, period(world.term, 2))], tutors=[world.external])
+                                      slots=[(2, period(world.term, 2))], tutors=[world.external])
     assert list(section.tutors.all()) == [world.external]
     anyone = course(world, name="书法", instructor_kind=Course.InstructorKind.ANY)
     section = services.section_create(actor=office, course=anyone, name="1班",
-                                 slots=[(3, period(world.term, 2))], tutors=[world.tutor])
+                                      slots=[(3, period(world.term, 2))], tutors=[world.tutor])
     assert list(section.tutors.all()) == [world.tutor]
     assert anyone.sections.get() == section
 
@@ -247,20 +248,20 @@ def test_tutor_of_another_school_or_gone_is_refused(world, office):
     c = course(world)
     with pytest.raises(exceptions.CatalogError, match="外校老师不是本校在职教职工"):
         services.section_create(actor=office, course=c, name="1班",
-                           slots=[(2, period(world.term, 2))], tutors=[stranger])
+                                slots=[(2, period(world.term, 2))], tutors=[stranger])
 
 
 def test_homeroom_only_for_per_homeroom_courses_of_its_grade(world, office):
     mixed = course(world)
     with pytest.raises(exceptions.CatalogError, match=exceptions.SECTION_HOMEROOM_FOR_MIXED):
         services.section_create(actor=office, course=mixed, name="1班", homeroom=world.homeroom,
-                           slots=[(2, period(world.term, 2))])
+                                slots=[(2, period(world.term, 2))])
     per_homeroom = course(world, name="作业辅导", mode=Course.Mode.HOMEROOM)
-    other_grade = factories.HomeroomFactory(school=world.school,
-                                    grade=factories.GradeFactory(school=world.school, number=8))
+    other_grade = factories.HomeroomFactory(
+        school=world.school, grade=factories.GradeFactory(school=world.school, number=8))
     with pytest.raises(exceptions.CatalogError, match="不在该课程面向的年级内"):
         services.section_create(actor=office, course=per_homeroom, name="1班", homeroom=other_grade,
-                           slots=[(2, period(world.term, 2))])
+                                slots=[(2, period(world.term, 2))])
 
 
 def test_warnings_for_too_few_tutors_wrong_subject_and_day(world, office):
@@ -268,14 +269,14 @@ def test_warnings_for_too_few_tutors_wrong_subject_and_day(world, office):
     world.tutor.available_weekdays = [1, 2]
     world.tutor.save()
     section = services.section_create(actor=office, course=c, name="1班", capacity=40,
-                                 slots=[(3, period(world.term, 2))], tutors=[world.tutor])
+                                      slots=[(3, period(world.term, 2))], tutors=[world.tutor])
     warnings = services.section_warnings(section=section)
     assert exceptions.CAPACITY_OVER_RATIO.format(section=section, capacity=40, tutors=1,
-                                        needed=2) in warnings
+                                                 needed=2) in warnings
     assert exceptions.TUTOR_SUBJECT_MISMATCH.format(tutor="赵老师", subject="篮球") in warnings
     assert exceptions.TUTOR_DAY_UNAVAILABLE.format(tutor="赵老师", days="周三") in warnings
     ok = services.section_create(actor=office, course=course(world, name="b"), name="1班",
-                            slots=[(1, period(world.term, 2))], tutors=[world.external])
+                                 slots=[(1, period(world.term, 2))], tutors=[world.external])
     assert services.section_warnings(section=ok) == []
 
 
@@ -310,13 +311,13 @@ def test_one_section_per_homeroom_sized_to_it(world, office):
 def test_generation_is_for_per_homeroom_courses_with_homerooms(world, office):
     with pytest.raises(exceptions.CatalogError, match=exceptions.NOT_PER_HOMEROOM):
         services.course_generate_homeroom_sections(actor=office, course=course(world),
-                                              slots=[(1, period(world.term, 1))])
+                                                   slots=[(1, period(world.term, 1))])
     empty_grade = Grade.objects.create(school=world.school, number=9, name="九年级")
     c = CourseFactory(term=world.term, name="空", mode=Course.Mode.HOMEROOM,
                       grades=[empty_grade])
     with pytest.raises(exceptions.CatalogError, match=exceptions.NO_HOMEROOMS):
         services.course_generate_homeroom_sections(actor=office, course=c,
-                                              slots=[(1, period(world.term, 1))])
+                                                   slots=[(1, period(world.term, 1))])
     assert not Homeroom.objects.filter(grade=empty_grade).exists()
 
 
@@ -329,19 +330,20 @@ def test_staffing_apply_adds_all_or_nothing(world, office):
     # Both at Tuesday period 2 with the same tutor: the second addition clashes, so neither.
     with pytest.raises(exceptions.ScheduleClash):
         services.staffing_apply(actor=office, term=world.term,
-                           additions=[(a.pk, world.tutor.pk), (b.pk, world.tutor.pk)])
+                                additions=[(a.pk, world.tutor.pk), (b.pk, world.tutor.pk)])
     assert not a.tutors.exists() and not b.tutors.exists()
     changed = services.staffing_apply(actor=office, term=world.term,
-                                 additions=[(a.pk, world.tutor.pk), (b.pk, world.external.pk)])
+                                      additions=[(a.pk, world.tutor.pk), (b.pk, world.external.pk)])
     assert set(changed) == {a, b}
     assert list(a.tutors.all()) == [world.tutor] and list(b.tutors.all()) == [world.external]
 
 
 def test_staffing_apply_refuses_foreign_or_stale_rows(world, office):
-    foreign = SectionFactory(course=CourseFactory(term=factories.TermFactory(school=world.other_school)),
-                             slots=[(2, 2)])
+    foreign_term = factories.TermFactory(school=world.other_school)
+    foreign = SectionFactory(course=CourseFactory(term=foreign_term), slots=[(2, 2)])
     with pytest.raises(exceptions.CatalogError, match=exceptions.STAFFING_SECTION_GONE):
-        services.staffing_apply(actor=office, term=world.term, additions=[(foreign.pk, world.tutor.pk)])
+        services.staffing_apply(actor=office, term=world.term,
+                                additions=[(foreign.pk, world.tutor.pk)])
     with pytest.raises(exceptions.CatalogError, match=exceptions.STAFFING_NOTHING_TO_APPLY):
         services.staffing_apply(actor=office, term=world.term, additions=[])
 
@@ -362,7 +364,7 @@ def test_another_schools_office_cannot_touch_our_rows(world):
 def test_a_course_with_homeroom_sections_stays_per_homeroom(world, office, grade):
     c = course(world, name="作业辅导", mode=Course.Mode.HOMEROOM)
     services.course_generate_homeroom_sections(actor=office, course=c,
-                                          slots=[(1, period(world.term, 1))])
+                                               slots=[(1, period(world.term, 1))])
     with pytest.raises(exceptions.CatalogError, match=exceptions.COURSE_HAS_HOMEROOM_SECTIONS):
         services.course_update(actor=office, course=c, name="作业辅导", category="作业辅导",
-                          grades=[grade], mode=Course.Mode.MIXED)
+                               grades=[grade], mode=Course.Mode.MIXED)

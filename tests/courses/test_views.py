@@ -184,7 +184,8 @@ def test_deleting_a_ranked_course_says_why(world, catalog, login):
     client = login(world.coordinator)
     response = client.post(reverse("courses:catalog_course_delete",
                                    args=[catalog["course"].pk]), follow=True)
-    assert exceptions.COURSE_HAS_PREFERENCES.format(course="篮球社", count=1) in response.content.decode()
+    refusal = exceptions.COURSE_HAS_PREFERENCES.format(course="篮球社", count=1)
+    assert refusal in response.content.decode()
     assert Course.objects.filter(pk=catalog["course"].pk).exists()
 
 
