@@ -96,7 +96,7 @@ def issue(guardian, days=30):
 def new_guardian(world):
     """A family of the school with no login yet, its letter printed."""
     guardian = factories.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
-                                 user=None, activated_at=None)
+                                         user=None, activated_at=None)
     factories.link_guardian(world.other_child, guardian, relation="母亲", is_primary=False)
     return issue(guardian)
 
@@ -144,7 +144,8 @@ def test_reset_is_refused_for_a_login_above_or_outside_the_school(login, world, 
     # A staff row already tied to such a login (an old link, or one its owner accepted).
     victim = victims[who]
     staff = (Staff.objects.filter(school=world.school, user=victim).first()
-             or factories.StaffFactory(school=world.school, name="兼任", phone=victim.phone, user=victim))
+             or factories.StaffFactory(school=world.school, name="兼任", phone=victim.phone,
+                                       user=victim))
 
     response = reset(login(world.coordinator), staff)
 
@@ -168,7 +169,8 @@ def test_reset_is_refused_for_a_fellow_coordinator_and_for_oneself(login, world)
 
 
 def test_reset_is_refused_for_a_teacher_who_is_also_a_parent_in_another_school(login, world):
-    factories.GuardianFactory(school=world.other_school, phone=world.tutor.phone, user=world.tutor.user)
+    factories.GuardianFactory(school=world.other_school, phone=world.tutor.phone,
+                              user=world.tutor.user)
     response = reset(login(world.coordinator), world.tutor)
     assert ResetRefused.message in messages_of(response)
     world.tutor.user.refresh_from_db()
@@ -344,7 +346,7 @@ def test_an_expired_or_unprinted_code_is_refused(client, world, new_guardian):
     assert CodeExpired.message in response.content.decode()
 
     unprinted = factories.GuardianFactory(school=world.school, phone="13512340000", user=None,
-                                  activated_at=None)
+                                          activated_at=None)
     response = activate(client, unprinted.phone, unprinted.activation_code)
     assert CodeExpired.message in response.content.decode()
     assert not User.objects.filter(phone__in=[new_guardian.phone, unprinted.phone]).exists()
@@ -367,7 +369,7 @@ def test_printing_shows_each_code_once_starts_its_validity_and_is_recorded(login
     world.term.activation_valid_days = 10
     world.term.save()
     waiting = factories.GuardianFactory(school=world.school, name="未激活家长", phone="13512340001",
-                                user=None, activated_at=None)
+                                        user=None, activated_at=None)
     pupil = factories.StudentFactory(school=world.school, homeroom=world.homeroom, name="小明")
     factories.link_guardian(pupil, waiting)
     client = login(world.homeroom_teacher.user)

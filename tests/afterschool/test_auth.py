@@ -118,8 +118,8 @@ def new_guardian(world):
     """
     now = timezone.now()
     guardian = factories.GuardianFactory(school=world.school, name="陈芳", phone="13512345678",
-                                 user=None, activated_at=None, letter_printed_at=now,
-                                 activation_expires_at=now + dt.timedelta(days=30))
+                                         user=None, activated_at=None, letter_printed_at=now,
+                                         activation_expires_at=now + dt.timedelta(days=30))
     factories.link_guardian(world.other_child, guardian)
     return guardian
 
@@ -254,7 +254,7 @@ def test_reset_is_post_only(login, world):
 def test_a_person_in_two_schools_switches_between_them(client, world):
     # The same phone is a guardian in the second school too: one login for both.
     guardian_there = factories.GuardianFactory(school=world.other_school, name=world.guardian.name,
-                                       phone=world.guardian.phone, user=world.guardian.user)
+                                               phone=world.guardian.phone, user=world.guardian.user)
     factories.link_guardian(world.foreign_student, guardian_there)
     post_login(client, world.guardian.phone)
     home = client.get(reverse("school:home"))

@@ -143,7 +143,8 @@ def test_a_temporary_failure_backs_off_then_succeeds(world, monkeypatch):
     assert deliveries_due(now=timezone.now() + dt.timedelta(seconds=10)) == [delivery.pk]
     assert delivery_send(delivery_id=delivery.pk) == Status.SENT
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.provider_ref) == (Status.SENT, 2, "receipt-1")
+    assert (delivery.status, delivery.attempts, delivery.provider_ref) == (
+        Status.SENT, 2, "receipt-1")
     # Sent is final: running again sends nothing.
     assert delivery_send(delivery_id=delivery.pk) is None
     assert backend.calls == 2

@@ -219,8 +219,8 @@ def test_every_homeroom_label_names_the_same_homeroom(tmp_path, school):
 
 
 def test_existing_homeroom_and_grade_are_reused(tmp_path, school):
-    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
-                                 number=3)
+    grade = factories.GradeFactory(school=school, number=7)
+    homeroom = factories.HomeroomFactory(school=school, grade=grade, number=3)
     result = run(school, write_xlsx(tmp_path / "a.xlsx", table([student("1", "甲", "初一(3)班")])))
     assert result.summary["homerooms_created"] == 0
     assert Student.objects.get().homeroom == homeroom
@@ -400,8 +400,8 @@ STAFF_HEADERS = ["姓名", "电话", "学科", "类别", "班主任班级", "可
 
 
 def test_staff_import_update_and_reimport(tmp_path, school):
-    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
-                                 number=3, head_teacher=None)
+    grade = factories.GradeFactory(school=school, number=7)
+    homeroom = factories.HomeroomFactory(school=school, grade=grade, number=3, head_teacher=None)
     rows = [STAFF_HEADERS,
             ["王老师", "139 0000 0001", "语文，书法", "校内", "初一(3)班", "周一、周三"],
             ["钱教练", "+86 13900000002", "篮球", "校外", "", "1,3"]]
@@ -436,8 +436,8 @@ def test_staff_errors(tmp_path, school):
 
 
 def test_staff_homeroom_excel_turned_into_a_date(tmp_path, school):
-    homeroom = factories.HomeroomFactory(school=school, grade=factories.GradeFactory(school=school, number=7),
-                                 number=3, head_teacher=None)
+    grade = factories.GradeFactory(school=school, number=7)
+    homeroom = factories.HomeroomFactory(school=school, grade=grade, number=3, head_teacher=None)
     rows = [["姓名", "手机号", "班主任班级"], ["王老师", "13900000001", dt.datetime(2024, 7, 3)]]
     assert run(school, write_xlsx(tmp_path / "a.xlsx", rows), STAFF).ok
     homeroom.refresh_from_db()

@@ -64,8 +64,8 @@ def test_coordinator_opens_homerooms_and_printable_letters(phone_page, world):
 
     # A family that has not signed up yet: its code appears only on the printed letter.
     waiting = factories.GuardianFactory(school=world.school, name="陈芳", user=None, activated_at=None)
-    factories.link_guardian(factories.StudentFactory(school=world.school, homeroom=world.homeroom,
-                                     name="陈小雨"), waiting)
+    child = factories.StudentFactory(school=world.school, homeroom=world.homeroom, name="陈小雨")
+    factories.link_guardian(child, waiting)
     row.get_by_role("link", name="家长信").tap()
     expect(page.get_by_role("heading", name="《致家长的一封信》· 七年级1班")).to_be_visible()
     expect(page.get_by_text("陈小雨")).to_be_visible()
