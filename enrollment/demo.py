@@ -22,14 +22,15 @@ from afterschool.models import Role, RoleAssignment, School, Student, StudentGua
 from . import selectors, services
 from .models import Application, PickupPerson, Preference, Signature
 
-S = Application.Status
+Status = Application.Status
 SEED = 20260910
 SHARE = 0.5
 
 # Where each demo form ends up (weights in percent).
 OUTCOMES = [
-    (S.DRAFT, 7), (S.SUBMITTED, 26), (S.RETURNED, 5), (S.CLASS_REJECTED, 2),
-    (S.CLASS_APPROVED, 22), (S.SCHOOL_APPROVED, 28), (S.SCHOOL_REJECTED, 2), (S.WITHDRAWN, 8),
+    (Status.DRAFT, 7), (Status.SUBMITTED, 26), (Status.RETURNED, 5), (Status.CLASS_REJECTED, 2),
+    (Status.CLASS_APPROVED, 22), (Status.SCHOOL_APPROVED, 28), (Status.SCHOOL_REJECTED, 2),
+    (Status.WITHDRAWN, 8),
 ]
 DECLINE_SHARE = 0.18
 AGREEMENT_SERVICE = (
@@ -107,7 +108,7 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
     for student in chosen:
         guardian, relation = primary[student.pk]
         outcome = rng.choices(outcomes, weights)[0]
-        declined = outcome != S.WITHDRAWN and rng.random() < DECLINE_SHARE
+        declined = outcome != Status.WITHDRAWN and rng.random() < DECLINE_SHARE
         app = Application(school=school, term=term, student=student,
                           created_by=guardian.user, contact_phone=guardian.phone,
                           participates=not declined)
@@ -153,52 +154,52 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
     # 1. Each family submits its children's forms.
     by_guardian = defaultdict(list)
     for app in applications:
-        if outcome_of(app) != S.DRAFT:
+        if outcome_of(app) != Status.DRAFT:
             by_guardian[plan[app.student_id][1]].append(app.pk)
     for guardian, ids in by_guardian.items():
         actor = Actor(user=guardian.user, school=school, roles=frozenset({Role.GUARDIAN}),
                       guardian=guardian)
-        services.applications_transition_bulk(application_ids=ids, to_status=S.SUBMITTED,
+        services.applications_transition_bulk(application_ids=ids, to_status=Status.SUBMITTED,
                                               actor=actor, notify=False)
 
     # 2. Each homeroom teacher reviews their homeroom.
     by_homeroom = defaultdict(list)
     for app in applications:
-        if outcome_of(app) not in (S.DRAFT, S.SUBMITTED, S.WITHDRAWN):
+        if outcome_of(app) not in (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN):
             by_homeroom[app.student.homeroom].append(app)
     for homeroom, apps in by_homeroom.items():
         teacher = homeroom.head_teacher
         actor = (actor_for(teacher.user, school) if teacher and teacher.user_id else office)
-        returned = [a.pk for a in apps if outcome_of(a) == S.RETURNED]
-        rejected = [a.pk for a in apps if outcome_of(a) == S.CLASS_REJECTED]
+        returned = [a.pk for a in apps if outcome_of(a) == Status.RETURNED]
+        rejected = [a.pk for a in apps if outcome_of(a) == Status.CLASS_REJECTED]
         approved = [a.pk for a in apps if a.pk not in returned and a.pk not in rejected]
-        for ids, target, reasons in ((returned, S.RETURNED, RETURN_REASONS),
-                                     (rejected, S.CLASS_REJECTED, REJECT_REASONS),
-                                     (approved, S.CLASS_APPROVED, [""])):
+        for ids, target, reasons in ((returned, Status.RETURNED, RETURN_REASONS),
+                                     (rejected, Status.CLASS_REJECTED, REJECT_REASONS),
+                                     (approved, Status.CLASS_APPROVED, [""])):
             if ids:
                 services.applications_transition_bulk(
                     application_ids=ids, to_status=target, actor=actor,
                     comment=rng.choice(reasons), notify=False)
 
     # 3. The office re-reviews.
-    for target in (S.SCHOOL_APPROVED, S.SCHOOL_REJECTED):
+    for target in (Status.SCHOOL_APPROVED, Status.SCHOOL_REJECTED):
         ids = [a.pk for a in applications if outcome_of(a) == target]
         if ids:
             services.applications_transition_bulk(
                 application_ids=ids, to_status=target, actor=office,
-                comment=rng.choice(REJECT_REASONS) if target == S.SCHOOL_REJECTED else "",
+                comment=rng.choice(REJECT_REASONS) if target == Status.SCHOOL_REJECTED else "",
                 notify=False)
 
     # 4. Some families change their minds: withdrawn from today.
     leaving = defaultdict(list)
     for app in applications:
-        if outcome_of(app) == S.WITHDRAWN:
+        if outcome_of(app) == Status.WITHDRAWN:
             leaving[plan[app.student_id][1]].append(app.pk)
     for guardian, ids in leaving.items():
         actor = Actor(user=guardian.user, school=school, roles=frozenset({Role.GUARDIAN}),
                       guardian=guardian)
         services.applications_transition_bulk(
-            application_ids=ids, to_status=S.WITHDRAWN, actor=actor,
+            application_ids=ids, to_status=Status.WITHDRAWN, actor=actor,
             comment=rng.choice(WITHDRAW_REASONS), withdrawn_on=timezone.localdate(),
             notify=False)
     return len(applications)

@@ -10,7 +10,7 @@ from afterschool.workflow import SYSTEM, SYSTEM_LABEL
 
 from .models import Application
 
-S = Application.Status
+Status = Application.Status
 
 
 def _when(moment) -> str:
@@ -31,44 +31,45 @@ def status_sentence(application: Application | None) -> str:
     a = application
     declined = a.participates is False
     comment = f"：{a.decision_comment}" if a.decision_comment else ""
-    if a.status == S.DRAFT:
+    if a.status == Status.DRAFT:
         return f"草稿，尚未提交（最后保存于{_when(a.updated_at)}）"
-    if a.status == S.SUBMITTED:
+    if a.status == Status.SUBMITTED:
         what = "已提交“不参加”" if declined else "已提交"
         return f"等待班主任审核，{what}于{_when(a.submitted_at)}"
-    if a.status == S.RETURNED:
+    if a.status == Status.RETURNED:
         return f"老师退回修改{comment}。请修改后重新提交"
-    if a.status == S.CLASS_APPROVED:
+    if a.status == Status.CLASS_APPROVED:
         return f"班主任已审核通过，等待学校复核（{_when(a.status_changed_at)}）"
-    if a.status == S.CLASS_REJECTED:
+    if a.status == Status.CLASS_REJECTED:
         return f"班主任审核未通过{comment}"
-    if a.status == S.SCHOOL_APPROVED:
+    if a.status == Status.SCHOOL_APPROVED:
         if declined:
             return f"学校已确认您选择不参加课后服务（{_when(a.status_changed_at)}）"
         return f"学校已复核通过，等待统筹安排（{_when(a.status_changed_at)}）"
-    if a.status == S.SCHOOL_REJECTED:
+    if a.status == Status.SCHOOL_REJECTED:
         return f"学校复核未通过{comment}"
-    if a.status == S.PLACED:
+    if a.status == Status.PLACED:
         # Placed in the service; whether a club was assigned is the arrangement's to say.
         return "统筹安排已发布，请在“课表”中查看孩子的课程、时间和安排说明"
-    if a.status == S.WITHDRAWN:
+    if a.status == Status.WITHDRAWN:
         reason = f"。原因：{a.withdraw_reason}" if a.withdraw_reason else ""
         return f"已退出课后服务，自{_day(a.withdrawn_on)}起生效{reason}"
     return a.get_status_display()
 
 
 STATUS_TONE = {
-    S.DRAFT: "secondary", S.SUBMITTED: "info", S.RETURNED: "warning",
-    S.CLASS_APPROVED: "primary", S.CLASS_REJECTED: "danger", S.SCHOOL_APPROVED: "success",
-    S.SCHOOL_REJECTED: "danger", S.PLACED: "success", S.WITHDRAWN: "dark",
+    Status.DRAFT: "secondary", Status.SUBMITTED: "info", Status.RETURNED: "warning",
+    Status.CLASS_APPROVED: "primary", Status.CLASS_REJECTED: "danger",
+    Status.SCHOOL_APPROVED: "success", Status.SCHOOL_REJECTED: "danger",
+    Status.PLACED: "success", Status.WITHDRAWN: "dark",
 }
 
 # Badges in lists: a few characters each, so a row still fits a phone.
 STATUS_SHORT = {
-    S.DRAFT: "草稿", S.SUBMITTED: "待班主任审核", S.RETURNED: "退回修改",
-    S.CLASS_APPROVED: "待学校复核", S.CLASS_REJECTED: "班级未通过",
-    S.SCHOOL_APPROVED: "学校已通过", S.SCHOOL_REJECTED: "学校未通过", S.PLACED: "安排已发布",
-    S.WITHDRAWN: "已退出",
+    Status.DRAFT: "草稿", Status.SUBMITTED: "待班主任审核", Status.RETURNED: "退回修改",
+    Status.CLASS_APPROVED: "待学校复核", Status.CLASS_REJECTED: "班级未通过",
+    Status.SCHOOL_APPROVED: "学校已通过", Status.SCHOOL_REJECTED: "学校未通过", Status.PLACED: "安排已发布",
+    Status.WITHDRAWN: "已退出",
 }
 
 # The moves of ``transitions.TRANSITIONS`` by name: what their buttons and messages say.

@@ -9,7 +9,7 @@ from afterschool.cleaning import clean_phone, clean_text
 from afterschool.models import WEEKDAY_LABELS, Term
 from afterschool.params import MAX_ID, TEXT_TOO_LONG, parse_id
 
-from . import exceptions as e
+from . import exceptions
 from .models import Application
 
 ORDINALS = "一二三四五六七八九十"
@@ -25,7 +25,7 @@ def _phone(value: str) -> str:
         return ""
     phone = clean_phone(value)
     if not phone:
-        raise forms.ValidationError(e.PHONE_INVALID)
+        raise forms.ValidationError(exceptions.PHONE_INVALID)
     return phone
 
 
@@ -109,14 +109,14 @@ class ApplicationForm(forms.Form):
             if course is None:
                 continue
             if course.pk in seen:
-                self.add_error(name, e.DUPLICATE_PREFERENCE)
+                self.add_error(name, exceptions.DUPLICATE_PREFERENCE)
             seen.add(course.pk)
         if data.get("participates") == "yes":
             if data.get("dismissal") == Application.Dismissal.ALONE and not data.get("alone_consent"):
-                self.add_error("alone_consent", e.ALONE_NEEDS_CONSENT)
+                self.add_error("alone_consent", exceptions.ALONE_NEEDS_CONSENT)
             if data.get("dismissal") == Application.Dismissal.BUS and not clean_text(
                     data.get("bus_route")):
-                self.add_error("bus_route", e.BUS_NEEDS_ROUTE)
+                self.add_error("bus_route", exceptions.BUS_NEEDS_ROUTE)
         return data
 
     def service_kwargs(self) -> dict:
@@ -149,7 +149,7 @@ class PickupPersonForm(forms.Form):
         data = super().clean()
         filled = [data.get(k) for k in ("name", "relation", "phone")]
         if any(filled) and not all(filled) and not self.errors:
-            raise forms.ValidationError(e.PICKUP_PERSON_INCOMPLETE)
+            raise forms.ValidationError(exceptions.PICKUP_PERSON_INCOMPLETE)
         return data
 
 
@@ -180,7 +180,7 @@ class SignForm(forms.Form):
         data = super().clean()
         if self.required:
             if not clean_text(data.get("signed_name")):
-                self.add_error("signed_name", e.SIGNATURE_NAME_REQUIRED)
+                self.add_error("signed_name", exceptions.SIGNATURE_NAME_REQUIRED)
             if not data.get("agree"):
                 self.add_error("agree", "请勾选已阅读并同意协议。")
         return data
@@ -249,7 +249,7 @@ class TermSettingsForm(forms.Form):
         if bool(opens) != bool(closes):
             self.add_error("application_closes_at", "开放时间和截止时间须同时填写。")
         elif opens and closes and opens >= closes:
-            self.add_error("application_closes_at", e.WINDOW_ORDER)
+            self.add_error("application_closes_at", exceptions.WINDOW_ORDER)
         return data
 
 

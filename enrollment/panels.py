@@ -10,7 +10,7 @@ from . import selectors
 from .access import reviewable_students
 from .models import Application
 
-S = Application.Status
+Status = Application.Status
 
 
 def _window(term) -> dict:

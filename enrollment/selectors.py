@@ -14,7 +14,7 @@ from courses.models import Course
 from .models import Agreement, Application, ApplicationTransition, Preference, Signature
 from .transitions import ANSWERED, APPROVED, FINAL, REJECTED
 
-S = Application.Status
+Status = Application.Status
 
 
 def current_term(school: School | None) -> Term | None:
@@ -134,11 +134,11 @@ def children_forms(*, children: QuerySet[Student] | list[Student],
             item.next_label, item.next_url_name = "填写意向书", "start"
         else:
             item.signature = signature_state(app, agreement)
-            if app.status in (S.DRAFT, S.RETURNED):
-                item.next_label = "继续填写" if app.status == S.DRAFT else "按意见修改"
-                item.next_url_name, item.tone = "edit", "warning" if app.status == S.RETURNED \
+            if app.status in (Status.DRAFT, Status.RETURNED):
+                item.next_label = "继续填写" if app.status == Status.DRAFT else "按意见修改"
+                item.next_url_name, item.tone = "edit", "warning" if app.status == Status.RETURNED \
                     else "primary"
-            elif item.signature == "outdated" and app.status not in (S.WITHDRAWN, *REJECTED):
+            elif item.signature == "outdated" and app.status not in (Status.WITHDRAWN, *REJECTED):
                 item.next_label, item.next_url_name, item.tone = "重新签署", "sign", "warning"
             else:
                 item.next_label, item.next_url_name, item.tone = "查看进度", "detail", "secondary"
@@ -151,12 +151,12 @@ def children_forms(*, children: QuerySet[Student] | list[Student],
 BUCKETS = {
     "all": ("全部", None),
     "unanswered": ("未填写", None),
-    "submitted": ("待班主任审核", {S.SUBMITTED}),
-    "class_approved": ("待学校复核", {S.CLASS_APPROVED}),
-    "approved": ("已通过", {S.SCHOOL_APPROVED, S.PLACED}),
-    "returned": ("退回修改", {S.RETURNED}),
+    "submitted": ("待班主任审核", {Status.SUBMITTED}),
+    "class_approved": ("待学校复核", {Status.CLASS_APPROVED}),
+    "approved": ("已通过", {Status.SCHOOL_APPROVED, Status.PLACED}),
+    "returned": ("退回修改", {Status.RETURNED}),
     "rejected": ("未通过", set(REJECTED)),
-    "withdrawn": ("已退出", {S.WITHDRAWN}),
+    "withdrawn": ("已退出", {Status.WITHDRAWN}),
 }
 
 
@@ -170,11 +170,11 @@ def review_students(*, students: QuerySet[Student], term: Term, bucket: str = "a
     becomes rows with :func:`review_rows`."""
     qs = students
     if bucket == "unanswered":
-        qs = qs.exclude(Exists(_term_applications(term).exclude(status=S.DRAFT)))
+        qs = qs.exclude(Exists(_term_applications(term).exclude(status=Status.DRAFT)))
     elif bucket in BUCKETS and BUCKETS[bucket][1]:
         qs = qs.filter(Exists(_term_applications(term).filter(status__in=BUCKETS[bucket][1])))
     if participates in ("yes", "no"):
-        qs = qs.filter(Exists(_term_applications(term).exclude(status=S.DRAFT)
+        qs = qs.filter(Exists(_term_applications(term).exclude(status=Status.DRAFT)
                               .filter(participates=participates == "yes")))
     return qs.order_by("homeroom__grade__number", "homeroom__number", "student_no")
 
@@ -199,7 +199,7 @@ class ReviewRow:
 
     @property
     def answered(self) -> bool:
-        return self.application is not None and self.application.status != S.DRAFT
+        return self.application is not None and self.application.status != Status.DRAFT
 
 
 def _signature_state(participates, agreement: Agreement | None, signed: set[int]) -> str:
@@ -353,20 +353,20 @@ def participation_statistics(*, homerooms, term: Term, with_totals: bool) -> Sta
         if status not in ANSWERED:
             continue
         row.answered += n
-        if status == S.WITHDRAWN:
+        if status == Status.WITHDRAWN:
             row.withdrawn += n
             continue
         if participates:
             row.applied += n
         else:
             row.declined += n
-        if status == S.SUBMITTED:
+        if status == Status.SUBMITTED:
             row.pending += n
         elif status in APPROVED:
             row.approved += n
-            if status == S.CLASS_APPROVED:
+            if status == Status.CLASS_APPROVED:
                 row.class_approved += n
-        elif status == S.RETURNED:
+        elif status == Status.RETURNED:
             row.returned += n
         elif status in REJECTED:
             row.rejected += n

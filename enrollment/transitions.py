@@ -23,11 +23,11 @@ from __future__ import annotations
 from afterschool.models import Role
 from afterschool.workflow import SYSTEM, Move, StateMachine
 
-from . import exceptions as e
+from . import exceptions
 from .display import MOVE_LABELS
 from .models import Application, ApplicationTransition
 
-S = Application.Status
+Status = Application.Status
 
 REVIEWERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 OFFICE = (Role.COORDINATOR,)
@@ -40,40 +40,43 @@ WITHDRAW = Move("withdraw", (Role.GUARDIAN, Role.COORDINATOR), needs_comment=Tru
 REJOIN = Move("rejoin", GUARDIAN, notify=False)
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (S.DRAFT, S.SUBMITTED): Move("submit", GUARDIAN),
-    (S.SUBMITTED, S.CLASS_APPROVED): Move("class_approve", REVIEWERS),
-    (S.SUBMITTED, S.RETURNED): Move("class_return", REVIEWERS, needs_comment=True),
-    (S.SUBMITTED, S.CLASS_REJECTED): Move("class_reject", REVIEWERS, needs_comment=True),
-    (S.RETURNED, S.SUBMITTED): Move("resubmit", GUARDIAN),
-    (S.CLASS_APPROVED, S.SCHOOL_APPROVED): Move("school_approve", OFFICE),
-    (S.CLASS_APPROVED, S.SCHOOL_REJECTED): Move("school_reject", OFFICE, needs_comment=True),
-    (S.CLASS_APPROVED, S.RETURNED): Move("school_return", OFFICE, needs_comment=True),
+    (Status.DRAFT, Status.SUBMITTED): Move("submit", GUARDIAN),
+    (Status.SUBMITTED, Status.CLASS_APPROVED): Move("class_approve", REVIEWERS),
+    (Status.SUBMITTED, Status.RETURNED): Move("class_return", REVIEWERS, needs_comment=True),
+    (Status.SUBMITTED, Status.CLASS_REJECTED): Move("class_reject", REVIEWERS, needs_comment=True),
+    (Status.RETURNED, Status.SUBMITTED): Move("resubmit", GUARDIAN),
+    (Status.CLASS_APPROVED, Status.SCHOOL_APPROVED): Move("school_approve", OFFICE),
+    (Status.CLASS_APPROVED, Status.SCHOOL_REJECTED): Move("school_reject", OFFICE,
+                                                          needs_comment=True),
+    (Status.CLASS_APPROVED, Status.RETURNED): Move("school_return", OFFICE, needs_comment=True),
     # Between the office and the homeroom teacher: the family has nothing to do, so no notice.
-    (S.CLASS_APPROVED, S.SUBMITTED): Move("recheck", OFFICE, needs_comment=True, notify=False),
+    (Status.CLASS_APPROVED, Status.SUBMITTED): Move("recheck", OFFICE, needs_comment=True,
+                                                    notify=False),
     # The arrangement app publishing a plan from a task has no person behind it.
-    (S.SCHOOL_APPROVED, S.PLACED): Move("place", (Role.COORDINATOR, SYSTEM)),
-    **{(state, S.WITHDRAWN): WITHDRAW
-       for state in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.CLASS_APPROVED,
-                     S.SCHOOL_APPROVED, S.PLACED)},
-    (S.WITHDRAWN, S.DRAFT): REJOIN,
+    (Status.SCHOOL_APPROVED, Status.PLACED): Move("place", (Role.COORDINATOR, SYSTEM)),
+    **{(state, Status.WITHDRAWN): WITHDRAW
+       for state in (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.CLASS_APPROVED,
+                     Status.SCHOOL_APPROVED, Status.PLACED)},
+    (Status.WITHDRAWN, Status.DRAFT): REJOIN,
 }
 
 MACHINE = StateMachine(
-    status=S, moves=TRANSITIONS, history=ApplicationTransition, subject="application",
-    noun="意向书", labels=MOVE_LABELS, error=e.InvalidTransition,
-    not_allowed=e.TRANSITION_NOT_ALLOWED, role_not_allowed=e.ROLE_NOT_ALLOWED,
-    out_of_scope=e.OUT_OF_SCOPE, comment_required=e.COMMENT_REQUIRED)
+    status=Status, moves=TRANSITIONS, history=ApplicationTransition, subject="application",
+    noun="意向书", labels=MOVE_LABELS, error=exceptions.InvalidTransition,
+    not_allowed=exceptions.TRANSITION_NOT_ALLOWED, role_not_allowed=exceptions.ROLE_NOT_ALLOWED,
+    out_of_scope=exceptions.OUT_OF_SCOPE, comment_required=exceptions.COMMENT_REQUIRED)
 
 # The guardian may change the form's content only in these states.
-EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 # Final: nothing leaves them, but a withdrawal the family takes back while the window is open.
-FINAL = frozenset({S.CLASS_REJECTED, S.SCHOOL_REJECTED, S.WITHDRAWN})
+FINAL = frozenset({Status.CLASS_REJECTED, Status.SCHOOL_REJECTED, Status.WITHDRAWN})
 # "Approve" in a bulk action or a queue means the next review step from where it stands.
-APPROVE_NEXT = {S.SUBMITTED: S.CLASS_APPROVED, S.CLASS_APPROVED: S.SCHOOL_APPROVED}
+APPROVE_NEXT = {Status.SUBMITTED: Status.CLASS_APPROVED,
+                Status.CLASS_APPROVED: Status.SCHOOL_APPROVED}
 # Statuses counted as answered / approved in the statistics.
-ANSWERED = frozenset(S.values) - {S.DRAFT}
-APPROVED = frozenset({S.CLASS_APPROVED, S.SCHOOL_APPROVED, S.PLACED})
-REJECTED = frozenset({S.CLASS_REJECTED, S.SCHOOL_REJECTED})
+ANSWERED = frozenset(Status.values) - {Status.DRAFT}
+APPROVED = frozenset({Status.CLASS_APPROVED, Status.SCHOOL_APPROVED, Status.PLACED})
+REJECTED = frozenset({Status.CLASS_REJECTED, Status.SCHOOL_REJECTED})
 
 move_for = MACHINE.move
 moves_from = MACHINE.moves_from

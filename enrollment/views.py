@@ -24,8 +24,7 @@ from afterschool.models import Role
 from afterschool.params import parse_id, safe_next
 from afterschool.xlsx import xlsx_response
 
-from . import exceptions as e
-from . import exports, selectors, services
+from . import exceptions, exports, selectors, services
 from .access import (
     applications_visible_to,
     is_guardian_of,
@@ -48,7 +47,7 @@ from .forms import (
 from .models import Application
 from .transitions import APPROVE_NEXT, EDITABLE
 
-S = Application.Status
+Status = Application.Status
 GUARDIAN = (Role.GUARDIAN,)
 REVIEWERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 SEES_APPLICATIONS = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.COORDINATOR, Role.PRINCIPAL)
@@ -98,7 +97,7 @@ def _window_context(term) -> dict:
     try:
         services.window_check(term)
         return {"window_open": True, "window_message": ""}
-    except e.WindowClosed as exc:
+    except exceptions.WindowClosed as exc:
         return {"window_open": False, "window_message": exc.message}
 
 
@@ -156,7 +155,7 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
             "is_guardian": is_guardian,
             "can_edit": is_guardian and app.status in EDITABLE,
             "can_sign": is_guardian and signature in ("unsigned", "outdated")
-            and app.status not in (S.WITHDRAWN, S.CLASS_REJECTED, S.SCHOOL_REJECTED),
+            and app.status not in (Status.WITHDRAWN, Status.CLASS_REJECTED, Status.SCHOOL_REJECTED),
             # Leaving means something only for a child who was going to take part.
             "can_withdraw": may_withdraw(self.actor, app) and app.participates is not False,
             # Coming back after leaving, while families may still answer.
@@ -190,9 +189,10 @@ class ApplicationEditView(ApplicationMixin, View):
     def _refuse(self):
         app = self.application
         if app.status not in EDITABLE:
-            messages.info(self.request, e.NOT_EDITABLE.format(status=app.get_status_display()))
+            messages.info(self.request,
+                          exceptions.NOT_EDITABLE.format(status=app.get_status_display()))
             return redirect("enrollment:detail", app.pk)
-        if app.status == S.DRAFT:
+        if app.status == Status.DRAFT:
             window = _window_context(self.term)
             if not window["window_open"]:
                 messages.error(self.request, window["window_message"])
@@ -273,7 +273,7 @@ class ApplicationEditView(ApplicationMixin, View):
         data["revision"] = str(application.revision)
         form = ApplicationForm(data, term=self.term, courses=self.courses)
         form.is_valid()
-        if isinstance(refused, e.SignatureRefused):
+        if isinstance(refused, exceptions.SignatureRefused):
             sign_form.add_error("signed_name", refused.message)
         elif refused is not None:
             form.add_error(None, refused.message)
@@ -338,7 +338,7 @@ class ApplicationWithdrawView(ApplicationMixin, View):
                 application=app, actor=self.actor, withdrawn_on=form.cleaned_data["withdrawn_on"],
                 reason=form.cleaned_data["reason"],
                 expected_revision=form.cleaned_data["revision"])
-        except e.ApplicationInvalid as exc:
+        except exceptions.ApplicationInvalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self._render(app, form)
         except DomainError as exc:
@@ -393,7 +393,7 @@ class ApplicationReviewView(ApplicationMixin, View):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(stay)
-        messages.success(request, f"{app.student.name}：{S(data['to_status']).label}。")
+        messages.success(request, f"{app.student.name}：{Status(data['to_status']).label}。")
         return redirect(_safe_next(request, default))
 
 
@@ -437,7 +437,7 @@ class ReviewQueueView(ActorMixin, TemplateView):
         for row in rows:
             app = row.application
             row.selectable = bool(app and app.status in APPROVE_NEXT and (
-                app.status == S.SUBMITTED or self.actor.is_coordinator))
+                app.status == Status.SUBMITTED or self.actor.is_coordinator))
         counts = selectors.review_counts(students=students, term=term)
         ctx.update({
             "rows": rows, "page_obj": page, "paginator": page.paginator,
@@ -601,7 +601,7 @@ class TermSettingsView(ActorMixin, View):
         if form.is_valid():
             try:
                 services.term_update_enrollment(term=term, actor=self.actor, **form.cleaned_data)
-            except e.ApplicationInvalid as exc:
+            except exceptions.ApplicationInvalid as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             except DomainError as exc:
                 form.add_error(None, exc.message)

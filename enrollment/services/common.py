@@ -11,11 +11,11 @@ from django.utils import timezone
 from afterschool.access import Actor
 from afterschool.models import Role
 
-from .. import exceptions as e
+from .. import exceptions
 from ..access import is_guardian_of
 from ..models import Application
 
-S = Application.Status
+Status = Application.Status
 
 
 def format_moment(moment: dt.datetime) -> str:
@@ -24,18 +24,18 @@ def format_moment(moment: dt.datetime) -> str:
 
 
 def status_label(status: str) -> str:
-    return S(status).label
+    return Status(status).label
 
 
 def require_guardian(actor: Actor, student_id: int) -> None:
     if not is_guardian_of(actor, student_id):
-        raise e.NotAGuardian()
+        raise exceptions.NotAGuardian()
 
 
 def require_coordinator(actor: Actor, school_id: int) -> None:
     if (actor is None or not actor.has(Role.COORDINATOR) or actor.school is None
             or actor.school.pk != school_id):
-        raise e.EnrollmentError(e.COORDINATOR_ONLY)
+        raise exceptions.EnrollmentError(exceptions.COORDINATOR_ONLY)
 
 
 def full_clean(obj: Model, **kwargs) -> None:

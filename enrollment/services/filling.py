@@ -13,7 +13,7 @@ from afterschool.access import Actor
 from afterschool.cleaning import clean_phone, clean_text
 from afterschool.models import WEEKDAY_LABELS, AccountEvent, Student, Term
 
-from .. import exceptions as e
+from .. import exceptions
 from ..models import Application, PickupPerson, Preference, Signature
 from ..selectors import courses_open_to, current_agreement, needs_signature
 from ..transitions import EDITABLE, FINAL
@@ -21,7 +21,7 @@ from .common import create_once, full_clean, lock_application, require_guardian,
 from .review import application_submit
 from .term import window_check
 
-S = Application.Status
+Status = Application.Status
 
 
 @transaction.atomic
@@ -29,7 +29,7 @@ def application_start(*, student: Student, term: Term, actor: Actor) -> Applicat
     """The guardian opens this term's form for a child: one per student per term, ever."""
     require_guardian(actor, student.pk)
     if student.school_id != term.school_id:
-        raise e.ApplicationInvalid(e.STUDENT_NOT_IN_TERM_SCHOOL)
+        raise exceptions.ApplicationInvalid(exceptions.STUDENT_NOT_IN_TERM_SCHOOL)
     existing = Application.objects.filter(student=student, term=term).first()
     if existing is not None:
         return existing
@@ -51,7 +51,8 @@ def _clean_pickup_persons(rows: Iterable[dict]) -> list[dict]:
             continue
         phone = clean_phone(raw_phone)
         if not (name and relation and phone):
-            raise e.ApplicationInvalid(e.PICKUP_PERSON_INCOMPLETE, field="pickup_persons")
+            raise exceptions.ApplicationInvalid(exceptions.PICKUP_PERSON_INCOMPLETE,
+                                                field="pickup_persons")
         cleaned.append({"name": name, "relation": relation, "phone": phone})
     return cleaned
 
@@ -83,18 +84,20 @@ def application_update(
     locked = lock_application(application)
     require_guardian(actor, locked.student_id)
     if locked.revision != expected_revision:
-        raise e.StaleApplication(e.STALE_FOR_GUARDIAN.format(status=status_label(locked.status)))
+        raise exceptions.StaleApplication(
+            exceptions.STALE_FOR_GUARDIAN.format(status=status_label(locked.status)))
     if locked.status not in EDITABLE:
-        raise e.NotEditable(e.NOT_EDITABLE.format(status=status_label(locked.status)))
+        raise exceptions.NotEditable(
+            exceptions.NOT_EDITABLE.format(status=status_label(locked.status)))
     term = locked.term
-    if locked.status == S.DRAFT:
+    if locked.status == Status.DRAFT:
         window_check(term)
 
     phone = ""
     if clean_text(contact_phone):
         phone = clean_phone(contact_phone)
         if not phone:
-            raise e.ApplicationInvalid(e.PHONE_INVALID, field="contact_phone")
+            raise exceptions.ApplicationInvalid(exceptions.PHONE_INVALID, field="contact_phone")
 
     if participates is False:
         # "We do not need it" is the whole answer: nothing else of the form applies.
@@ -105,28 +108,31 @@ def application_update(
         service_days = set(term.service_weekdays)
         if not set(weekdays) <= service_days:
             days = "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(service_days))
-            raise e.ApplicationInvalid(e.WEEKDAYS_NOT_SERVICE_DAYS.format(days=days),
-                                       field="weekdays")
+            raise exceptions.ApplicationInvalid(
+                exceptions.WEEKDAYS_NOT_SERVICE_DAYS.format(days=days), field="weekdays")
         preferences = [c for c in preferences if c is not None]
         if len(preferences) > term.max_preferences:
-            raise e.ApplicationInvalid(e.TOO_MANY_PREFERENCES.format(limit=term.max_preferences),
-                                       field="preferences")
+            raise exceptions.ApplicationInvalid(
+                exceptions.TOO_MANY_PREFERENCES.format(limit=term.max_preferences),
+                field="preferences")
         if len({c.pk for c in preferences}) != len(preferences):
-            raise e.ApplicationInvalid(e.DUPLICATE_PREFERENCE, field="preferences")
+            raise exceptions.ApplicationInvalid(exceptions.DUPLICATE_PREFERENCE,
+                                                field="preferences")
         if preferences:
             open_ids = set(courses_open_to(term=term, grade_id=locked.student.homeroom.grade_id)
                            .values_list("pk", flat=True))
             for course in preferences:
                 if course.pk not in open_ids:
-                    raise e.ApplicationInvalid(e.COURSE_NOT_OPEN.format(course=course),
-                                               field="preferences")
+                    raise exceptions.ApplicationInvalid(
+                        exceptions.COURSE_NOT_OPEN.format(course=course), field="preferences")
         if dismissal and dismissal not in Application.Dismissal.values:
-            raise e.ApplicationInvalid(e.DISMISSAL_REQUIRED, field="dismissal")
+            raise exceptions.ApplicationInvalid(exceptions.DISMISSAL_REQUIRED, field="dismissal")
         if dismissal == Application.Dismissal.ALONE and not alone_consent:
-            raise e.ApplicationInvalid(e.ALONE_NEEDS_CONSENT, field="alone_consent")
+            raise exceptions.ApplicationInvalid(exceptions.ALONE_NEEDS_CONSENT,
+                                                field="alone_consent")
         bus_route = clean_text(bus_route)
         if dismissal == Application.Dismissal.BUS and not bus_route:
-            raise e.ApplicationInvalid(e.BUS_NEEDS_ROUTE, field="bus_route")
+            raise exceptions.ApplicationInvalid(exceptions.BUS_NEEDS_ROUTE, field="bus_route")
         if dismissal != Application.Dismissal.BUS:
             bus_route = ""
         if dismissal != Application.Dismissal.ALONE:
@@ -171,16 +177,18 @@ def application_sign(*, application: Application, actor: Actor, signed_name: str
     """
     require_guardian(actor, application.student_id)
     if application.status in FINAL:
-        raise e.SignatureRefused(e.SIGNATURE_CLOSED.format(status=status_label(application.status)))
+        raise exceptions.SignatureRefused(
+            exceptions.SIGNATURE_CLOSED.format(status=status_label(application.status)))
     agreement = current_agreement(application.term)
     if agreement is None:
-        raise e.AgreementNotSigned(e.AGREEMENT_MISSING)
+        raise exceptions.AgreementNotSigned(exceptions.AGREEMENT_MISSING)
     typed = "".join(clean_text(signed_name).split())
     if not typed:
-        raise e.SignatureRefused(e.SIGNATURE_NAME_REQUIRED)
+        raise exceptions.SignatureRefused(exceptions.SIGNATURE_NAME_REQUIRED)
     registered = "".join(clean_text(actor.guardian.name).split())
     if typed != registered:
-        raise e.SignatureRefused(e.SIGNATURE_NAME_MISMATCH.format(name=actor.guardian.name))
+        raise exceptions.SignatureRefused(
+            exceptions.SIGNATURE_NAME_MISMATCH.format(name=actor.guardian.name))
     signature = Signature(application=application, agreement=agreement, signed_by=actor.user,
                           guardian=actor.guardian,
                           activation=AccountEvent.objects.claim_of(user=actor.user,
@@ -195,7 +203,7 @@ class Submission:
     """What became of "sign and submit": the saved form, and why it was not submitted, if not."""
 
     application: Application
-    refused: e.EnrollmentError | None = None
+    refused: exceptions.EnrollmentError | None = None
 
     @property
     def submitted(self) -> bool:
@@ -242,6 +250,6 @@ def application_save_and_submit(
                 application_sign(application=saved, actor=actor, signed_name=signed_name,
                                  ip_address=ip_address)
             submitted = application_submit(application=saved, actor=actor)
-    except e.EnrollmentError as exc:
+    except exceptions.EnrollmentError as exc:
         return Submission(application=saved, refused=exc)
     return Submission(application=submitted)

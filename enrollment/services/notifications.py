@@ -15,28 +15,28 @@ from afterschool.access import require
 from afterschool.models import Role, StudentGuardian
 from afterschool.notifications import NoticeReport, NoticeSpec, notices_send
 
-from .. import exceptions as e
+from .. import exceptions
 from ..models import Application, ApplicationTransition
 
-S = Application.Status
+Status = Application.Status
 
 NOTICE_TEXT = {
-    S.SUBMITTED: ("{student}的课后服务意向书已提交", "意向书已提交，等待班主任审核。"),
-    S.CLASS_APPROVED: ("{student}的课后服务意向书：班主任已审核通过",
-                       "班主任已审核通过，等待学校复核。"),
-    S.RETURNED: ("{student}的课后服务意向书被退回修改",
-                 "请登录系统按意见修改后重新提交。"),
-    S.CLASS_REJECTED: ("{student}的课后服务意向书：班主任审核未通过", ""),
-    S.SCHOOL_APPROVED: ("{student}的课后服务意向书：学校已复核通过",
-                        "学校已复核通过，等待统筹安排，安排结果将另行通知。"),
-    S.SCHOOL_REJECTED: ("{student}的课后服务意向书：学校复核未通过", ""),
-    S.PLACED: ("{student}的课后服务已统筹安排", "请登录系统查看课程与时间安排。"),
-    S.WITHDRAWN: ("{student}已退出课后服务", "退出自{withdrawn_on}起生效。"),
+    Status.SUBMITTED: ("{student}的课后服务意向书已提交", "意向书已提交，等待班主任审核。"),
+    Status.CLASS_APPROVED: ("{student}的课后服务意向书：班主任已审核通过",
+                            "班主任已审核通过，等待学校复核。"),
+    Status.RETURNED: ("{student}的课后服务意向书被退回修改",
+                      "请登录系统按意见修改后重新提交。"),
+    Status.CLASS_REJECTED: ("{student}的课后服务意向书：班主任审核未通过", ""),
+    Status.SCHOOL_APPROVED: ("{student}的课后服务意向书：学校已复核通过",
+                             "学校已复核通过，等待统筹安排，安排结果将另行通知。"),
+    Status.SCHOOL_REJECTED: ("{student}的课后服务意向书：学校复核未通过", ""),
+    Status.PLACED: ("{student}的课后服务已统筹安排", "请登录系统查看课程与时间安排。"),
+    Status.WITHDRAWN: ("{student}已退出课后服务", "退出自{withdrawn_on}起生效。"),
 }
 
 
 # Decisions a family must see even if they never open the site: a text message as well.
-SMS_STATUSES = {S.RETURNED, S.CLASS_REJECTED, S.SCHOOL_REJECTED, S.PLACED}
+SMS_STATUSES = {Status.RETURNED, Status.CLASS_REJECTED, Status.SCHOOL_REJECTED, Status.PLACED}
 # The sweep catches transitions committed while the broker was down; older ones (history from
 # before the sweep existed) are not worth a late notice.
 SWEEP_WINDOW = dt.timedelta(days=2)
@@ -75,8 +75,9 @@ def transitions_notify(*, transition_ids: Sequence[int]) -> int:
             body = body.format(withdrawn_on=(f"{withdrawn_on.year}年{withdrawn_on.month}月"
                                              f"{withdrawn_on.day}日" if withdrawn_on else ""))
             if transition.comment:
-                label = "原因" if transition.to_status in (S.RETURNED, S.CLASS_REJECTED,
-                                                          S.SCHOOL_REJECTED, S.WITHDRAWN) else "意见"
+                refusals = (Status.RETURNED, Status.CLASS_REJECTED, Status.SCHOOL_REJECTED,
+                            Status.WITHDRAWN)
+                label = "原因" if transition.to_status in refusals else "意见"
                 body = f"{label}：{transition.comment}。{body}"
             url = reverse("enrollment:detail", args=[application.pk])
             for guardian in guardians_of.get(application.student_id, []):
@@ -123,10 +124,10 @@ def families_remind(*, actor, term, students) -> NoticeReport:
     """
     require(actor, Role.HOMEROOM_TEACHER, Role.COORDINATOR)
     if not term.window_is_open(timezone.now()):
-        raise e.ApplicationInvalid(e.REMIND_WINDOW_CLOSED)
+        raise exceptions.ApplicationInvalid(exceptions.REMIND_WINDOW_CLOSED)
     unanswered = (students.filter(is_active=True)
                   .exclude(Exists(Application.objects.filter(term=term, student=OuterRef("pk"))
-                                  .exclude(status=S.DRAFT))))
+                                  .exclude(status=Status.DRAFT))))
     links = (StudentGuardian.objects.filter(student__in=unanswered, guardian__user__isnull=False)
              .select_related("guardian__user", "student").order_by("pk"))
     today = timezone.localdate()

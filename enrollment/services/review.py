@@ -20,7 +20,7 @@ from afterschool.access import Actor
 from afterschool.dispatch import publish_on_commit
 from afterschool.models import Role, StudentGuardian
 
-from .. import exceptions as e
+from .. import exceptions
 from ..access import in_scope, is_guardian_of
 from ..models import Agreement, Application, ApplicationTransition
 from ..selectors import current_agreement
@@ -30,29 +30,29 @@ from .common import lock_application, status_label
 from .notifications import mark_not_notified
 from .term import window_check
 
-S = Application.Status
+Status = Application.Status
 
 
 def _missing_for_submit(application: Application, agreement: Agreement | None) -> str | None:
     """Why this form cannot be submitted yet, or None. Uses prefetched rows when present."""
     if application.participates is None:
-        return e.ANSWER_REQUIRED
+        return exceptions.ANSWER_REQUIRED
     if application.participates is False:
         return None  # a declined form needs no choices and no service agreement
     if not application.weekdays:
-        return e.WEEKDAYS_REQUIRED
+        return exceptions.WEEKDAYS_REQUIRED
     if not application.dismissal:
-        return e.DISMISSAL_REQUIRED
+        return exceptions.DISMISSAL_REQUIRED
     if (application.dismissal == Application.Dismissal.PICKED_UP
             and not list(application.pickup_persons.all())):
-        return e.PICKUP_PERSON_REQUIRED
+        return exceptions.PICKUP_PERSON_REQUIRED
     if not application.contact_phone:
-        return e.CONTACT_PHONE_REQUIRED
+        return exceptions.CONTACT_PHONE_REQUIRED
     if agreement is None:
-        return e.AGREEMENT_MISSING
+        return exceptions.AGREEMENT_MISSING
     versions = {s.agreement_id for s in application.signatures.all()}
     if agreement.pk not in versions:
-        return e.AGREEMENT_RESIGN if versions else e.AGREEMENT_UNSIGNED
+        return exceptions.AGREEMENT_RESIGN if versions else exceptions.AGREEMENT_UNSIGNED
     return None
 
 
@@ -60,8 +60,8 @@ def _stale_message(actor: Actor | None, application: Application) -> str:
     status = status_label(application.status)
     if actor is not None and actor.has(Role.GUARDIAN) and is_guardian_of(actor,
                                                                            application.student_id):
-        return e.STALE_FOR_GUARDIAN.format(status=status)
-    return e.STALE_FOR_REVIEWER.format(status=status)
+        return exceptions.STALE_FOR_GUARDIAN.format(status=status)
+    return exceptions.STALE_FOR_REVIEWER.format(status=status)
 
 
 def _authorise(actor: Actor | None, application: Application, move: Move) -> str:
@@ -73,35 +73,36 @@ def _values_for(*, to_status: str, from_status: str, comment: str, now: dt.datet
                 withdrawn_on: dt.date | None) -> dict:
     """The columns a move writes besides status and revision: the same for every row."""
     values = {"status": to_status, "status_changed_at": now, "updated_at": now}
-    if to_status == S.SUBMITTED and from_status in EDITABLE:
+    if to_status == Status.SUBMITTED and from_status in EDITABLE:
         values.update(submitted_at=now, decision_comment="")
-    elif to_status == S.WITHDRAWN:
+    elif to_status == Status.WITHDRAWN:
         if withdrawn_on is None:
-            raise e.ApplicationInvalid(e.WITHDRAW_DATE_REQUIRED, field="withdrawn_on")
+            raise exceptions.ApplicationInvalid(exceptions.WITHDRAW_DATE_REQUIRED,
+                                                field="withdrawn_on")
         today = timezone.localdate(now)
         if withdrawn_on < today:
-            raise e.ApplicationInvalid(
-                e.WITHDRAW_DATE_IN_PAST.format(today=f"{today.year}年{today.month}月{today.day}日"),
+            raise exceptions.ApplicationInvalid(
+                exceptions.WITHDRAW_DATE_IN_PAST.format(today=f"{today.year}年{today.month}月{today.day}日"),
                 field="withdrawn_on")
         values.update(withdrawn_on=withdrawn_on, withdraw_reason=comment[:200])
-    elif from_status == S.WITHDRAWN:
+    elif from_status == Status.WITHDRAWN:
         # Rejoining: the form is current again; the withdrawal's date and reason stay in the
         # history row of that move.
         values.update(withdrawn_on=None, withdraw_reason="", decision_comment="")
-    elif to_status != S.PLACED:
+    elif to_status != Status.PLACED:
         values["decision_comment"] = comment
     return values
 
 
 def _check_preconditions(applications: Sequence[Application], to_status: str,
                          now: dt.datetime) -> None:
-    if to_status == S.SUBMITTED:
+    if to_status == Status.SUBMITTED:
         filling = [a for a in applications if a.status in EDITABLE]
         if not filling:
             return
         # A first submission only while the window is open; a correction also after it.
         for application in filling:
-            if application.status == S.DRAFT:
+            if application.status == Status.DRAFT:
                 window_check(application.term, now)
         prefetch_related_objects(filling, "pickup_persons", "signatures")
         agreements = {}
@@ -110,19 +111,20 @@ def _check_preconditions(applications: Sequence[Application], to_status: str,
                 agreements[application.term_id] = current_agreement(application.term)
             problem = _missing_for_submit(application, agreements[application.term_id])
             if problem:
-                error = (e.AgreementNotSigned if problem in (e.AGREEMENT_UNSIGNED, e.AGREEMENT_RESIGN,
-                                                             e.AGREEMENT_MISSING)
-                         else e.ApplicationInvalid)
+                unsigned = (exceptions.AGREEMENT_UNSIGNED, exceptions.AGREEMENT_RESIGN,
+                            exceptions.AGREEMENT_MISSING)
+                error = (exceptions.AgreementNotSigned if problem in unsigned
+                         else exceptions.ApplicationInvalid)
                 raise error(problem)
-    elif to_status == S.DRAFT:
+    elif to_status == Status.DRAFT:
         # Rejoining after a withdrawal: only while families may still answer.
         for application in applications:
             window_check(application.term, now)
-    elif to_status == S.PLACED:
+    elif to_status == Status.PLACED:
         for application in applications:
             if application.participates is not True:
-                raise e.InvalidTransition(
-                    e.PLACE_NOT_PARTICIPATING.format(student=application.student))
+                raise exceptions.InvalidTransition(
+                    exceptions.PLACE_NOT_PARTICIPATING.format(student=application.student))
 
 
 def _queue_side_effects(applications: Sequence[Application],
@@ -138,7 +140,7 @@ def _queue_side_effects(applications: Sequence[Application],
     elif ids:
         mark_not_notified(ids)
     for application in applications:
-        if application.status == S.WITHDRAWN:
+        if application.status == Status.WITHDRAWN:
             transaction.on_commit(
                 lambda app=application: application_withdrawn.send(sender=Application,
                                                                     application=app))
@@ -166,7 +168,7 @@ def application_transition(
     expected_revision = application.revision if expected_revision is None else expected_revision
     locked = lock_application(application)
     if locked.status != expected_status or locked.revision != expected_revision:
-        raise e.StaleApplication(_stale_message(actor, locked))
+        raise exceptions.StaleApplication(_stale_message(actor, locked))
     comment = (comment or "").strip()
     move = MACHINE.check(locked.status, to_status)
     role = _authorise(actor, locked, move)
@@ -210,20 +212,20 @@ def applications_transition_bulk(
     school_id = actor.school.pk if actor is not None and actor.school is not None else None
     if len(applications) != len(ids) or (
             actor is not None and any(a.school_id != school_id for a in applications)):
-        raise e.InvalidTransition(e.PLACE_OTHER_SCHOOL)
+        raise exceptions.InvalidTransition(exceptions.PLACE_OTHER_SCHOOL)
     if expected_revisions:
         stale = [a for a in applications
                  if a.pk in expected_revisions and a.revision != expected_revisions[a.pk]]
         if stale:
-            raise e.StaleApplication("；".join(_stale_message(actor, a).replace(
+            raise exceptions.StaleApplication("；".join(_stale_message(actor, a).replace(
                 "该意向书", f"{a.student.name}的意向书") for a in stale[:10]))
     comment = (comment or "").strip()
     wrong = [a for a in applications if move_for(a.status, to_status) is None]
     if wrong:
         names = "、".join(f"{a.student.name}（{status_label(a.status)}）" for a in wrong[:10])
-        if to_status == S.PLACED:
-            raise e.InvalidTransition(e.PLACE_WRONG_STATUS.format(students=names))
-        raise e.InvalidTransition(e.TRANSITION_NOT_ALLOWED.format(
+        if to_status == Status.PLACED:
+            raise exceptions.InvalidTransition(exceptions.PLACE_WRONG_STATUS.format(students=names))
+        raise exceptions.InvalidTransition(exceptions.TRANSITION_NOT_ALLOWED.format(
             current=names, target=status_label(to_status)))
     moves = {a.pk: move_for(a.status, to_status) for a in applications}
     roles = _authorise_bulk(actor, applications, moves)
@@ -275,22 +277,22 @@ def _authorise_bulk(actor: Actor | None, applications: Sequence[Application],
         try:
             roles[application.pk] = MACHINE.authorise(moves[application.pk], actor,
                                                       in_scope=scope(application))
-        except e.InvalidTransition as exc:
-            raise e.InvalidTransition(f"{application.student.name}：{exc.message}") from exc
+        except exceptions.InvalidTransition as exc:
+            raise exceptions.InvalidTransition(f"{application.student.name}：{exc.message}") from exc
     return roles
 
 
 def application_submit(*, application: Application, actor: Actor,
                        expected_revision: int | None = None) -> Application:
     """Submit a draft, or resubmit a returned form."""
-    return application_transition(application=application, to_status=S.SUBMITTED, actor=actor,
+    return application_transition(application=application, to_status=Status.SUBMITTED, actor=actor,
                                   expected_revision=expected_revision)
 
 
 def application_withdraw(*, application: Application, actor: Actor, withdrawn_on: dt.date,
                          reason: str, expected_revision: int | None = None) -> Application:
     """Leave the service from a date (today or later): no approval, the service is voluntary."""
-    return application_transition(application=application, to_status=S.WITHDRAWN, actor=actor,
+    return application_transition(application=application, to_status=Status.WITHDRAWN, actor=actor,
                                   comment=reason, withdrawn_on=withdrawn_on,
                                   expected_revision=expected_revision)
 
@@ -303,14 +305,14 @@ def application_rejoin(*, application: Application, actor: Actor,
     what was filled in before, to be checked, signed if the agreement changed, and submitted
     for review again; the withdrawal and this return stay in its history.
     """
-    return application_transition(application=application, to_status=S.DRAFT, actor=actor,
+    return application_transition(application=application, to_status=Status.DRAFT, actor=actor,
                                   expected_revision=expected_revision)
 
 
 def application_place(*, application: Application, actor: Actor | None,
                       comment: str = "") -> Application:
     """The arrangement app publishes: a school-approved application is placed."""
-    return application_transition(application=application, to_status=S.PLACED, actor=actor,
+    return application_transition(application=application, to_status=Status.PLACED, actor=actor,
                                   comment=comment)
 
 
@@ -320,7 +322,7 @@ def applications_place(*, application_ids: Iterable[int], actor: Actor | None,
 
     ``notify=False`` lets the arrangement app send its own notice with the section details.
     """
-    return applications_transition_bulk(application_ids=application_ids, to_status=S.PLACED,
+    return applications_transition_bulk(application_ids=application_ids, to_status=Status.PLACED,
                                         actor=actor, comment=comment, notify=notify)
 
 
@@ -334,13 +336,13 @@ def applications_approve(*, actor: Actor, expected_revisions: dict[int, int]) ->
     statuses = dict(Application.objects.filter(pk__in=list(expected_revisions))
                     .values_list("pk", "status"))
     if len(statuses) != len(expected_revisions):
-        raise e.InvalidTransition(e.PLACE_OTHER_SCHOOL)
+        raise exceptions.InvalidTransition(exceptions.PLACE_OTHER_SCHOOL)
     groups: dict[str, list[int]] = {}
     for pk, status in statuses.items():
         target = APPROVE_NEXT.get(status)
         if target is None:
             application = Application.objects.select_related("student").get(pk=pk)
-            raise e.InvalidTransition(e.TRANSITION_NOT_ALLOWED.format(
+            raise exceptions.InvalidTransition(exceptions.TRANSITION_NOT_ALLOWED.format(
                 current=f"{application.student.name}（{status_label(status)}）",
                 target="审核通过"))
         groups.setdefault(target, []).append(pk)

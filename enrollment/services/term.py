@@ -11,7 +11,7 @@ from django.utils import timezone
 from afterschool.access import Actor
 from afterschool.models import Term
 
-from .. import exceptions as e
+from .. import exceptions
 from ..models import Agreement
 from .common import format_moment, full_clean, require_coordinator
 
@@ -21,13 +21,13 @@ def window_check(term: Term, at: dt.datetime | None = None) -> None:
     at = at or timezone.now()
     opens, closes = term.application_opens_at, term.application_closes_at
     if opens is None or closes is None:
-        raise e.WindowClosed(e.WINDOW_NOT_SET)
+        raise exceptions.WindowClosed(exceptions.WINDOW_NOT_SET)
     if term.window_is_open(at):
         return
     dates = {"opens": format_moment(opens), "closes": format_moment(closes)}
     if at < opens:
-        raise e.WindowClosed(e.WINDOW_NOT_OPEN.format(**dates))
-    raise e.WindowClosed(e.WINDOW_CLOSED.format(**dates))
+        raise exceptions.WindowClosed(exceptions.WINDOW_NOT_OPEN.format(**dates))
+    raise exceptions.WindowClosed(exceptions.WINDOW_CLOSED.format(**dates))
 
 
 TERM_ENROLLMENT_FIELDS = ("application_opens_at", "application_closes_at", "max_preferences",
@@ -52,7 +52,7 @@ def term_update_enrollment(
     require_coordinator(actor, term.school_id)
     if (application_opens_at and application_closes_at
             and application_opens_at >= application_closes_at):
-        raise e.ApplicationInvalid(e.WINDOW_ORDER, field="application_closes_at")
+        raise exceptions.ApplicationInvalid(exceptions.WINDOW_ORDER, field="application_closes_at")
     term.application_opens_at = application_opens_at
     term.application_closes_at = application_closes_at
     term.max_preferences = max_preferences

@@ -21,7 +21,7 @@ from .conftest import fits_the_screen, phone_of, shot
 
 pytestmark = pytest.mark.browser
 
-S = Application.Status
+Status = Application.Status
 AGREEMENT_SERVICE = "学校每周一至周四放学后提供课后服务，家长自愿申请，不收取任何费用。"
 AGREEMENT_SAFETY = "辅导教师点名、护送学生离校；家长按时接孩子。"
 PICKUP = {"name": "张建国", "relation": "爷爷", "phone": "13912345678"}
@@ -145,7 +145,7 @@ def test_guardian_applies_teacher_and_office_approve(browser, live_server, term_
         sign_and_submit(page, world, shots="01-guardian")
 
         application = Application.objects.get(student=child, term=world.term)
-        assert application.status == S.SUBMITTED
+        assert application.status == Status.SUBMITTED
         status = page.get_by_role("status")
         expect(status).to_have_text(f"等待班主任审核，已提交于{when(application.submitted_at)}")
         expect(page.get_by_text("周一、周二、周四")).to_be_visible()
@@ -212,7 +212,7 @@ def test_guardian_applies_teacher_and_office_approve(browser, live_server, term_
         looks_right(page, "04-guardian-result")
 
     application.refresh_from_db()
-    assert application.status == S.SCHOOL_APPROVED
+    assert application.status == Status.SCHOOL_APPROVED
     assert application.participates is True
     assert application.weekdays == [1, 2, 4]
     assert [p.course.name for p in application.preferences.order_by("rank")] == ["篮球",
@@ -224,9 +224,10 @@ def test_guardian_applies_teacher_and_office_approve(browser, live_server, term_
                 .order_by("at", "pk").values_list("from_status", "to_status", "actor",
                                                    "actor_role"))
     assert rows == [
-        (S.DRAFT, S.SUBMITTED, guardian.user.pk, Role.GUARDIAN),
-        (S.SUBMITTED, S.CLASS_APPROVED, world.homeroom_teacher.user.pk, Role.HOMEROOM_TEACHER),
-        (S.CLASS_APPROVED, S.SCHOOL_APPROVED, world.coordinator.pk, Role.COORDINATOR),
+        (Status.DRAFT, Status.SUBMITTED, guardian.user.pk, Role.GUARDIAN),
+        (Status.SUBMITTED, Status.CLASS_APPROVED, world.homeroom_teacher.user.pk,
+         Role.HOMEROOM_TEACHER),
+        (Status.CLASS_APPROVED, Status.SCHOOL_APPROVED, world.coordinator.pk, Role.COORDINATOR),
     ]
     # Told about each decision, not about their own submission.
     assert sorted(Notice.objects.filter(user=guardian.user).values_list("title", flat=True)) == [
@@ -255,7 +256,7 @@ def test_teacher_returns_the_form_and_the_guardian_corrects_it(browser, live_ser
         expect(page.get_by_role("alert").filter(has_text="请填写“退回修改”的原因。")).to_be_visible()
         expect(page.get_by_role("status")).to_contain_text("等待班主任审核")
         looks_right(page, "11-teacher-return-needs-reason")
-        assert Application.objects.get(student=child).status == S.SUBMITTED
+        assert Application.objects.get(student=child).status == Status.SUBMITTED
         page.get_by_label("意见或原因").fill(reason)
         looks_right(page, "11-teacher-returning")
         page.get_by_role("button", name="退回修改").tap()
@@ -296,7 +297,7 @@ def test_teacher_returns_the_form_and_the_guardian_corrects_it(browser, live_ser
         looks_right(page, "13-teacher-sees-it-again")
 
     application = Application.objects.get(student=child, term=world.term)
-    assert application.status == S.SUBMITTED
+    assert application.status == Status.SUBMITTED
     assert application.allergies == "无"
     assert application.weekdays == [1, 2, 3, 4]
     assert application.decision_comment == ""
@@ -304,9 +305,10 @@ def test_teacher_returns_the_form_and_the_guardian_corrects_it(browser, live_ser
     rows = list(application.transitions.order_by("at", "pk").values_list(
         "from_status", "to_status", "actor", "actor_role", "comment"))
     assert rows == [
-        (S.DRAFT, S.SUBMITTED, guardian.user.pk, Role.GUARDIAN, ""),
-        (S.SUBMITTED, S.RETURNED, world.homeroom_teacher.user.pk, Role.HOMEROOM_TEACHER, reason),
-        (S.RETURNED, S.SUBMITTED, guardian.user.pk, Role.GUARDIAN, ""),
+        (Status.DRAFT, Status.SUBMITTED, guardian.user.pk, Role.GUARDIAN, ""),
+        (Status.SUBMITTED, Status.RETURNED, world.homeroom_teacher.user.pk,
+         Role.HOMEROOM_TEACHER, reason),
+        (Status.RETURNED, Status.SUBMITTED, guardian.user.pk, Role.GUARDIAN, ""),
     ]
     assert list(Notice.objects.filter(user=guardian.user).values_list("title", "body")) == [
         (f"{child.name}的课后服务意向书被退回修改", f"原因：{reason}。请登录系统按意见修改后重新提交。"),
@@ -356,7 +358,7 @@ def test_guardian_declines_and_the_teacher_sees_it(browser, live_server, term_re
         looks_right(page, "21-teacher-queue-filtered")
 
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Status.SUBMITTED
     assert application.participates is False
     assert application.weekdays == []
     assert not application.preferences.exists()
@@ -364,4 +366,4 @@ def test_guardian_declines_and_the_teacher_sees_it(browser, live_server, term_re
     assert not application.signatures.exists()
     rows = list(application.transitions.values_list("from_status", "to_status", "actor",
                                                      "actor_role"))
-    assert rows == [(S.DRAFT, S.SUBMITTED, guardian.user.pk, Role.GUARDIAN)]
+    assert rows == [(Status.DRAFT, Status.SUBMITTED, guardian.user.pk, Role.GUARDIAN)]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from enrollment.models import Agreement, Application, PickupPerson, Signature
 from tests import factories as core
 
-S = Application.Status
+Status = Application.Status
 
 
 class AgreementFactory(factory.django.DjangoModelFactory):
@@ -31,14 +31,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     student = factory.SubFactory(core.StudentFactory)
     school = factory.SelfAttribute("student.school")
     term = factory.SubFactory(core.TermFactory, school=factory.SelfAttribute("..school"))
-    status = S.DRAFT
+    status = Status.DRAFT
     participates = True
     weekdays = [1, 2, 3, 4]
     dismissal = Application.Dismissal.PICKED_UP
     contact_phone = "13800138000"
     withdrawn_on = factory.LazyAttribute(
-        lambda o: timezone.localdate() if o.status == S.WITHDRAWN else None)
-    withdraw_reason = factory.LazyAttribute(lambda o: "原因" if o.status == S.WITHDRAWN else "")
+        lambda o: timezone.localdate() if o.status == Status.WITHDRAWN else None)
+    withdraw_reason = factory.LazyAttribute(lambda o: "原因" if o.status == Status.WITHDRAWN else "")
 
     @factory.post_generation
     def pickups(self, create, extracted, **kwargs):

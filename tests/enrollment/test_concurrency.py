@@ -12,8 +12,7 @@ import pytest
 from django.db import connection, connections
 
 from afterschool.access import actor_for
-from enrollment import exceptions as e
-from enrollment import services
+from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition
 from enrollment.services import filling, review
 from tests.conftest import require_service
@@ -21,7 +20,7 @@ from tests.conftest import require_service
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-S = Application.Status
+Status = Application.Status
 PAUSE = 0.3
 
 
@@ -61,7 +60,7 @@ def _slow(monkeypatch, module, name):
 
 def test_two_reviewers_at_once_make_one_transition(world, monkeypatch):
     require_service("PostgreSQL", connection.vendor == "postgresql")
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     teacher = actor_for(world.homeroom_teacher.user, world.school)
     office = actor_for(world.coordinator, world.school)
     # Each reviewer loaded the page while the form was "submitted".
@@ -71,17 +70,17 @@ def test_two_reviewers_at_once_make_one_transition(world, monkeypatch):
 
     results = run_at_once(
         lambda: services.application_transition(
-            application=seen_by_teacher, to_status=S.CLASS_APPROVED, actor=teacher),
+            application=seen_by_teacher, to_status=Status.CLASS_APPROVED, actor=teacher),
         lambda: services.application_transition(
-            application=seen_by_office, to_status=S.RETURNED, actor=office, comment="请补充"),
+            application=seen_by_office, to_status=Status.RETURNED, actor=office, comment="请补充"),
     )
 
     outcomes = sorted(kind for kind, _ in results)
     assert outcomes == ["error", "ok"], results
     (winner,) = [value for kind, value in results if kind == "ok"]
     (error,) = [value for kind, value in results if kind == "error"]
-    assert isinstance(error, e.StaleApplication)
-    assert error.message == e.STALE_FOR_REVIEWER.format(status=S(winner.status).label)
+    assert isinstance(error, exceptions.StaleApplication)
+    assert error.message == exceptions.STALE_FOR_REVIEWER.format(status=Status(winner.status).label)
     assert ApplicationTransition.objects.filter(application=app).count() == 1
     fresh = Application.objects.get(pk=app.pk)
     assert fresh.status == winner.status and fresh.revision == 1
@@ -108,7 +107,7 @@ def test_a_guardian_edit_racing_a_withdrawal_by_the_office_loses_cleanly(world, 
     require_service("PostgreSQL", connection.vendor == "postgresql")
     from django.utils import timezone
 
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.RETURNED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.RETURNED)
     guardian = actor_for(world.guardian.user, world.school)
     office = actor_for(world.coordinator, world.school)
     seen = Application.objects.get(pk=app.pk)
@@ -128,8 +127,8 @@ def test_a_guardian_edit_racing_a_withdrawal_by_the_office_loses_cleanly(world, 
 
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     error = next(value for kind, value in results if kind == "error")
-    assert isinstance(error, e.StaleApplication)
+    assert isinstance(error, exceptions.StaleApplication)
     fresh = Application.objects.get(pk=app.pk)
     assert fresh.revision == 1
     assert ApplicationTransition.objects.filter(application=app).count() == (
-        1 if fresh.status == S.WITHDRAWN else 0)
+        1 if fresh.status == Status.WITHDRAWN else 0)

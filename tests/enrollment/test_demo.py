@@ -7,7 +7,7 @@ from enrollment.models import Application, ApplicationTransition, Signature
 from tests import factories as core
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 @pytest.fixture
@@ -26,15 +26,16 @@ def test_demo_makes_half_the_students_forms_in_a_spread_of_states(world, big_sch
     assert made == Application.objects.filter(term=world.term).count()
     assert abs(made - students / 2) <= 1
     statuses = set(Application.objects.values_list("status", flat=True))
-    assert {S.DRAFT, S.SUBMITTED, S.CLASS_APPROVED, S.SCHOOL_APPROVED} <= statuses
+    expected = {Status.DRAFT, Status.SUBMITTED, Status.CLASS_APPROVED, Status.SCHOOL_APPROVED}
+    assert expected <= statuses
     assert len(statuses) >= 6
-    assert Application.objects.filter(participates=False).exclude(status=S.DRAFT).exists()
+    assert Application.objects.filter(participates=False).exclude(status=Status.DRAFT).exists()
     # Every answered form went through "submitted" with the guardian as the actor.
-    for app in Application.objects.exclude(status=S.DRAFT):
+    for app in Application.objects.exclude(status=Status.DRAFT):
         first = ApplicationTransition.objects.filter(application=app).order_by("pk").first()
         assert (first.from_status, first.to_status, first.actor_role) == (
-            S.DRAFT, S.SUBMITTED, "guardian")
-    reviewed = ApplicationTransition.objects.filter(to_status=S.CLASS_APPROVED)
+            Status.DRAFT, Status.SUBMITTED, "guardian")
+    reviewed = ApplicationTransition.objects.filter(to_status=Status.CLASS_APPROVED)
     assert set(reviewed.values_list("actor_role", flat=True)) == {"homeroom_teacher"}
     # Participating forms are signed against the term's agreement.
     assert Signature.objects.count() == Application.objects.filter(participates=True).count()

@@ -8,12 +8,12 @@ from enrollment.models import Application
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 def test_home_panels_for_each_role(world, login, agreement):
-    ApplicationFactory(student=world.other_child, term=world.term, status=S.SUBMITTED)
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.CLASS_APPROVED)
+    ApplicationFactory(student=world.other_child, term=world.term, status=Status.SUBMITTED)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.CLASS_APPROVED)
     home = reverse("school:home")
     page = login(world.guardian.user).get(home).content.decode()
     assert "张小明" in page and "填写意向书" in page and "张小红" in page and "查看进度" in page
@@ -30,9 +30,9 @@ def test_home_panels_for_each_role(world, login, agreement):
 
 
 def test_guardian_panel_next_steps_follow_the_state(world, login, agreement):
-    ApplicationFactory(student=world.child, term=world.term, status=S.RETURNED,
+    ApplicationFactory(student=world.child, term=world.term, status=Status.RETURNED,
                        decision_comment="请补充接送人")
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.DRAFT)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.DRAFT)
     page = login(world.guardian.user).get(reverse("school:home")).content.decode()
     assert "按意见修改" in page and "继续填写" in page
     assert "老师退回修改：请补充接送人" in page

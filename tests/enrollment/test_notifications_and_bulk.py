@@ -6,15 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from afterschool.models import Notice
-from enrollment import exceptions as e
-from enrollment import services
+from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition
 from tests import factories as core
 
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 @pytest.fixture
@@ -35,9 +34,9 @@ def unactivated_guardian(world):
 def test_a_decision_tells_every_guardian_with_a_login(world, actors, second_guardian,
                                                       unactivated_guardian,
                                                       django_capture_on_commit_callbacks):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(application=app, to_status=S.RETURNED,
+        services.application_transition(application=app, to_status=Status.RETURNED,
                                         actor=actors["homeroom_teacher"], comment="请补充接送人")
         assert not Notice.objects.exists()  # nothing before the decision commits
     notices = Notice.objects.order_by("user__name")
@@ -55,9 +54,9 @@ def test_a_decision_tells_every_guardian_with_a_login(world, actors, second_guar
 def test_no_email_without_an_address(world, actors, django_capture_on_commit_callbacks):
     world.guardian.email = ""
     world.guardian.save()
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+        services.application_transition(application=app, to_status=Status.CLASS_APPROVED,
                                         actor=actors["homeroom_teacher"])
     assert Notice.objects.filter(user=world.guardian.user).count() == 1
     assert mail.outbox == []
@@ -73,17 +72,17 @@ def test_the_guardian_who_acted_is_not_told_but_the_other_one_is(
 
 def test_sending_back_to_the_homeroom_teacher_tells_no_family(world, actors,
                                                               django_capture_on_commit_callbacks):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.CLASS_APPROVED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.CLASS_APPROVED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(application=app, to_status=S.SUBMITTED,
+        services.application_transition(application=app, to_status=Status.SUBMITTED,
                                         actor=actors["coordinator"], comment="请班主任再核对")
     assert not Notice.objects.exists()
 
 
 def test_notifying_twice_sends_once(world, actors, django_capture_on_commit_callbacks):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+        services.application_transition(application=app, to_status=Status.CLASS_APPROVED,
                                         actor=actors["homeroom_teacher"])
     row = ApplicationTransition.objects.get()
     assert services.transitions_notify(transition_ids=[row.pk]) == 0
@@ -91,9 +90,9 @@ def test_notifying_twice_sends_once(world, actors, django_capture_on_commit_call
 
 
 def test_nothing_is_sent_before_commit(world, actors, django_capture_on_commit_callbacks):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+        services.application_transition(application=app, to_status=Status.CLASS_APPROVED,
                                         actor=actors["homeroom_teacher"])
     assert len(callbacks) == 1  # queued, would run only on commit
     assert not Notice.objects.exists()
@@ -104,7 +103,7 @@ def test_nothing_is_sent_before_commit(world, actors, django_capture_on_commit_c
 def _approved_batch(world, n):
     homeroom = world.homeroom
     return [ApplicationFactory(student=core.StudentFactory(school=world.school, homeroom=homeroom),
-                               term=world.term, status=S.SCHOOL_APPROVED, pickups=False)
+                               term=world.term, status=Status.SCHOOL_APPROVED, pickups=False)
             for _ in range(n)]
 
 
@@ -119,8 +118,8 @@ def test_applications_place_writes_history_in_constant_queries(world, actors,
         services.applications_place(application_ids=[a.pk for a in large],
                                     actor=actors["coordinator"], notify=False)
     assert len(many) == len(few)
-    assert Application.objects.filter(status=S.PLACED).count() == 43
-    rows = ApplicationTransition.objects.filter(to_status=S.PLACED)
+    assert Application.objects.filter(status=Status.PLACED).count() == 43
+    rows = ApplicationTransition.objects.filter(to_status=Status.PLACED)
     assert rows.count() == 43
     assert set(rows.values_list("actor_role", flat=True)) == {"coordinator"}
     assert all(a.revision == 1 for a in Application.objects.all())
@@ -128,20 +127,20 @@ def test_applications_place_writes_history_in_constant_queries(world, actors,
 
 def test_applications_place_is_all_or_nothing(world, actors):
     batch = _approved_batch(world, 3)
-    Application.objects.filter(pk=batch[1].pk).update(status=S.CLASS_APPROVED)
-    with pytest.raises(e.InvalidTransition, match="不是“学校已复核，等待统筹安排”状态"):
+    Application.objects.filter(pk=batch[1].pk).update(status=Status.CLASS_APPROVED)
+    with pytest.raises(exceptions.InvalidTransition, match="不是“学校已复核，等待统筹安排”状态"):
         services.applications_place(application_ids=[a.pk for a in batch],
                                     actor=actors["coordinator"])
-    assert not Application.objects.filter(status=S.PLACED).exists()
+    assert not Application.objects.filter(status=Status.PLACED).exists()
     assert not ApplicationTransition.objects.exists()
 
 
 def test_applications_place_refuses_a_homeroom_teacher_and_another_school(world, actors):
     batch = _approved_batch(world, 2)
-    with pytest.raises(e.InvalidTransition, match="您没有权限"):
+    with pytest.raises(exceptions.InvalidTransition, match="您没有权限"):
         services.applications_place(application_ids=[a.pk for a in batch],
                                     actor=actors["homeroom_teacher"])
-    with pytest.raises(e.InvalidTransition):
+    with pytest.raises(exceptions.InvalidTransition):
         services.applications_place(application_ids=[a.pk for a in batch],
                                     actor=actors["foreign_coordinator"])
 
@@ -167,30 +166,30 @@ def test_bulk_placing_notifies_in_one_task(world, actors, monkeypatch,
 def test_bulk_approve_by_the_homeroom_teacher(world, actors):
     apps = [ApplicationFactory(student=core.StudentFactory(school=world.school,
                                                            homeroom=world.homeroom),
-                               term=world.term, status=S.SUBMITTED) for _ in range(3)]
+                               term=world.term, status=Status.SUBMITTED) for _ in range(3)]
     done = services.applications_approve(actor=actors["homeroom_teacher"],
                                          expected_revisions={a.pk: a.revision for a in apps})
     assert done == 3
-    assert set(Application.objects.values_list("status", flat=True)) == {S.CLASS_APPROVED}
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.CLASS_APPROVED}
 
 
 def test_bulk_approve_refuses_another_homeroom_and_stale_rows(world, actors):
-    mine = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
-    theirs = ApplicationFactory(student=world.sibling, term=world.term, status=S.SUBMITTED)
-    with pytest.raises(e.InvalidTransition, match="不属于您负责的学生"):
+    mine = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
+    theirs = ApplicationFactory(student=world.sibling, term=world.term, status=Status.SUBMITTED)
+    with pytest.raises(exceptions.InvalidTransition, match="不属于您负责的学生"):
         services.applications_approve(actor=actors["homeroom_teacher"],
                                       expected_revisions={mine.pk: 0, theirs.pk: 0})
     Application.objects.filter(pk=mine.pk).update(revision=5)
-    with pytest.raises(e.StaleApplication, match="已被其他老师处理"):
+    with pytest.raises(exceptions.StaleApplication, match="已被其他老师处理"):
         services.applications_approve(actor=actors["homeroom_teacher"],
                                       expected_revisions={mine.pk: 0})
-    assert set(Application.objects.values_list("status", flat=True)) == {S.SUBMITTED}
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.SUBMITTED}
 
 
 def test_bulk_approve_by_the_office_moves_each_to_its_next_step(world, actors):
-    a = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
-    b = ApplicationFactory(student=world.sibling, term=world.term, status=S.CLASS_APPROVED)
+    a = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
+    b = ApplicationFactory(student=world.sibling, term=world.term, status=Status.CLASS_APPROVED)
     services.applications_approve(actor=actors["coordinator"],
                                   expected_revisions={a.pk: a.revision, b.pk: b.revision})
-    assert Application.objects.get(pk=a.pk).status == S.CLASS_APPROVED
-    assert Application.objects.get(pk=b.pk).status == S.SCHOOL_APPROVED
+    assert Application.objects.get(pk=a.pk).status == Status.CLASS_APPROVED
+    assert Application.objects.get(pk=b.pk).status == Status.SCHOOL_APPROVED

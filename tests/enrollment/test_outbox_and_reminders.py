@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from afterschool.models import Delivery, Notice
 from afterschool.notifications import sms
-from enrollment import exceptions as e
-from enrollment import services
+from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition
 from enrollment.tasks import transitions_notify_task, transitions_sweep_task
 from tests import factories as core
@@ -18,7 +17,7 @@ from tests import factories as core
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 @pytest.fixture
@@ -31,12 +30,12 @@ def broker_down(monkeypatch):
 
 def test_a_decision_stands_when_the_broker_is_down_and_the_sweep_tells_once(
         world, actors, broker_down, django_capture_on_commit_callbacks):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(application=app, to_status=S.RETURNED,
+        services.application_transition(application=app, to_status=Status.RETURNED,
                                         actor=actors["homeroom_teacher"], comment="请补充接送人")
     app.refresh_from_db()
-    assert app.status == S.RETURNED  # the write stands
+    assert app.status == Status.RETURNED  # the write stands
     assert not Notice.objects.exists()
     transition = ApplicationTransition.objects.get(application=app)
     assert transition.notified_at is None
@@ -52,16 +51,16 @@ def test_a_decision_stands_when_the_broker_is_down_and_the_sweep_tells_once(
 
 
 def test_moves_that_tell_nobody_are_not_swept(world, actors):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SCHOOL_APPROVED)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SCHOOL_APPROVED)
     services.applications_place(application_ids=[app.pk], actor=None, notify=False)
     assert ApplicationTransition.objects.get(application=app).notified_at is not None
     assert services.transitions_pending(now=timezone.now() + dt.timedelta(minutes=1)) == []
 
 
 def test_old_history_is_not_notified_late(world):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
-    ApplicationTransition.objects.create(application=app, from_status=S.DRAFT,
-                                         to_status=S.SUBMITTED,
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
+    ApplicationTransition.objects.create(application=app, from_status=Status.DRAFT,
+                                         to_status=Status.SUBMITTED,
                                          at=timezone.now() - dt.timedelta(days=3))
     assert services.transitions_pending() == []
 
@@ -73,7 +72,7 @@ def clear_sms():
 
 def test_remind_families_once_a_day(world, actors, django_capture_on_commit_callbacks):
     # child has answered; other_child (homeroom 1) has not; sibling is in homeroom 2.
-    ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
         report = services.families_remind(actor=actors["homeroom_teacher"], term=world.term,
                                           students=world.homeroom.students.all())
@@ -96,7 +95,7 @@ def test_remind_refused_outside_the_window_and_for_guardians(world, actors):
     world.term.application_closes_at = timezone.now() - dt.timedelta(hours=1)
     world.term.application_opens_at = timezone.now() - dt.timedelta(days=2)
     world.term.save()
-    with pytest.raises(e.ApplicationInvalid, match="不能提醒"):
+    with pytest.raises(exceptions.ApplicationInvalid, match="不能提醒"):
         services.families_remind(actor=actors["coordinator"], term=world.term,
                                  students=world.homeroom.students.all())
 

@@ -7,18 +7,17 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from enrollment import exceptions as e
-from enrollment import services
+from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition
 
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 def _withdrawn(world, actors, agreement):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SCHOOL_APPROVED,
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SCHOOL_APPROVED,
                              signed=agreement)
     return services.application_withdraw(application=app, actor=actors["guardian"],
                                          withdrawn_on=timezone.localdate(), reason="老人可以接送")
@@ -30,12 +29,12 @@ def test_rejoining_reopens_the_same_form_as_a_draft_and_keeps_the_history(world,
     weekdays = app.weekdays
     app = services.application_rejoin(application=app, actor=actors["guardian"])
     app.refresh_from_db()
-    assert (app.status, app.withdrawn_on, app.withdraw_reason) == (S.DRAFT, None, "")
+    assert (app.status, app.withdrawn_on, app.withdraw_reason) == (Status.DRAFT, None, "")
     assert app.weekdays == weekdays  # what was filled in before is kept to be checked
     history = list(ApplicationTransition.objects.filter(application=app)
                    .values_list("from_status", "to_status", "comment", "actor_role"))
-    assert history == [(S.SCHOOL_APPROVED, S.WITHDRAWN, "老人可以接送", "guardian"),
-                       (S.WITHDRAWN, S.DRAFT, "", "guardian")]
+    assert history == [(Status.SCHOOL_APPROVED, Status.WITHDRAWN, "老人可以接送", "guardian"),
+                       (Status.WITHDRAWN, Status.DRAFT, "", "guardian")]
     # Still one form for this student and term: the constraint holds.
     assert Application.objects.filter(student=world.child, term=world.term).count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -43,7 +42,7 @@ def test_rejoining_reopens_the_same_form_as_a_draft_and_keeps_the_history(world,
 
     # …and it goes through review again from the start.
     app = services.application_submit(application=app, actor=actors["guardian"])
-    assert app.status == S.SUBMITTED
+    assert app.status == Status.SUBMITTED
 
 
 def test_rejoining_is_refused_once_the_window_has_closed(world, actors, agreement):
@@ -53,25 +52,25 @@ def test_rejoining_is_refused_once_the_window_has_closed(world, actors, agreemen
     world.term.application_closes_at = now - dt.timedelta(days=2)
     world.term.save()
     app.term.refresh_from_db()
-    with pytest.raises(e.WindowClosed, match="已截止"):
+    with pytest.raises(exceptions.WindowClosed, match="已截止"):
         services.application_rejoin(application=app, actor=actors["guardian"])
     app.refresh_from_db()
-    assert app.status == S.WITHDRAWN
+    assert app.status == Status.WITHDRAWN
 
 
 @pytest.mark.parametrize("who", ["coordinator", "homeroom_teacher", "other_guardian"])
 def test_only_the_childs_guardian_may_rejoin(world, actors, agreement, who):
     app = _withdrawn(world, actors, agreement)
-    with pytest.raises(e.InvalidTransition):
+    with pytest.raises(exceptions.InvalidTransition):
         services.application_rejoin(application=app, actor=actors[who])
     app.refresh_from_db()
-    assert app.status == S.WITHDRAWN
+    assert app.status == Status.WITHDRAWN
 
 
-@pytest.mark.parametrize("status", [S.SUBMITTED, S.CLASS_REJECTED, S.PLACED])
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.CLASS_REJECTED, Status.PLACED])
 def test_only_a_withdrawn_form_can_be_rejoined(world, actors, status):
     app = ApplicationFactory(student=world.child, term=world.term, status=status)
-    with pytest.raises(e.InvalidTransition):
+    with pytest.raises(exceptions.InvalidTransition):
         services.application_rejoin(application=app, actor=actors["guardian"])
 
 
@@ -85,7 +84,7 @@ def test_the_detail_page_offers_rejoining_and_the_button_reopens_the_form(world,
                            {"revision": app.revision})
     assert response["Location"] == reverse("enrollment:edit", args=[app.pk])
     app.refresh_from_db()
-    assert app.status == S.DRAFT
+    assert app.status == Status.DRAFT
     page = client.get(detail).content.decode()
     assert "重新参加课后服务" not in page and "老人可以接送" in page  # the history shows it
 
@@ -102,7 +101,7 @@ def test_the_page_does_not_offer_rejoining_when_the_window_is_closed(world, acto
                            {"revision": app.revision})
     assert response["Location"] == reverse("enrollment:detail", args=[app.pk])
     app.refresh_from_db()
-    assert app.status == S.WITHDRAWN
+    assert app.status == Status.WITHDRAWN
 
 
 @pytest.mark.parametrize("who,status", [("homeroom_teacher", 403), ("other_guardian", 404)])
@@ -114,4 +113,4 @@ def test_rejoining_by_others_is_refused_on_the_page(world, actors, agreement, lo
                                 {"revision": app.revision})
     assert response.status_code == status
     app.refresh_from_db()
-    assert app.status == S.WITHDRAWN
+    assert app.status == Status.WITHDRAWN

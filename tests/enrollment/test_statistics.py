@@ -13,7 +13,7 @@ from tests import factories as core
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 def _student(world, homeroom, **kw):
@@ -25,24 +25,24 @@ def school_numbers(world):
     """Homeroom 1: 10 students in every state; homeroom 2: 4 students (1 + the sibling)."""
     h1, h2 = world.homeroom, world.other_homeroom
     # world.child and world.other_child are in h1 with no application: 2 unanswered.
-    plan = [S.DRAFT, S.SUBMITTED, S.SUBMITTED, S.CLASS_APPROVED, S.SCHOOL_APPROVED, S.PLACED,
-            S.RETURNED, S.CLASS_REJECTED]
+    plan = [Status.DRAFT, Status.SUBMITTED, Status.SUBMITTED, Status.CLASS_APPROVED,
+            Status.SCHOOL_APPROVED, Status.PLACED, Status.RETURNED, Status.CLASS_REJECTED]
     for status in plan:
         ApplicationFactory(student=_student(world, h1), term=world.term, status=status)
-    ApplicationFactory(student=_student(world, h1), term=world.term, status=S.SUBMITTED,
+    ApplicationFactory(student=_student(world, h1), term=world.term, status=Status.SUBMITTED,
                        participates=False, dismissal="", weekdays=[])
-    ApplicationFactory(student=_student(world, h1), term=world.term, status=S.WITHDRAWN)
+    ApplicationFactory(student=_student(world, h1), term=world.term, status=Status.WITHDRAWN)
     # An inactive (transferred) student counts nowhere.
     ApplicationFactory(student=_student(world, h1, is_active=False), term=world.term,
-                       status=S.SUBMITTED)
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.SCHOOL_REJECTED)
-    ApplicationFactory(student=_student(world, h2), term=world.term, status=S.SCHOOL_APPROVED,
+                       status=Status.SUBMITTED)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.SCHOOL_REJECTED)
+    ApplicationFactory(student=_student(world, h2), term=world.term, status=Status.SCHOOL_APPROVED,
                        participates=False)
     _student(world, h2)
     _student(world, h2)
     # Another term's application never counts.
     old = core.TermFactory(school=world.school, name="上学期", is_current=False)
-    ApplicationFactory(student=world.child, term=old, status=S.PLACED)
+    ApplicationFactory(student=world.child, term=old, status=Status.PLACED)
 
 
 def test_the_numbers_by_homeroom_grade_and_school(world, school_numbers):
@@ -95,7 +95,7 @@ def _fill_homeroom(world, n):
     from tests.courses.factories import CourseFactory
 
     course = CourseFactory(term=world.term, name=f"课程{n}", grades=[world.homeroom.grade])
-    statuses = [S.SUBMITTED, S.DRAFT, S.CLASS_APPROVED, S.RETURNED]
+    statuses = [Status.SUBMITTED, Status.DRAFT, Status.CLASS_APPROVED, Status.RETURNED]
     for i in range(n):
         student = _student(world, world.homeroom)
         core.link_guardian(student, core.GuardianFactory(school=world.school))

@@ -10,13 +10,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from afterschool.models import Term
-from enrollment import exceptions as e
+from enrollment import exceptions
 from enrollment.models import Agreement, Application, ApplicationTransition, Signature
 
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 def users(world):
@@ -33,7 +33,7 @@ def messages_of(response):
 
 @pytest.fixture
 def app(world, agreement):
-    return ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED,
+    return ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED,
                               signed=agreement)
 
 
@@ -162,7 +162,7 @@ def test_save_draft_then_sign_and_submit(world, login, agreement, courses):
     response = client.post(url, _form_data(draft, pref_1=courses[1].pk, pref_2=courses[0].pk))
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT and draft.participates is True and draft.weekdays == [1, 2]
+    assert draft.status == Status.DRAFT and draft.participates is True and draft.weekdays == [1, 2]
     assert [p.course for p in draft.preferences.order_by("rank")] == [courses[1], courses[0]]
     assert draft.contact_phone == "13800138000"
 
@@ -171,7 +171,7 @@ def test_save_draft_then_sign_and_submit(world, login, agreement, courses):
     assert response.status_code == 302
     assert response["Location"] == reverse("enrollment:detail", args=[draft.pk])
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED
+    assert draft.status == Status.SUBMITTED
     sig = Signature.objects.get(application=draft)
     assert (sig.agreement, sig.signed_name, sig.ip_address) == (agreement, "王丽", "127.0.0.1")
     detail = client.get(response["Location"]).content.decode()
@@ -186,7 +186,7 @@ def test_submit_with_a_wrong_name_keeps_the_draft_and_says_why(world, login, agr
     assert response.status_code == 200
     assert "须与您在学校登记的姓名“王丽”一致" in response.content.decode()
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT and draft.participates is True
+    assert draft.status == Status.DRAFT and draft.participates is True
     assert f'name="revision" value="{draft.revision}"' in response.content.decode()
 
 
@@ -196,10 +196,10 @@ def test_submit_without_the_signature_keeps_the_draft_and_asks_for_it(world, log
         reverse("enrollment:edit", args=[draft.pk]), _form_data(draft, action="submit"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert e.SIGNATURE_NAME_REQUIRED in page and "请勾选已阅读并同意协议" in page
+    assert exceptions.SIGNATURE_NAME_REQUIRED in page and "请勾选已阅读并同意协议" in page
     assert "草稿已保存" in page
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT and draft.participates is True and draft.weekdays == [1, 2]
+    assert draft.status == Status.DRAFT and draft.participates is True and draft.weekdays == [1, 2]
     assert f'name="revision" value="{draft.revision}"' in page
 
 
@@ -210,7 +210,7 @@ def test_a_declined_form_is_submitted_without_signing(world, login, agreement):
                            _form_data(draft, participates="no", action="submit"))
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED and draft.participates is False
+    assert draft.status == Status.SUBMITTED and draft.participates is False
     assert not draft.signatures.exists()
 
 
@@ -219,7 +219,7 @@ def test_a_bad_phone_is_a_clear_error(world, login):
     response = login(world.guardian.user).post(
         reverse("enrollment:edit", args=[draft.pk]), _form_data(draft, contact_phone="12345"))
     assert response.status_code == 200
-    assert e.PHONE_INVALID in response.content.decode()
+    assert exceptions.PHONE_INVALID in response.content.decode()
 
 
 def test_edit_of_a_submitted_form_redirects_to_its_status(world, login, app):
@@ -228,7 +228,7 @@ def test_edit_of_a_submitted_form_redirects_to_its_status(world, login, app):
     assert response["Location"] == reverse("enrollment:detail", args=[app.pk])
     response = client.post(reverse("enrollment:edit", args=[app.pk]), _form_data(app))
     app.refresh_from_db()
-    assert app.status == S.SUBMITTED and app.weekdays == [1, 2, 3, 4]
+    assert app.status == Status.SUBMITTED and app.weekdays == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("who,status", [("other_guardian", 404), ("homeroom_teacher", 403),
@@ -268,7 +268,8 @@ def test_withdraw_page_and_confirm(world, login, app):
                                  "revision": app.revision})
     assert response.status_code == 302
     app.refresh_from_db()
-    assert (app.status, app.withdrawn_on, app.withdraw_reason) == (S.WITHDRAWN, today, "老人可以接送")
+    assert (app.status, app.withdrawn_on, app.withdraw_reason) == (
+        Status.WITHDRAWN, today, "老人可以接送")
 
 
 def test_withdraw_in_the_past_is_refused_on_the_page(world, login, app):
@@ -278,7 +279,7 @@ def test_withdraw_in_the_past_is_refused_on_the_page(world, login, app):
         "reason": "x", "revision": app.revision})
     assert response.status_code == 200 and "不能早于今天" in response.content.decode()
     app.refresh_from_db()
-    assert app.status == S.SUBMITTED
+    assert app.status == Status.SUBMITTED
 
 
 @pytest.mark.parametrize("who,status", [("homeroom_teacher", 403), ("other_guardian", 404)])
@@ -301,61 +302,62 @@ def test_homeroom_teacher_approves_from_the_detail_page(world, login, app):
     client = login(world.homeroom_teacher.user)
     page = client.get(reverse("enrollment:detail", args=[app.pk])).content.decode()
     assert "班级审核通过" in page and "退回修改" in page and "学校复核通过" not in page
-    response = _review(client, app, S.CLASS_APPROVED, next="/enrollment/review/")
+    response = _review(client, app, Status.CLASS_APPROVED, next="/enrollment/review/")
     assert response["Location"] == "/enrollment/review/"
     app.refresh_from_db()
-    assert app.status == S.CLASS_APPROVED
+    assert app.status == Status.CLASS_APPROVED
 
 
 def test_return_without_a_reason_is_refused_with_a_message(world, login, app):
-    response = _review(login(world.homeroom_teacher.user), app, S.RETURNED)
+    response = _review(login(world.homeroom_teacher.user), app, Status.RETURNED)
     assert "请填写“退回修改”的原因" in " ".join(messages_of(response))
     app.refresh_from_db()
-    assert app.status == S.SUBMITTED
+    assert app.status == Status.SUBMITTED
 
 
 def test_a_second_reviewer_gets_the_clear_message(world, login, app, actors):
     from enrollment import services
 
     seen = Application.objects.get(pk=app.pk)
-    services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+    services.application_transition(application=app, to_status=Status.CLASS_APPROVED,
                                     actor=actors["homeroom_teacher"])
-    response = _review(login(world.coordinator), seen, S.RETURNED, "请补充")
-    assert e.STALE_FOR_REVIEWER.format(status=S.CLASS_APPROVED.label) in messages_of(response)
+    response = _review(login(world.coordinator), seen, Status.RETURNED, "请补充")
+    stale = exceptions.STALE_FOR_REVIEWER.format(status=Status.CLASS_APPROVED.label)
+    assert stale in messages_of(response)
     assert ApplicationTransition.objects.filter(application=app).count() == 1
 
 
 @pytest.mark.parametrize("who,status", [("other_homeroom_teacher", 404), ("guardian", 403),
                                         ("principal", 403)])
 def test_review_by_the_wrong_person(world, login, app, who, status):
-    assert _review(login(users(world)[who]), app, S.CLASS_APPROVED).status_code == status
+    assert _review(login(users(world)[who]), app, Status.CLASS_APPROVED).status_code == status
     app.refresh_from_db()
-    assert app.status == S.SUBMITTED
+    assert app.status == Status.SUBMITTED
 
 
 def test_the_coordinator_sends_back_to_the_homeroom_teacher(world, login, agreement):
     approved = ApplicationFactory(student=world.child, term=world.term,
-                                  status=S.CLASS_APPROVED, signed=agreement)
+                                  status=Status.CLASS_APPROVED, signed=agreement)
     client = login(world.coordinator)
     page = client.get(reverse("enrollment:detail", args=[approved.pk])).content.decode()
     assert "退回班主任重审" in page and "学校复核通过" in page
-    _review(client, approved, S.SUBMITTED, "请核对参加日")
+    _review(client, approved, Status.SUBMITTED, "请核对参加日")
     approved.refresh_from_db()
-    assert approved.status == S.SUBMITTED and approved.decision_comment == "请核对参加日"
+    assert approved.status == Status.SUBMITTED and approved.decision_comment == "请核对参加日"
 
 
 def test_queue_shows_the_homeroom_with_unanswered_declined_and_applied(world, login, agreement):
-    ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     declined = ApplicationFactory(student=world.other_child, term=world.term,
-                                  status=S.SUBMITTED, participates=False)
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.SUBMITTED)
+                                  status=Status.SUBMITTED, participates=False)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.SUBMITTED)
     client = login(world.homeroom_teacher.user)
     page = client.get(reverse("enrollment:review")).content.decode()
     assert "张小明" in page and "李华" in page and "张小红" not in page
     assert "不参加" in page
     page = client.get(reverse("enrollment:review") + "?bucket=all&participates=no").content.decode()
     assert "李华" in page and "张小明" not in page
-    Application.objects.filter(pk=declined.pk).update(status=S.DRAFT)
+    Application.objects.filter(pk=declined.pk).update(status=Status.DRAFT)
     page = client.get(reverse("enrollment:review") + "?bucket=unanswered").content.decode()
     assert "李华" in page and "张小明" not in page
     assert "136****" in page or "****" in page  # guardians' phones masked
@@ -363,8 +365,8 @@ def test_queue_shows_the_homeroom_with_unanswered_declined_and_applied(world, lo
 
 
 def test_coordinator_queue_filters_by_grade_and_homeroom(world, login):
-    ApplicationFactory(student=world.child, term=world.term, status=S.CLASS_APPROVED)
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.CLASS_APPROVED)
+    ApplicationFactory(student=world.child, term=world.term, status=Status.CLASS_APPROVED)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.CLASS_APPROVED)
     client = login(world.coordinator)
     page = client.get(reverse("enrollment:review")).content.decode()
     assert "张小明" in page and "张小红" in page
@@ -374,8 +376,8 @@ def test_coordinator_queue_filters_by_grade_and_homeroom(world, login):
 
 
 def test_bulk_approve_from_the_queue(world, login):
-    a = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
-    b = ApplicationFactory(student=world.other_child, term=world.term, status=S.SUBMITTED)
+    a = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
+    b = ApplicationFactory(student=world.other_child, term=world.term, status=Status.SUBMITTED)
     client = login(world.homeroom_teacher.user)
     page = client.get(reverse("enrollment:review") + "?bucket=submitted").content.decode()
     assert f'value="{a.pk}:{a.revision}"' in page and "批量通过所选" in page
@@ -387,20 +389,20 @@ def test_bulk_approve_from_the_queue(world, login):
     assert confirm.status_code == 200
     assert "将通过以下 <strong>2</strong> 份意向书" in text and "确认通过 2 份" in text
     assert "张小明" in text and "李华" in text and 'name="confirmed" value="1"' in text
-    assert set(Application.objects.values_list("status", flat=True)) == {S.SUBMITTED}
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.SUBMITTED}
     response = client.post(reverse("enrollment:bulk_approve"), {**chosen, "confirmed": "1"})
     assert response["Location"] == "/enrollment/review/?bucket=submitted"
-    assert set(Application.objects.values_list("status", flat=True)) == {S.CLASS_APPROVED}
+    assert set(Application.objects.values_list("status", flat=True)) == {Status.CLASS_APPROVED}
     assert "已通过 2 份意向书。" in messages_of(response)
 
 
 def test_bulk_approve_of_another_homeroom_is_404(world, login):
-    theirs = ApplicationFactory(student=world.sibling, term=world.term, status=S.SUBMITTED)
+    theirs = ApplicationFactory(student=world.sibling, term=world.term, status=Status.SUBMITTED)
     response = login(world.homeroom_teacher.user).post(
         reverse("enrollment:bulk_approve"), {"selected": [f"{theirs.pk}:0"]})
     assert response.status_code == 404
     theirs.refresh_from_db()
-    assert theirs.status == S.SUBMITTED
+    assert theirs.status == Status.SUBMITTED
 
 
 # ---------------------------------------------------------------------------- office
@@ -426,7 +428,7 @@ def test_settings_refuse_a_window_closing_before_it_opens(world, login):
         "action": "term", "application_opens_at": "2030-09-08T08:00",
         "application_closes_at": "2030-09-01T08:00", "max_preferences": 3,
         "voluntary_statement": "自愿免费"})
-    assert response.status_code == 200 and e.WINDOW_ORDER in response.content.decode()
+    assert response.status_code == 200 and exceptions.WINDOW_ORDER in response.content.decode()
 
 
 def test_settings_publish_a_new_agreement_version(world, login, agreement):
@@ -446,7 +448,7 @@ def test_principal_cannot_post_settings(world, login):
 
 
 def test_export_is_an_xlsx_with_the_numbers(world, login):
-    ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED)
+    ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED)
     response = login(world.coordinator).get(reverse("enrollment:statistics_export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -465,7 +467,7 @@ def test_export_is_an_xlsx_with_the_numbers(world, login):
     pending = list(wb["未完成审核的班级"].iter_rows(values_only=True))
     assert pending[1][0] == "七年级1班" and pending[1][2] == 1
     detail = list(wb["意向书明细"].iter_rows(values_only=True))
-    assert detail[1][1] == "张小明" and detail[1][3] == S.SUBMITTED.label
+    assert detail[1][1] == "张小明" and detail[1][3] == Status.SUBMITTED.label
 
 
 def test_homeroom_teacher_statistics_show_only_their_row(world, login):
@@ -474,7 +476,7 @@ def test_homeroom_teacher_statistics_show_only_their_row(world, login):
 
 
 def test_a_declined_form_offers_no_withdrawal(world, login):
-    declined = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED,
+    declined = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED,
                                   participates=False)
     page = login(world.guardian.user).get(
         reverse("enrollment:detail", args=[declined.pk])).content.decode()
@@ -501,7 +503,7 @@ def test_back_link_only_goes_to_this_site(world, login, app, evil):
 
 
 def test_a_refused_decision_keeps_the_way_back_to_the_list(world, login, app):
-    response = _review(login(world.homeroom_teacher.user), app, S.RETURNED,
+    response = _review(login(world.homeroom_teacher.user), app, Status.RETURNED,
                        next="/enrollment/review/?status=submitted")
     detail = reverse("enrollment:detail", args=[app.pk])
     assert response["Location"].startswith(detail + "?next=")

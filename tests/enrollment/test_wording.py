@@ -16,7 +16,7 @@ from enrollment.models import Application, ApplicationTransition
 from .factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
+Status = Application.Status
 
 
 def _text(html: str) -> str:
@@ -35,7 +35,7 @@ def test_the_start_page_lists_the_timetable_once(world, login):
 
 
 def test_the_home_page_says_unanswered_once(world, login):
-    ApplicationFactory(student=world.sibling, term=world.term, status=S.SUBMITTED)
+    ApplicationFactory(student=world.sibling, term=world.term, status=Status.SUBMITTED)
     page = _text(login(world.guardian.user).get(reverse("school:home")).content.decode())
     # 张小明 has no form: the badge says so, and no sentence repeats it.
     assert "未填写" in page and "尚未填写" not in page
@@ -43,26 +43,27 @@ def test_the_home_page_says_unanswered_once(world, login):
 
 
 def test_history_reads_naturally(world, actors, agreement):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED,
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED,
                              signed=agreement)
-    services.application_transition(application=app, to_status=S.CLASS_APPROVED,
+    services.application_transition(application=app, to_status=Status.CLASS_APPROVED,
                                     actor=actors["homeroom_teacher"])
     by_teacher = ApplicationTransition.objects.get(application=app)
     assert acted_by(by_teacher) == f"{world.homeroom_teacher.user.name}（班主任）"
     # A family without an account (a seeded or paper answer) is "家长", never "系统（家长）".
-    no_account = ApplicationTransition(application=app, from_status=S.DRAFT,
-                                       to_status=S.SUBMITTED, actor=None, actor_role="guardian")
+    no_account = ApplicationTransition(application=app, from_status=Status.DRAFT,
+                                       to_status=Status.SUBMITTED, actor=None,
+                                       actor_role="guardian")
     assert acted_by(no_account) == "家长"
-    system = ApplicationTransition(application=app, from_status=S.SCHOOL_APPROVED,
-                                   to_status=S.PLACED, actor=None, actor_role=SYSTEM)
+    system = ApplicationTransition(application=app, from_status=Status.SCHOOL_APPROVED,
+                                   to_status=Status.PLACED, actor=None, actor_role=SYSTEM)
     assert acted_by(system) == "系统"
 
 
 def test_the_detail_page_history_has_no_system_guardian(world, login, agreement):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.SUBMITTED,
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.SUBMITTED,
                              signed=agreement)
-    ApplicationTransition.objects.create(application=app, from_status=S.DRAFT,
-                                         to_status=S.SUBMITTED, actor=None,
+    ApplicationTransition.objects.create(application=app, from_status=Status.DRAFT,
+                                         to_status=Status.SUBMITTED, actor=None,
                                          actor_role="guardian", at=timezone.now())
     page = login(world.guardian.user).get(
         reverse("enrollment:detail", args=[app.pk])).content.decode()
@@ -70,7 +71,7 @@ def test_the_detail_page_history_has_no_system_guardian(world, login, agreement)
 
 
 def test_the_form_promises_no_pictures(world, login, courses):
-    app = ApplicationFactory(student=world.child, term=world.term, status=S.DRAFT)
+    app = ApplicationFactory(student=world.child, term=world.term, status=Status.DRAFT)
     page = login(world.guardian.user).get(
         reverse("enrollment:edit", args=[app.pk])).content.decode()
     assert "查看课程目录" in page and "图片" not in page
@@ -85,4 +86,4 @@ def test_dates_before_qi_have_no_stray_space(world):
         "letters": [{"guardian": world.guardian, "students": [world.child]}]},
         request=RequestFactory().get("/"))
     assert "2026年9月9日起" in html and "日 起" not in html
-    assert "退出自{withdrawn_on}起生效" in services.NOTICE_TEXT[S.WITHDRAWN][1]
+    assert "退出自{withdrawn_on}起生效" in services.NOTICE_TEXT[Status.WITHDRAWN][1]
