@@ -44,6 +44,11 @@ EXPECTED_EDGES = {
     ("arrangement", "afterschool"),
     ("arrangement", "courses"),
     ("arrangement", "enrollment"),
+    # Evaluation reads the records (attendance), names courses in the 公示 and the core's
+    # people.
+    ("evaluation", "afterschool"),
+    ("evaluation", "courses"),
+    ("evaluation", "attendance"),
 }
 
 

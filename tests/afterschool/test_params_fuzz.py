@@ -39,6 +39,8 @@ READ = [
     # dismissal (放学交接)
     "way", "route", "students", "person", "code", "name", "relation", "phone", "how", "note",
     "change", "date",
+    # evaluation (月报、考核、公示)
+    "month", "version", "period", "form",
 ]
 HUGE = "99999999999999999999999"
 # All parameters at once are given these, then the shaped ones below; each alone the first two
@@ -133,6 +135,16 @@ def path_args(name: str, ids: dict) -> dict:
         "attendance:alert_handle": {"pk": ids["alert"]},
         "attendance:student_history": {"pk": ids["student"]},
         "attendance:student_day": {"pk": ids["student"], "day": "2024-09-10"},
+        "evaluation:statement": {"pk": ids["statement"]},
+        "evaluation:statement_confirm": {"pk": ids["statement"]},
+        "evaluation:statement_dispute": {"pk": ids["statement"]},
+        "evaluation:statement_finalize": {"pk": ids["statement"]},
+        "evaluation:line_resolve": {"pk": ids["statement_line"]},
+        "evaluation:assessment": {"pk": ids["assessment"]},
+        "evaluation:assessment_entry": {"pk": ids["assessment_entry"]},
+        "evaluation:publication_job": {"pk": ids["publication_job"]},
+        "evaluation:publication": {"month": ids["publication_month"]},
+        "evaluation:publication_xlsx": {"pk": ids["publication"]},
         "attendance:dismissal": {"pk": ids["lesson"]},
         "attendance:pickup": {"student_pk": ids["student"]},
     }
@@ -190,6 +202,7 @@ def ids(world, django_capture_on_commit_callbacks):
     course = st.courses["calligraphy"]
     attendance = _attendance_ids(world, st.term)
     return {**attendance, **_leave_and_alert_ids(world, st.term, attendance["record"]),
+        **_evaluation_ids(world),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
         "application": st.applications[0].pk, "course": course.pk,
@@ -226,6 +239,36 @@ def _leave_and_alert_ids(world, term, record_id) -> dict:
     alert = AbsenceAlert.objects.create(record=record, student=record.student,
                                         lesson=record.lesson)
     return {"leave": leave.pk, "alert": alert.pk}
+
+
+def _evaluation_ids(world) -> dict:
+    """A statement with a disputed line, an assessment with an entry, a built 公示 (evaluation's
+    pages)."""
+    from evaluation.models import (
+        Assessment,
+        AssessmentEntry,
+        PublicationJob,
+        Statement,
+        StatementLine,
+    )
+    from evaluation.services.publications import publication_build
+
+    month = world.term.start_date.replace(day=1)
+    statement = Statement.objects.create(school=world.school, staff=world.tutor, month=month,
+                                         staff_type="teacher", rate=30)
+    line = StatementLine.objects.create(statement=statement, source="claim:1", kind="claim",
+                                        date=month, title="补报：作业辅导", weight=0,
+                                        dispute="open", dispute_reason="漏记")
+    assessment = Assessment.objects.create(school=world.school, period="month",
+                                           start_date=month, end_date=month.replace(day=28),
+                                           measured_until=month.replace(day=28), label="九月")
+    entry = AssessmentEntry.objects.create(assessment=assessment, staff=world.tutor, score=90,
+                                           lessons_scheduled=4)
+    job = PublicationJob.objects.create(school=world.school, month=month, trigger="fuzz")
+    publication = publication_build(job_id=job.pk)
+    return {"statement": statement.pk, "statement_line": line.pk, "assessment": assessment.pk,
+            "assessment_entry": entry.pk, "publication_job": job.pk,
+            "publication": publication.pk, "publication_month": f"{month:%Y-%m}"}
 
 
 def users(world) -> dict:

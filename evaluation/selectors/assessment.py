@@ -1,0 +1,123 @@
+"""The measured indicators of the assessment, per teacher, and the score they make.
+
+Each indicator is a sub-score from 0 to 100, or *absent* (``None``) when there is nothing to
+measure it by — a teacher with no lesson due has no completion rate, and guardians'
+satisfaction has no survey to read yet. An absent indicator is left out of the weighted mean
+(its weight shared among the others), never counted as zero; the breakdown says why it is
+absent. The weights and penalties come from the school's scheme (a snapshot dict).
+
+- 课次完成: delivered ÷ scheduled, lessons due by ``measured_until``;
+- 按时点名: roll calls on time ÷ delivered;
+- 巡查情况: 100 − penalty × patrol findings against the teacher (late, absent, misuse);
+- 整改情况: 100 − penalty × follow-ups still open;
+- 家长满意度: the share of satisfied answers for the teacher's sections, once the survey
+  exists and enough answers are in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..display import INDICATORS
+from . import duties
+from .ledger import StaffCounts
+
+TENTH = Decimal("0.1")
+
+
+@dataclass
+class Indicator:
+    code: str
+    weight: int
+    value: float | None          # 0–100, or None: absent
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return INDICATORS[self.code]
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "weight": self.weight,
+                "value": self.value, "detail": self.detail}
+
+
+@dataclass
+class Score:
+    staff_id: int
+    scheduled: int
+    indicators: list[Indicator] = field(default_factory=list)
+
+    @property
+    def score(self) -> Decimal | None:
+        present = [i for i in self.indicators if i.value is not None and i.weight > 0]
+        weight = sum(i.weight for i in present)
+        if not weight:
+            return None
+        total = sum(Decimal(str(i.value)) * i.weight for i in present) / weight
+        return total.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1)
+
+
+def satisfaction_of(staff_id: int, first: dt.date, last: dt.date, min_answers: int):
+    """Guardians' satisfaction with the teacher's sections: (value, detail).
+
+    No satisfaction survey is collected yet (it comes with its own issue), so this is absent
+    for everyone, and says so.
+    """
+    return None, "尚无家长满意度调查数据（不计入得分）"
+
+
+def scores(school_id: int, counts: dict[int, StaffCounts], first: dt.date, last: dt.date,
+           scheme: dict) -> list[Score]:
+    """A score for each member of staff with a lesson due in the period."""
+    findings = duties.findings_by_teacher(school_id, first, last)
+    open_follow_ups = duties.open_follow_ups_by_teacher(school_id, last)
+    patrolled = duties.patrolled_teachers(school_id, first, last)
+    with_patrols = duties.available()
+    out = []
+    for staff_id, c in counts.items():
+        if not c.scheduled:
+            continue
+        row = Score(staff_id=staff_id, scheduled=c.scheduled)
+        row.indicators.append(Indicator(
+            "delivery", scheme["weight_delivery"], _pct(c.delivered, c.scheduled),
+            f"应上 {c.scheduled} 节，实上 {c.delivered} 节"))
+        if c.delivered:
+            row.indicators.append(Indicator(
+                "punctual", scheme["weight_punctual"], _pct(c.on_time, c.delivered),
+                f"点名 {c.delivered} 次，按时 {c.on_time} 次"))
+        else:
+            row.indicators.append(Indicator("punctual", scheme["weight_punctual"], None,
+                                            "本期没有已点名的课次"))
+        if not with_patrols:
+            row.indicators.append(Indicator("patrol", scheme["weight_patrol"], None,
+                                            "未启用巡查记录"))
+            row.indicators.append(Indicator("follow_up", scheme["weight_follow_up"], None,
+                                            "未启用巡查记录"))
+        else:
+            n = findings.get(staff_id, 0)
+            if staff_id in patrolled or n:
+                row.indicators.append(Indicator(
+                    "patrol", scheme["weight_patrol"],
+                    float(max(0, 100 - scheme["finding_penalty"] * n)),
+                    f"巡查发现问题 {n} 个（迟到、缺岗、讲授新课或考试）" if n
+                    else "巡查未发现问题"))
+            else:
+                row.indicators.append(Indicator("patrol", scheme["weight_patrol"], None,
+                                                "本期巡查未到该教师的课"))
+            m = open_follow_ups.get(staff_id, 0)
+            row.indicators.append(Indicator(
+                "follow_up", scheme["weight_follow_up"],
+                float(max(0, 100 - scheme["follow_up_penalty"] * m)),
+                f"未完成整改 {m} 项" if m else "没有未完成的整改"))
+        value, detail = satisfaction_of(staff_id, first, last,
+                                        scheme["satisfaction_min_answers"])
+        row.indicators.append(Indicator("satisfaction", scheme["weight_satisfaction"], value,
+                                        detail))
+        out.append(row)
+    return out
