@@ -14,6 +14,8 @@ INSTALLED := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Two pytest-xdist workers: the machines have 2 cores; each worker gets its own test database.
+TEST_WORKERS ?= 2
 
 .PHONY: help install demo test lint migrations-check migrate seed runserver worker beat bench \
         clean distclean
@@ -41,7 +43,7 @@ demo: install ## 迁移数据库、建立演示学校、打印演示账号并启
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install lint migrations-check ## 代码检查 + 迁移检查 + 全部测试（pytest tests/）
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install ## ruff 代码检查
 	$(PY) -m ruff check .
