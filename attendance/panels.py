@@ -114,11 +114,11 @@ def dismissal_panel(actor: Actor) -> dict | None:
     from .access import on_duty
 
     today = timezone.localdate()
-    duty = on_duty(actor, today)
+    duty = actor.is_coordinator or (not actor.is_school_wide and on_duty(actor, today))
     if not (actor.is_school_wide or duty):
         return None
     summary = selectors.dismissal_day_summary(actor.school.pk, today)
-    if not (summary["remaining"] or summary["released"]):
+    if summary is None:
         return None
     late = summary["with_duty"] > 0
     return {"template": "attendance/_panel_dismissal.html", "order": 3 if late else 16,

@@ -532,20 +532,25 @@ def campus_dismissal(school_id: int, day: dt.date) -> dict:
             "closed_at": closed.closed_at if closed is not None and not rows else None}
 
 
-def dismissal_day_summary(school_id: int, day: dt.date) -> dict:
-    """The office's line for the day: expected, released, still in school (handed to duty),
-    and when the day closed. Four queries."""
-    from django.db.models import Count
+def dismissal_day_summary(school_id: int, day: dt.date) -> dict | None:
+    """The office's line for the day, or None before any child was released or handed to the
+    duty teacher: the released count and, once closed, the time (one query); while open, the
+    children still in school and how many of them are with the duty teacher (one more)."""
+    from django.db.models import Count, Exists, OuterRef
 
     from .models import Dismissal, DismissalDay, DutyHandover
 
-    expected = last_lesson_records(day=day, school_id=school_id).filter(status__in=IN_SCHOOL)
+    found = DismissalDay.objects.filter(school_id=school_id, date=day).first()
+    if found is None:
+        return None
+    summary = {"released": found.released, "closed_at": found.closed_at, "remaining": 0,
+               "with_duty": 0}
+    if found.closed_at is not None:
+        return summary
     released = Dismissal.objects.filter(date=day, school_id=school_id).values("student_id")
-    remaining = expected.exclude(student_id__in=released).aggregate(n=Count("pk"))["n"]
-    with_duty = DutyHandover.objects.filter(school_id=school_id, date=day).exclude(
-        student_id__in=released).aggregate(n=Count("pk"))["n"]
-    n_released = Dismissal.objects.filter(date=day, school_id=school_id).aggregate(
-        n=Count("pk"))["n"]
-    closed = DismissalDay.objects.filter(school_id=school_id, date=day).first()
-    return {"remaining": remaining, "with_duty": with_duty, "released": n_released,
-            "closed_at": closed.closed_at if closed is not None and remaining == 0 else None}
+    handed = DutyHandover.objects.filter(date=day, student_id=OuterRef("student_id"))
+    summary.update(last_lesson_records(day=day, school_id=school_id)
+                   .filter(status__in=IN_SCHOOL).exclude(student_id__in=released)
+                   .aggregate(remaining=Count("pk"),
+                              with_duty=Count("pk", filter=Q(Exists(handed)))))
+    return summary

@@ -579,6 +579,8 @@ def dismissals_sweep(*, now: dt.datetime | None = None) -> int:
     total = 0
     for school_id, records in by_school.items():
         with transaction.atomic():
+            # The day is under way for the office's panel even before anyone was released.
+            DismissalDay.objects.get_or_create(school_id=school_id, date=day)
             made = DutyHandover.objects.bulk_create(
                 [DutyHandover(school_id=school_id, student_id=r.student_id, date=day,
                               lesson=r.lesson, reason=Reason.OVERDUE, handed_at=now,
