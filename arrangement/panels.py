@@ -10,7 +10,7 @@ from afterschool.models import Role
 from afterschool.selectors import term_of
 from courses.models import SectionSlot
 
-from . import selectors as sel
+from . import selectors
 from .access import TUTORS, arrangements_visible_to, placements_visible_to
 
 
@@ -21,7 +21,7 @@ def published_of(actor: Actor):
         return None
 
     def published():
-        run = sel.published_arrangement(term)
+        run = selectors.published_arrangement(term)
         if run is not None:
             run.term = term  # the panels read run.term: the same row, already here
         return run
@@ -34,7 +34,7 @@ def coordinator_panel(actor: Actor):
     if not actor.is_school_wide:
         return None
     term = term_of(actor)
-    run = sel.latest_arrangement(arrangements_visible_to(actor), term)
+    run = selectors.latest_arrangement(arrangements_visible_to(actor), term)
     published = published_of(actor)
     return {"template": "arrangement/_panel_office.html", "order": 30, "term": term,
             "run": run, "published": published}
@@ -50,7 +50,7 @@ def guardian_panel(actor: Actor):
     children = own_children(actor)
     # What the panel shows (child, course, section, its times) in two queries: not the
     # tutors and applications placements_detailed() adds for the office's pages.
-    placements = list(sel.active_placements(
+    placements = list(selectors.active_placements(
         placements_visible_to(actor).filter(arrangement=run, student__in=children))
         .select_related("student", "course", "section")
         .prefetch_related(Prefetch("section__slots",
@@ -71,7 +71,7 @@ def tutor_panel(actor: Actor):
     # The panel shows each section's times and head count, each group's day, name and size:
     # counted here in three queries, where tutor_sections() and tutor_homework_groups() read
     # every child, the tutors, grades and homerooms for the roster pages (nine).
-    sections = list(sel.arrangement_sections(run.term).filter(tutors=actor.staff)
+    sections = list(selectors.arrangement_sections(run.term).filter(tutors=actor.staff)
                     .prefetch_related(None)
                     .prefetch_related(Prefetch(
                         "slots", queryset=SectionSlot.objects.select_related("period")))

@@ -18,16 +18,16 @@ from .display import MOVE_LABELS
 from .exceptions import ARRANGEMENT_TRANSITION_NOT_ALLOWED, InvalidArrangementTransition
 from .models import Arrangement, ArrangementChange
 
-A = Arrangement.Status
+Status = Arrangement.Status
 
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (A.DRAFT, A.PUBLISHED): Move("publish", (Role.COORDINATOR,)),
-    (A.PUBLISHED, A.SUPERSEDED): Move("supersede", (SYSTEM,)),
-    (A.DRAFT, A.FAILED): Move("fail", (SYSTEM,)),
+    (Status.DRAFT, Status.PUBLISHED): Move("publish", (Role.COORDINATOR,)),
+    (Status.PUBLISHED, Status.SUPERSEDED): Move("supersede", (SYSTEM,)),
+    (Status.DRAFT, Status.FAILED): Move("fail", (SYSTEM,)),
 }
 
 MACHINE = StateMachine(
-    status=A, moves=TRANSITIONS, history=ArrangementChange, subject="arrangement",
+    status=Status, moves=TRANSITIONS, history=ArrangementChange, subject="arrangement",
     noun="统筹安排", labels=MOVE_LABELS, error=InvalidArrangementTransition,
     history_values={"kind": ArrangementChange.Kind.STATUS},
     not_allowed=ARRANGEMENT_TRANSITION_NOT_ALLOWED)

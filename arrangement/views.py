@@ -25,9 +25,7 @@ from afterschool.xlsx import xlsx_response
 from courses.access import terms_visible_to
 from courses.services import section_warnings
 
-from . import exports
-from . import selectors as sel
-from . import services as svc
+from . import exports, selectors, services
 from .access import (
     TUTORS,
     arrangements_visible_to,
@@ -68,7 +66,7 @@ class RunMixin(ActorMixin):
     def get_run(self) -> Arrangement:
         if not hasattr(self, "_run"):
             self._run = get_object_or_404(
-                sel.arrangement_with_people(arrangements_visible_to(self.actor)),
+                selectors.arrangement_with_people(arrangements_visible_to(self.actor)),
                 pk=self.kwargs["pk"])
         return self._run
 
@@ -90,12 +88,13 @@ class ArrangementListView(ActorMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         terms = terms_visible_to(self.actor)
         term = _term_or_current(self.actor, self.request.GET.get("term"))
-        runs = list(sel.runs_with_counts(arrangements_visible_to(self.actor).filter(term=term))
-                    ) if term else []
+        runs = (list(selectors.runs_with_counts(arrangements_visible_to(self.actor)
+                                                .filter(term=term)))
+                if term else [])
         ctx.update(term=term, terms=terms, runs=runs, form=ArrangementStartForm(),
                    drafts=[r for r in runs if r.is_editable],
-                   applications=sel.arrangement_applications(term).count() if term else 0,
-                   modes=sel.homeroom_mode_periods(term) if term else [])
+                   applications=selectors.arrangement_applications(term).count() if term else 0,
+                   modes=selectors.homeroom_mode_periods(term) if term else [])
         return ctx
 
 
@@ -120,10 +119,10 @@ class ArrangementStartView(ActorMixin, View):
                                      pk=data["base"])
             back = reverse("arrangement:detail", args=[base.pk])
         try:
-            run = svc.arrangement_start(term=term, actor=self.actor,
-                                        mechanism=data["mechanism"], seed=data["seed"],
-                                        scope=data["scope"], base=base,
-                                        pin_student_nos=data["pins"])
+            run = services.arrangement_start(term=term, actor=self.actor,
+                                             mechanism=data["mechanism"], seed=data["seed"],
+                                             scope=data["scope"], base=base,
+                                             pin_student_nos=data["pins"])
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(back)
@@ -142,9 +141,9 @@ class ArrangementDetailView(RunMixin, TemplateView):
         run = self.get_run()
         ctx["run"] = run
         if run.is_computed:
-            ctx["stats"] = sel.run_statistics(run)
-            ctx["unplaced"] = sel.unplaced_detailed(run)
-            ctx["changes"] = sel.changes_detailed(run)[:20]
+            ctx["stats"] = selectors.run_statistics(run)
+            ctx["unplaced"] = selectors.unplaced_detailed(run)
+            ctx["changes"] = selectors.changes_detailed(run)[:20]
             ctx["homework"] = homework = run.stats.get("homework", {})
             ctx["homework_unstaffed"] = homework.get("groups", 0) - homework.get("staffed", 0)
             ctx["homerooms"] = homerooms_visible_to(self.actor)
@@ -152,7 +151,7 @@ class ArrangementDetailView(RunMixin, TemplateView):
                                    .filter(term=run.term, status=Arrangement.Status.DRAFT,
                                            finished_at__isnull=False).exclude(pk=run.pk)
                                    .order_by("-version"))
-            ctx["followup"] = sel.followup_counts(run)
+            ctx["followup"] = selectors.followup_counts(run)
             ctx["start_form"] = ArrangementStartForm()
         return ctx
 
@@ -178,7 +177,7 @@ class ArrangementPublishView(RunMixin, View):
     def post(self, request, pk):
         run = self.get_run()
         try:
-            published = svc.arrangement_publish(arrangement=run, actor=self.actor)
+            published = services.arrangement_publish(arrangement=run, actor=self.actor)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -192,7 +191,7 @@ class ArrangementCompareView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        visible = sel.arrangement_with_people(arrangements_visible_to(self.actor))
+        visible = selectors.arrangement_with_people(arrangements_visible_to(self.actor))
         ids = [parse_id(self.request.GET.get("a")), parse_id(self.request.GET.get("b"))]
         if None in ids:
             # No pair chosen yet: the chooser, with the term's computed runs.
@@ -206,7 +205,7 @@ class ArrangementCompareView(ActorMixin, TemplateView):
         runs = [get_object_or_404(visible, pk=i) for i in ids]
         if runs[0].term_id != runs[1].term_id:
             raise Http404("只能比较同一学期的统筹安排。")
-        ctx.update(sel.runs_compared(runs))
+        ctx.update(selectors.runs_compared(runs))
         return ctx
 
 
@@ -227,25 +226,25 @@ class ArrangementAdjustView(RunMixin, TemplateView):
         ctx["q"] = q
         # The options are built once and shared by every student's forms, so the page costs
         # the same number of queries for one match or twenty.
-        sections = list(sel.run_sections(run))
-        occupancy = sel.section_occupancy(run)
+        sections = list(selectors.run_sections(run))
+        occupancy = selectors.section_occupancy(run)
         label = SectionChoiceField(queryset=None, occupancy=occupancy).label_from_instance
         ctx["section_options"] = [(s.pk, label(s), "") for s in sections]
         ctx["tutor_options"] = list(staff_visible_to(self.actor).filter(is_active=True))
-        found = sel.adjustment_search(run, q if run.is_editable else "")
+        found = selectors.adjustment_search(run, q if run.is_editable else "")
         # Each student's forms carry their own prefix, so one page holds many; each picker
         # offers the sections with a free seat on the child's days (the rest disabled, why).
         for p in found["placements"]:
             p.move_prefix = f"m{p.pk}"
-            p.section_choices = sel.seat_choices(sections, occupancy, application=p.application,
-                                                 student=p.student, term=run.term,
-                                                 exclude=p.section_id)
+            p.section_choices = selectors.seat_choices(
+                sections, occupancy, application=p.application, student=p.student, term=run.term,
+                exclude=p.section_id)
         for u in found["unplaced"]:
             u.place_prefix = f"p{u.pk}"
-            u.section_choices = sel.seat_choices(sections, occupancy, application=u.application,
-                                                 student=u.student, term=run.term)
+            u.section_choices = selectors.seat_choices(
+                sections, occupancy, application=u.application, student=u.student, term=run.term)
         ctx.update(found_placements=found["placements"], found_unplaced=found["unplaced"],
-                   changes=sel.changes_detailed(run)[:100])
+                   changes=selectors.changes_detailed(run)[:100])
         return ctx
 
 
@@ -264,7 +263,7 @@ class _AdjustAction(RunMixin, View):
                                f"{self.kwargs['item']}", **kwargs)
 
     def sections(self):
-        return sel.run_sections(self.get_run())
+        return selectors.run_sections(self.get_run())
 
     def q(self) -> str:
         return text_param(self.request.POST.get("q"))
@@ -297,10 +296,10 @@ class PlacementMoveView(_AdjustAction):
         if not form.is_valid():
             return self.invalid(form, "请选择要调到的教学班。")
         try:
-            svc.placement_move(arrangement=self.get_run(), placement=placement,
-                               section=form.cleaned_data["section"], actor=self.actor,
-                               comment=form.cleaned_data["comment"],
-                               confirm=form.cleaned_data["confirm"])
+            services.placement_move(arrangement=self.get_run(), placement=placement,
+                                    section=form.cleaned_data["section"], actor=self.actor,
+                                    comment=form.cleaned_data["comment"],
+                                    confirm=form.cleaned_data["confirm"])
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已将{placement.student.name}调到{form.cleaned_data['section']}。")
@@ -318,9 +317,9 @@ class PlacementSwapView(_AdjustAction):
         other = get_object_or_404(placements_visible_to(self.actor).filter(
             arrangement=self.get_run()).select_related("student"), pk=form.cleaned_data["other"])
         try:
-            svc.placement_swap(arrangement=self.get_run(), first=placement, second=other,
-                               actor=self.actor, comment=form.cleaned_data["comment"],
-                               confirm=form.cleaned_data["confirm"])
+            services.placement_swap(arrangement=self.get_run(), first=placement, second=other,
+                                    actor=self.actor, comment=form.cleaned_data["comment"],
+                                    confirm=form.cleaned_data["confirm"])
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已互换{placement.student.name}与{other.student.name}的教学班。")
@@ -335,7 +334,7 @@ class SwapOptionsView(_AdjustAction):
     def get(self, request, pk, item):
         placement = self.placement()
         return render(request, self.template_name, {
-            "options": sel.swap_candidates(self.get_run(), placement)})
+            "options": selectors.swap_candidates(self.get_run(), placement)})
 
 
 class PlacementRemoveView(_AdjustAction):
@@ -348,8 +347,8 @@ class PlacementRemoveView(_AdjustAction):
         if not form.is_valid():
             return self.invalid(form, "提交的数据有误，请刷新页面后重试。")
         try:
-            svc.placement_remove(arrangement=self.get_run(), placement=placement,
-                                 actor=self.actor, comment=form.cleaned_data["comment"])
+            services.placement_remove(arrangement=self.get_run(), placement=placement,
+                                      actor=self.actor, comment=form.cleaned_data["comment"])
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已将{placement.student.name}移出{placement.section}。")
@@ -366,10 +365,10 @@ class PlacementCreateView(_AdjustAction):
         if not form.is_valid():
             return self.invalid(form, "请选择要安排的教学班。")
         try:
-            svc.placement_create(arrangement=self.get_run(), application=entry.application,
-                                 section=form.cleaned_data["section"], actor=self.actor,
-                                 comment=form.cleaned_data["comment"],
-                                 confirm=form.cleaned_data["confirm"])
+            services.placement_create(arrangement=self.get_run(), application=entry.application,
+                                      section=form.cleaned_data["section"], actor=self.actor,
+                                      comment=form.cleaned_data["comment"],
+                                      confirm=form.cleaned_data["confirm"])
         except DomainError as exc:
             return self.failed(exc)
         return self.done(f"已将{entry.student.name}安排到{form.cleaned_data['section']}。")
@@ -383,9 +382,9 @@ class SectionTutorView(_AdjustAction):
             return self.invalid(form, "请选择教学班和教师。")
         section, tutor = form.cleaned_data["section"], form.cleaned_data["tutor"]
         try:
-            section = svc.section_change_tutor(arrangement=self.get_run(), section=section,
-                                               tutor=tutor, actor=self.actor,
-                                               comment=form.cleaned_data["comment"])
+            section = services.section_change_tutor(arrangement=self.get_run(), section=section,
+                                                    tutor=tutor, actor=self.actor,
+                                                    comment=form.cleaned_data["comment"])
         except DomainError as exc:
             return self.failed(exc)
         for warning in section_warnings(section=section):
@@ -398,8 +397,8 @@ class FillFreedSeatsView(RunMixin, View):
 
     def post(self, request, pk):
         try:
-            placed = svc.arrangement_fill_freed_seats(arrangement=self.get_run(),
-                                                      actor=self.actor)
+            placed = services.arrangement_fill_freed_seats(arrangement=self.get_run(),
+                                                           actor=self.actor)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -426,7 +425,7 @@ class HomeworkGroupsView(RunMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         run = self.get_run()
-        return super().get_context_data(run=run, groups=sel.homework_groups_detailed(run),
+        return super().get_context_data(run=run, groups=selectors.homework_groups_detailed(run),
                                         **kwargs)
 
 
@@ -440,14 +439,14 @@ class SectionRosterView(ActorMixin, DetailView):
     def get_object(self, queryset=None):
         self.run = get_object_or_404(runs_with_rosters_visible_to(self.actor),
                                      pk=self.kwargs["pk"])
-        sections = sel.arrangement_sections(self.run.term)
+        sections = selectors.arrangement_sections(self.run.term)
         if not self.actor.is_school_wide:
             sections = sections.filter(tutors=self.actor.staff)
         return get_object_or_404(sections, pk=self.kwargs["section"])
 
     def rows(self):
-        return sel.section_safety_roster(self.run, self.object,
-                                         placements=placements_visible_to(self.actor))
+        return selectors.section_safety_roster(self.run, self.object,
+                                               placements=placements_visible_to(self.actor))
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx":
@@ -486,7 +485,7 @@ class HomeworkRosterView(ActorMixin, DetailView):
             self.object = self.get_object()
             content = exports.safety_roster_workbook(
                 f"{self.object.weekday_label} {self.object.name}",
-                sel.homework_group_safety_roster(self.object),
+                selectors.homework_group_safety_roster(self.object),
                 with_student_no=self.actor.is_school_wide)
             return xlsx_response(
                 content, f"名单-作业辅导-{self.object.weekday_label}-{self.object.name}.xlsx",
@@ -495,8 +494,8 @@ class HomeworkRosterView(ActorMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(run=self.run, roster=sel.homework_group_safety_roster(self.object),
-                   period=sel.homework_period(self.run.term), today=timezone.localdate(),
+        ctx.update(run=self.run, roster=selectors.homework_group_safety_roster(self.object),
+                   period=selectors.homework_period(self.run.term), today=timezone.localdate(),
                    show_student_no=self.actor.is_school_wide)
         return ctx
 
@@ -515,7 +514,7 @@ class HomeroomRosterView(ActorMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(run=self.run, students=sel.homeroom_roster(self.run, self.object),
+        ctx.update(run=self.run, students=selectors.homeroom_roster(self.run, self.object),
                    today=timezone.localdate())
         return ctx
 
@@ -538,8 +537,9 @@ class HomeroomModeView(ActorMixin, TemplateView):
         term = self.term()
         today = timezone.localdate()
         return super().get_context_data(
-            term=term, form=form or HomeroomModeForm(), periods=sel.homeroom_mode_periods(term),
-            mode_today=sel.service_mode_on(term, today), today=today, **kwargs)
+            term=term, form=form or HomeroomModeForm(),
+            periods=selectors.homeroom_mode_periods(term),
+            mode_today=selectors.service_mode_on(term, today), today=today, **kwargs)
 
     def post(self, request):
         if not self.actor.has(Role.COORDINATOR):
@@ -548,7 +548,7 @@ class HomeroomModeView(ActorMixin, TemplateView):
         form = HomeroomModeForm(request.POST)
         if form.is_valid():
             try:
-                svc.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
+                services.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -563,7 +563,7 @@ class HomeroomModeEndView(ActorMixin, View):
     def post(self, request, pk):
         period = get_object_or_404(homeroom_mode_periods_visible_to(self.actor), pk=pk)
         try:
-            kept = svc.homeroom_mode_end(period=period, actor=self.actor)
+            kept = services.homeroom_mode_end(period=period, actor=self.actor)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -586,9 +586,9 @@ class MyScheduleView(ActorMixin, TemplateView):
         term = current_term(self.actor.school)
         today = timezone.localdate()
         children = list(children_of(self.actor))
-        entries = sel.children_schedules(children, term, today)
-        mode = sel.homeroom_mode_period_on(term, today) if term else None
-        upcoming = sel.next_homeroom_mode_period(term, today) if term else None
+        entries = selectors.children_schedules(children, term, today)
+        mode = selectors.homeroom_mode_period_on(term, today) if term else None
+        upcoming = selectors.next_homeroom_mode_period(term, today) if term else None
         ctx.update(term=term, entries=entries, mode_period=mode, upcoming_mode=upcoming,
                    today=today)
         return ctx
@@ -601,7 +601,7 @@ class MySectionsView(ActorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         term = current_term(self.actor.school)
-        run = sel.published_arrangement(term) if term else None
-        ctx.update(term=term, run=run, sections=sel.tutor_sections(run, self.actor.staff),
-                   groups=sel.tutor_homework_groups(run, self.actor.staff))
+        run = selectors.published_arrangement(term) if term else None
+        ctx.update(term=term, run=run, sections=selectors.tutor_sections(run, self.actor.staff),
+                   groups=selectors.tutor_homework_groups(run, self.actor.staff))
         return ctx

@@ -17,7 +17,7 @@ from afterschool import access
 from afterschool.models import Role
 from arrangement import services as arrangement_services
 from enrollment.models import Application
-from tests import factories as f
+from tests import factories
 from tests.afterschool.test_params_fuzz import PATTERNS, ids, path_args, users  # noqa: F401
 from tests.arrangement.factories import make_application, run_now, small_term
 
@@ -162,8 +162,8 @@ MAIN_PAGES = [
 def add_families(world, courses, n: int, status) -> None:
     """``n`` more children in the world's first homeroom, each with a guardian and a form."""
     for _ in range(n):
-        child = f.StudentFactory(school=world.school, homeroom=world.homeroom)
-        f.link_guardian(child, f.GuardianFactory(school=world.school))
+        child = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
+        factories.link_guardian(child, factories.GuardianFactory(school=world.school))
         make_application(world.term, child, courses, status=status)
 
 
@@ -197,18 +197,18 @@ def test_main_pages_spend_the_same_queries_on_five_times_the_rows(
     """Each main page at a small size and again with five times the children, forms,
     placements and roster rows: within the budget both times, and never more the second."""
     capture = django_capture_on_commit_callbacks
-    S = Application.Status
+    Status = Application.Status
     st = small_term(world, n_students=6, capacity=4)
     courses = [st.courses["calligraphy"], st.courses["basketball"]]
     section = st.courses["calligraphy"].sections.first()
-    add_families(world, courses, 3, S.SUBMITTED)
-    add_families(world, courses, 3, S.CLASS_APPROVED)
+    add_families(world, courses, 3, Status.SUBMITTED)
+    add_families(world, courses, 3, Status.CLASS_APPROVED)
     small = main_page_counts(client, world, publish_new_run(world, capture, 1), section)
 
     section.__class__.objects.filter(course__term=world.term).update(capacity=60)
-    add_families(world, courses, 24, S.SCHOOL_APPROVED)  # placed by the next run
-    add_families(world, courses, 15, S.SUBMITTED)
-    add_families(world, courses, 15, S.CLASS_APPROVED)
+    add_families(world, courses, 24, Status.SCHOOL_APPROVED)  # placed by the next run
+    add_families(world, courses, 15, Status.SUBMITTED)
+    add_families(world, courses, 15, Status.CLASS_APPROVED)
     big = main_page_counts(client, world, publish_new_run(world, capture, 2), section)
 
     over = {page: n for page, n in {**small, **big}.items() if n > PAGE_BUDGET}

@@ -17,7 +17,7 @@ from ..solver.solution import rank_word
 from .adjustment import check_fit
 from .common import lock_run, log_change, notify_guardians, require_school
 
-A = Arrangement.Status
+Status = Arrangement.Status
 
 
 @transaction.atomic
@@ -29,14 +29,14 @@ def arrangement_release_withdrawn(*, application: Application) -> int:
         return 0
     ended = 0
     runs = Arrangement.objects.select_for_update().filter(
-        term_id=application.term_id, status__in=[A.DRAFT, A.PUBLISHED])
+        term_id=application.term_id, status__in=[Status.DRAFT, Status.PUBLISHED])
     for run in runs:
         placements = list(active_placements(run.placements.filter(application=application),
                                             application.withdrawn_on)
                           .select_related("section__course"))
         when = application.withdrawn_on
         for p in placements:
-            if run.status == A.PUBLISHED:
+            if run.status == Status.PUBLISHED:
                 p.ended_on = when
                 p.save(update_fields=["ended_on"])
             else:
@@ -67,7 +67,7 @@ def arrangement_fill_freed_seats(*, arrangement: Arrangement, actor: Actor,
     """
     require_school(actor, arrangement.term)
     arrangement = lock_run(arrangement)
-    if arrangement.status != A.PUBLISHED:
+    if arrangement.status != Status.PUBLISHED:
         raise ArrangementError(FILL_ONLY_PUBLISHED)
     sections = list(arrangement_sections(arrangement.term).select_for_update(of=("self",)))
     taken = defaultdict(int)

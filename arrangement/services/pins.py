@@ -25,21 +25,21 @@ from ..exceptions import (
 from ..models import Arrangement, Placement
 from ..selectors import active_placements
 
-S = Arrangement.Scope
+Scope = Arrangement.Scope
 
 
 def check_base(*, term: Term, scope: str, base: Arrangement | None,
                pin_student_nos: Iterable[str]) -> list[int]:
     """Refuse a base the scope cannot use; return the named students' primary keys."""
-    if scope == S.FULL:
+    if scope == Scope.FULL:
         return []
     if base is None or base.term_id != term.pk:
         raise ArrangementError(BASE_REQUIRED)
-    if scope == S.NEWCOMERS and base.status != Arrangement.Status.PUBLISHED:
+    if scope == Scope.NEWCOMERS and base.status != Arrangement.Status.PUBLISHED:
         raise ArrangementError(BASE_NOT_PUBLISHED)
     if not base.is_computed:
         raise ArrangementError(BASE_NOT_COMPUTED)
-    if scope != S.KEEP_HAND:
+    if scope != Scope.KEEP_HAND:
         return []
     wanted = list(dict.fromkeys(n.strip() for n in pin_student_nos if n.strip()))
     found = dict(Student.objects.filter(school_id=term.school_id,
@@ -58,13 +58,13 @@ def pinned_placements(arrangement: Arrangement,
     An empty list keeps a (named) student without a course, as they are in the base run.
     """
     base = arrangement.base
-    if arrangement.scope == S.FULL or base is None:
+    if arrangement.scope == Scope.FULL or base is None:
         return {}
     students = set(student_ids)
     held: dict[int, list[Placement]] = defaultdict(list)
     for p in active_placements(base.placements.filter(student_id__in=students)):
         held[p.student_id].append(p)
-    if arrangement.scope == S.NEWCOMERS:
+    if arrangement.scope == Scope.NEWCOMERS:
         chosen = set(held)
     else:
         chosen = {sid for sid, ps in held.items() if any(p.by_hand for p in ps)}

@@ -20,7 +20,7 @@ from .runs import STALE_RUN, arrangement_fail
 
 logger = logging.getLogger(__name__)
 
-A = Arrangement.Status
+Status = Arrangement.Status
 INTERRUPTED = ("计算中断：负责计算的后台进程意外停止（可能已重启），本次统筹安排没有结果。"
                "请重新开始统筹安排。")
 # A run queued this long ago and not started was never queued (the broker was down) or lost.
@@ -30,14 +30,14 @@ REQUEUE_AFTER = dt.timedelta(seconds=60)
 def arrangements_sweep(*, now: dt.datetime | None = None) -> tuple[list[int], int]:
     """Return the runs to queue again, and how many silent runs were marked interrupted."""
     now = now or timezone.now()
-    waiting = Arrangement.objects.filter(status=A.DRAFT, finished_at__isnull=True,
+    waiting = Arrangement.objects.filter(status=Status.DRAFT, finished_at__isnull=True,
                                          started_at__isnull=True,
                                          updated_at__lte=now - REQUEUE_AFTER)
     queue = list(waiting.values_list("pk", flat=True)[:50])
     # Touched, so a run still waiting behind others is queued once a minute at most and is
     # not taken for silent.
     Arrangement.objects.filter(pk__in=queue).update(updated_at=now)
-    silent = Arrangement.objects.filter(status=A.DRAFT, finished_at__isnull=True,
+    silent = Arrangement.objects.filter(status=Status.DRAFT, finished_at__isnull=True,
                                         started_at__isnull=False,
                                         updated_at__lte=now - STALE_RUN)
     interrupted = 0

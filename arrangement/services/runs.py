@@ -41,7 +41,7 @@ from .pins import carried_copy, check_base, instance_pins, pinned_placements
 
 logger = logging.getLogger(__name__)
 
-A = Arrangement.Status
+Status = Arrangement.Status
 MECHANISM_SOLVERS = {Arrangement.Mechanism.EXACT: solver.solve,
                      Arrangement.Mechanism.LOTTERY: solver.solve_serial_dictatorship}
 # The computing task's limits (arrangement.tasks). A run whose heartbeat (``updated_at``) is
@@ -60,7 +60,7 @@ def _transition(arrangement: Arrangement, to_status: str, *, actor: Actor | None
                 comment: str = "") -> Arrangement:
     """Move a locked run along ``arrangement.transitions``; publishing stamps who and when."""
     values = {}
-    if to_status == A.PUBLISHED and actor is not None:
+    if to_status == Status.PUBLISHED and actor is not None:
         values = {"published_at": timezone.now(), "published_by": actor.user}
     MACHINE.transition(arrangement, to_status, actor=actor, comment=comment, values=values)
     return arrangement
@@ -80,7 +80,7 @@ def arrangement_start(*, term: Term, actor: Actor, mechanism: str = Arrangement.
     """
     require_school(actor, term)
     Term.objects.select_for_update().filter(pk=term.pk).first()  # one new version at a time
-    running = Arrangement.objects.filter(term=term, status=A.DRAFT, finished_at__isnull=True,
+    running = Arrangement.objects.filter(term=term, status=Status.DRAFT, finished_at__isnull=True,
                                          updated_at__gt=timezone.now() - STALE_RUN)
     if running.exists():
         raise ArrangementError(ARRANGEMENT_RUNNING)
@@ -137,7 +137,7 @@ def arrangement_compute(*, arrangement: Arrangement, task_id: str = "") -> Arran
     """
     with transaction.atomic():
         arrangement = lock_run(arrangement)
-        if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
+        if arrangement.finished_at is not None or arrangement.status != Status.DRAFT:
             return arrangement
         if not _claim(arrangement, task_id):
             return arrangement
@@ -172,13 +172,13 @@ def arrangement_compute(*, arrangement: Arrangement, task_id: str = "") -> Arran
 @transaction.atomic
 def arrangement_fail(*, arrangement: Arrangement, message: str) -> Arrangement:
     arrangement = lock_run(arrangement)
-    if arrangement.status != A.DRAFT:
+    if arrangement.status != Status.DRAFT:
         return arrangement
     arrangement.error = message
     arrangement.progress = "计算失败"
     arrangement.finished_at = timezone.now()
     arrangement.save(update_fields=["error", "progress", "finished_at"])
-    return _transition(arrangement, A.FAILED, actor=None, comment=message)
+    return _transition(arrangement, Status.FAILED, actor=None, comment=message)
 
 
 @transaction.atomic
@@ -186,7 +186,7 @@ def _arrangement_store(*, arrangement: Arrangement, applications: list[Applicati
                        solution: dict, placed_text: dict, unplaced_text: dict,
                        pins: dict | None = None, section_ids=()) -> Arrangement:
     arrangement = lock_run(arrangement)
-    if arrangement.finished_at is not None or arrangement.status != A.DRAFT:
+    if arrangement.finished_at is not None or arrangement.status != Status.DRAFT:
         return arrangement  # a second delivery of the task finished first
     arrangement.placements.all().delete()
     arrangement.unplaced.all().delete()
@@ -239,10 +239,10 @@ def arrangement_publish(*, arrangement: Arrangement, actor: Actor) -> Arrangemen
     if not arrangement.is_editable:
         raise InvalidArrangementTransition(ARRANGEMENT_NOT_READY)
     for previous in (Arrangement.objects.select_for_update()
-                     .filter(term=arrangement.term, status=A.PUBLISHED)):
-        _transition(previous, A.SUPERSEDED, actor=None,
+                     .filter(term=arrangement.term, status=Status.PUBLISHED)):
+        _transition(previous, Status.SUPERSEDED, actor=None,
                     comment=f"已由第{arrangement.version}版替代")
-    _transition(arrangement, A.PUBLISHED, actor=actor)
+    _transition(arrangement, Status.PUBLISHED, actor=actor)
     # The published run is a snapshot: a section created from now on is not part of it.
     arrangement.sections.set(arrangement_sections(arrangement.term))
 

@@ -14,29 +14,30 @@ from arrangement.transitions import MACHINE as RUNS
 from enrollment.models import Application
 from enrollment.transitions import MACHINE as APPLICATIONS
 
-A = Arrangement.Status
-S = Application.Status
+RunStatus = Arrangement.Status
+ApplicationStatus = Application.Status
 OFFICE = Actor(user=None, school=None, roles=frozenset({Role.COORDINATOR}))
 GUARDIAN = Actor(user=None, school=None, roles=frozenset({Role.GUARDIAN}))
 
 
 def test_a_move_not_in_the_table_is_refused_in_the_apps_words():
     with pytest.raises(InvalidTransition) as caught:
-        RUNS.check(A.PUBLISHED, A.DRAFT)
+        RUNS.check(RunStatus.PUBLISHED, RunStatus.DRAFT)
     assert caught.value.message == "统筹安排当前状态为“已发布”，不能改为“草稿”。"
-    assert RUNS.check(A.DRAFT, A.PUBLISHED).name == "publish"
+    assert RUNS.check(RunStatus.DRAFT, RunStatus.PUBLISHED).name == "publish"
 
 
 def test_the_system_makes_only_the_moves_marked_for_it():
-    assert RUNS.authorise(RUNS.check(A.PUBLISHED, A.SUPERSEDED), None) == SYSTEM
+    assert RUNS.authorise(RUNS.check(RunStatus.PUBLISHED, RunStatus.SUPERSEDED), None) == SYSTEM
     with pytest.raises(InvalidTransition, match="您没有权限执行“发布”"):
-        RUNS.authorise(RUNS.check(A.DRAFT, A.PUBLISHED), None)
+        RUNS.authorise(RUNS.check(RunStatus.DRAFT, RunStatus.PUBLISHED), None)
     with pytest.raises(InvalidTransition):
-        RUNS.authorise(RUNS.check(A.PUBLISHED, A.SUPERSEDED), OFFICE)  # no person supersedes
+        # No person supersedes.
+        RUNS.authorise(RUNS.check(RunStatus.PUBLISHED, RunStatus.SUPERSEDED), OFFICE)
 
 
 def test_the_first_role_held_and_in_scope_is_the_one_recorded():
-    move = APPLICATIONS.check(S.SUBMITTED, S.CLASS_APPROVED)
+    move = APPLICATIONS.check(ApplicationStatus.SUBMITTED, ApplicationStatus.CLASS_APPROVED)
     both = Actor(user=None, school=None,
                  roles=frozenset({Role.HOMEROOM_TEACHER, Role.COORDINATOR}))
     assert APPLICATIONS.authorise(move, both) == Role.HOMEROOM_TEACHER
@@ -51,21 +52,25 @@ def test_the_first_role_held_and_in_scope_is_the_one_recorded():
 
 def test_a_comment_is_required_where_the_table_says():
     with pytest.raises(InvalidTransition, match="请填写“退回修改”的原因"):
-        APPLICATIONS.require_comment(APPLICATIONS.check(S.SUBMITTED, S.RETURNED), "")
-    APPLICATIONS.require_comment(APPLICATIONS.check(S.SUBMITTED, S.CLASS_APPROVED), "")
+        APPLICATIONS.require_comment(
+            APPLICATIONS.check(ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED), "")
+    APPLICATIONS.require_comment(
+        APPLICATIONS.check(ApplicationStatus.SUBMITTED, ApplicationStatus.CLASS_APPROVED), "")
 
 
 def test_history_rows_keep_codes_and_the_role():
-    row = RUNS.history_row(Arrangement(), from_status=A.DRAFT, to_status=A.PUBLISHED,
-                           actor=OFFICE, role=Role.COORDINATOR, comment="好")
+    row = RUNS.history_row(Arrangement(), from_status=RunStatus.DRAFT,
+                           to_status=RunStatus.PUBLISHED, actor=OFFICE, role=Role.COORDINATOR,
+                           comment="好")
     assert isinstance(row, ArrangementChange) and row.kind == ArrangementChange.Kind.STATUS
     assert (row.from_status, row.to_status, row.actor_role, row.comment) == (
         "draft", "published", "coordinator", "好")
 
 
 def test_a_move_without_a_label_is_named_by_its_code():
-    machine = StateMachine(status=A, moves={(A.DRAFT, A.FAILED): Move("fail", (SYSTEM,))},
+    machine = StateMachine(status=RunStatus,
+                           moves={(RunStatus.DRAFT, RunStatus.FAILED): Move("fail", (SYSTEM,))},
                            history=ArrangementChange, subject="arrangement", noun="统筹安排",
                            labels={})
-    assert machine.label(machine.check(A.DRAFT, A.FAILED)) == "fail"
-    assert machine.moves_from(A.DRAFT) == [(A.FAILED, Move("fail", (SYSTEM,)))]
+    assert machine.label(machine.check(RunStatus.DRAFT, RunStatus.FAILED)) == "fail"
+    assert machine.moves_from(RunStatus.DRAFT) == [(RunStatus.FAILED, Move("fail", (SYSTEM,)))]

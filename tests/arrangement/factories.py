@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from courses.models import Course
 from enrollment.models import Application, Preference
-from tests import factories as f
+from tests import factories as core
 from tests.courses.factories import CourseFactory, SectionFactory
 
 
@@ -65,7 +65,7 @@ def small_term(world, *, n_students=6, capacity=2):
     students = [world.child, world.sibling, world.other_child]
     homerooms = [world.homeroom, world.other_homeroom]
     for i in range(max(0, n_students - 3)):
-        students.append(f.StudentFactory(school=world.school, homeroom=homerooms[i % 2]))
+        students.append(core.StudentFactory(school=world.school, homeroom=homerooms[i % 2]))
     order = [courses["basketball"], courses["calligraphy"], courses["robotics"]]
     apps = [make_application(term, s, order) for s in students]
     return SmallTerm(term=term, grade=grade, homerooms=homerooms, courses=courses,

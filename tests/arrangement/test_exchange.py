@@ -48,11 +48,11 @@ def test_term_instance_is_the_exchange_format(world):
 
 def test_only_approved_participating_applications_are_arranged(world):
     st = small_term(world, n_students=3)
-    from tests import factories as f
+    from tests import factories
 
-    declined = f.StudentFactory(school=world.school, homeroom=world.homeroom)
+    declined = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
     make_application(world.term, declined, participates=False)
-    pending = f.StudentFactory(school=world.school, homeroom=world.homeroom)
+    pending = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
     make_application(world.term, pending, status="class_approved")
     ids = {s["id"] for s in term_instance(world.term, seed=1)["students"]}
     assert ids == {str(s.pk) for s in st.students}

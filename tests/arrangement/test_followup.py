@@ -6,16 +6,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afterschool.access import actor_for
-from arrangement import exceptions as e
-from arrangement import selectors as sel
-from arrangement import services as svc
+from arrangement import exceptions, selectors, services
 from arrangement.models import Arrangement
-from tests import factories as f
+from tests import factories
 from tests.courses.factories import SectionFactory
 
 from .factories import make_application, run_now, small_term
 
-S = Arrangement.Scope
+Scope = Arrangement.Scope
 
 
 @pytest.fixture
@@ -24,7 +22,7 @@ def office(world):
 
 
 def _seats(run):
-    return {(p.student_id, p.section_id) for p in sel.active_placements(run.placements.all())}
+    return {(p.student_id, p.section_id) for p in selectors.active_placements(run.placements.all())}
 
 
 @pytest.fixture
@@ -35,10 +33,10 @@ def published_with_hand_move(world, office, django_capture_on_commit_callbacks):
     ball = st.courses["basketball"].sections.get()
     robot = st.courses["robotics"].sections.get()
     mover = run.placements.filter(section=ball).order_by("student_id").first()
-    svc.placement_move(arrangement=run, placement=mover, section=robot, actor=office,
-                       comment="家长要求")
+    services.placement_move(arrangement=run, placement=mover, section=robot, actor=office,
+                            comment="家长要求")
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     return st, run, mover.student
 
@@ -46,12 +44,13 @@ def published_with_hand_move(world, office, django_capture_on_commit_callbacks):
 def test_place_the_newcomers_keeps_every_published_seat_and_fills_free_ones(
         world, office, published_with_hand_move, django_capture_on_commit_callbacks):
     st, published, moved = published_with_hand_move
-    late = [f.StudentFactory(school=world.school, homeroom=world.homeroom) for _ in range(3)]
+    late = [factories.StudentFactory(school=world.school, homeroom=world.homeroom)
+            for _ in range(3)]
     order = [st.courses["basketball"], st.courses["calligraphy"], st.courses["robotics"]]
     for child in late:
         make_application(st.term, child, order)
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=9,
-                  scope=S.NEWCOMERS, base=published)
+                  scope=Scope.NEWCOMERS, base=published)
     assert run.is_editable and run.base == published
     before = _seats(published)
     after = _seats(run)
@@ -67,19 +66,19 @@ def test_place_the_newcomers_keeps_every_published_seat_and_fills_free_ones(
     assert kept.by_hand and kept.pinned and kept.section == st.courses["robotics"].sections.get()
     assert run.stats["pinned"] == 6 and run.stats["optimal"] is True
     assert all(p.note for p in run.placements.filter(student__in=late))
-    stats = sel.run_statistics(run)
+    stats = selectors.run_statistics(run)
     assert stats.students == 9 and stats.placed == 9 and stats.pinned == 6
 
 
 def test_newcomers_need_the_published_base(world, office, django_capture_on_commit_callbacks):
     st = small_term(world, n_students=4, capacity=3)
     draft = run_now(st.term, office, django_capture_on_commit_callbacks, seed=1)
-    with pytest.raises(e.ArrangementError) as exc:
-        svc.arrangement_start(term=st.term, actor=office, scope=S.NEWCOMERS, base=draft)
-    assert exc.value.message == e.BASE_NOT_PUBLISHED
-    with pytest.raises(e.ArrangementError) as exc:
-        svc.arrangement_start(term=st.term, actor=office, scope=S.KEEP_HAND, base=None)
-    assert exc.value.message == e.BASE_REQUIRED
+    with pytest.raises(exceptions.ArrangementError) as exc:
+        services.arrangement_start(term=st.term, actor=office, scope=Scope.NEWCOMERS, base=draft)
+    assert exc.value.message == exceptions.BASE_NOT_PUBLISHED
+    with pytest.raises(exceptions.ArrangementError) as exc:
+        services.arrangement_start(term=st.term, actor=office, scope=Scope.KEEP_HAND, base=None)
+    assert exc.value.message == exceptions.BASE_REQUIRED
 
 
 def test_rerun_keeping_hand_changes_pins_them_and_the_named_students(
@@ -87,7 +86,7 @@ def test_rerun_keeping_hand_changes_pins_them_and_the_named_students(
     st, published, moved = published_with_hand_move
     named = published.placements.exclude(student=moved).order_by("-student_id").first()
     reruns = [run_now(st.term, office, django_capture_on_commit_callbacks, seed=seed,
-                      scope=S.KEEP_HAND, base=published,
+                      scope=Scope.KEEP_HAND, base=published,
                       pin_student_nos=[named.student.student_no])
               for seed in (1, 2, 3)]
     for run in reruns:
@@ -105,18 +104,20 @@ def test_rerun_keeping_hand_changes_pins_them_and_the_named_students(
 def test_an_unknown_student_number_is_refused_naming_the_line(
         world, office, published_with_hand_move):
     st, published, _ = published_with_hand_move
-    with pytest.raises(e.ArrangementError) as exc:
-        svc.arrangement_start(term=st.term, actor=office, scope=S.KEEP_HAND, base=published,
-                              pin_student_nos=[world.child.student_no, "X-404"])
-    assert exc.value.message == e.PIN_UNKNOWN_STUDENT.format(line=2, value="X-404")
-    assert not Arrangement.objects.filter(scope=S.KEEP_HAND).exists()
+    with pytest.raises(exceptions.ArrangementError) as exc:
+        services.arrangement_start(term=st.term, actor=office, scope=Scope.KEEP_HAND,
+                                   base=published,
+                                   pin_student_nos=[world.child.student_no, "X-404"])
+    assert exc.value.message == exceptions.PIN_UNKNOWN_STUDENT.format(line=2, value="X-404")
+    assert not Arrangement.objects.filter(scope=Scope.KEEP_HAND).exists()
 
 
 def test_the_run_page_offers_both_and_the_start_view_runs_them(
         world, login, published_with_hand_move, django_capture_on_commit_callbacks):
     st, published, moved = published_with_hand_move
-    make_application(st.term, f.StudentFactory(school=world.school, homeroom=world.homeroom),
-                     [st.courses["basketball"]])  # the hand move freed a basketball seat
+    late = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
+    # The hand move freed a basketball seat.
+    make_application(st.term, late, [st.courses["basketball"]])
     client = login(world.coordinator)
     page = client.get(reverse("arrangement:detail", args=[published.pk])).content.decode()
     assert "安排 1 名新增学生" in page and "人工调整过的 1 名学生保持不变" in page
@@ -124,7 +125,7 @@ def test_the_run_page_offers_both_and_the_start_view_runs_them(
         response = client.post(reverse("arrangement:start"), {
             "term": st.term.pk, "base": published.pk, "scope": "newcomers",
             "mechanism": "exact"})
-    run = Arrangement.objects.get(scope=S.NEWCOMERS)
+    run = Arrangement.objects.get(scope=Scope.NEWCOMERS)
     assert response.status_code == 302 and response.url == reverse("arrangement:detail",
                                                                    args=[run.pk])
     assert _seats(published) < _seats(run)
@@ -138,22 +139,22 @@ def test_the_run_page_offers_both_and_the_start_view_runs_them(
 def test_compare_lists_who_moved_and_does_not_call_different_students_the_same(
         world, office, login, published_with_hand_move, django_capture_on_commit_callbacks):
     st, published, moved = published_with_hand_move
-    late = f.StudentFactory(school=world.school, homeroom=world.homeroom, name="新来的")
+    late = factories.StudentFactory(school=world.school, homeroom=world.homeroom, name="新来的")
     make_application(st.term, late, [st.courses["basketball"]])
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=9,
-                  scope=S.NEWCOMERS, base=published)
+                  scope=Scope.NEWCOMERS, base=published)
     page = login(world.coordinator).get(
         reverse("arrangement:compare") + f"?a={published.pk}&b={run.pk}").content.decode()
     assert "同一批学生" not in page
     assert "新增 1 名、减少 0 名学生" in page
     assert "新来的" in page and "本版新加入" in page
-    moves = sel.runs_moves(published, run)
+    moves = selectors.runs_moves(published, run)
     assert [m.student.pk for m in moves["moves"]] == [late.pk]
     assert moves["moves"][0].before == ["不在该版"]
     assert moves["moves"][0].after == ["篮球 · 1班"]
     # Between the draft before the hand move and the published run: from → to, and why.
     plain = run_now(st.term, office, django_capture_on_commit_callbacks, seed=4)
-    moves = sel.runs_moves(plain, published)
+    moves = selectors.runs_moves(plain, published)
     row = next(m for m in moves["moves"] if m.student.pk == moved.pk)
     assert row.before == ["篮球 · 1班"] and row.after == ["机器人 · 1班"]
     assert "经课后服务办公室调整" in row.why and "家长要求" in row.why
@@ -167,13 +168,13 @@ def test_comparing_costs_the_same_queries_for_more_children(
     order = [st.courses["basketball"], st.courses["calligraphy"], st.courses["robotics"]]
     for more in (0, 14):
         for _ in range(more):
-            child = f.StudentFactory(school=world.school, homeroom=world.homeroom)
+            child = factories.StudentFactory(school=world.school, homeroom=world.homeroom)
             make_application(world.term, child, order)
         a = run_now(world.term, office, django_capture_on_commit_callbacks, seed=1)
         b = run_now(world.term, office, django_capture_on_commit_callbacks, seed=2,
                     mechanism="lottery")
         with CaptureQueriesContext(connection) as ctx:
-            sel.runs_moves(a, b)
+            selectors.runs_moves(a, b)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 6
 
@@ -183,26 +184,27 @@ def test_a_published_run_is_a_snapshot_of_its_sections(
     st, published, _ = published_with_hand_move
     later = SectionFactory(course=st.courses["basketball"], name="2班", capacity=5,
                            slots=((2, 2),))
-    names = [s.section.name for c in sel.run_statistics(published).courses for s in c.sections]
-    assert "2班" not in names and later not in sel.run_sections(published)
+    names = [s.section.name
+             for c in selectors.run_statistics(published).courses for s in c.sections]
+    assert "2班" not in names and later not in selectors.run_sections(published)
     draft = run_now(st.term, office, django_capture_on_commit_callbacks, seed=3)
-    assert later in sel.run_sections(draft)
+    assert later in selectors.run_sections(draft)
 
 
 def test_rank_shares_are_of_students_and_a_hand_change_withdraws_the_proof(
         world, office, login, django_capture_on_commit_callbacks):
     st = small_term(world, n_students=8, capacity=2)  # 6 seats for 8 children
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=4)
-    stats = sel.run_statistics(run)
+    stats = selectors.run_statistics(run)
     assert stats.placed == 6 and stats.by_rank[0]["count"] == 2
     assert stats.by_rank[0]["percent"] == 25  # 2 of 8 children, not 2 of 6 placements
     assert stats.optimal is True
     client = login(world.coordinator)
     assert "已证明最优" in client.get(reverse("arrangement:detail", args=[run.pk])).content.decode()
     placement = run.placements.first()
-    svc.placement_remove(arrangement=run, placement=placement, actor=office)
+    services.placement_remove(arrangement=run, placement=placement, actor=office)
     run.refresh_from_db()
-    stats = sel.run_statistics(run)
+    stats = selectors.run_statistics(run)
     assert stats.optimal is None and stats.changed_by_hand
     page = client.get(reverse("arrangement:detail", args=[run.pk])).content.decode()
     assert "已证明最优</span>" not in page and "人工调整后不再标注“已证明最优”" in page
@@ -217,15 +219,15 @@ def test_the_picker_offers_open_seats_on_the_childs_days_and_disables_the_rest(
     app.save(update_fields=["weekdays"])
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=4)
     placement = run.placements.get(student=world.child)
-    sections = list(sel.run_sections(run))
-    choices = sel.seat_choices(sections, sel.section_occupancy(run),
-                               application=placement.application, student=world.child,
-                               term=st.term,
-                               exclude=placement.section_id)
+    sections = list(selectors.run_sections(run))
+    choices = selectors.seat_choices(sections, selectors.section_occupancy(run),
+                                     application=placement.application, student=world.child,
+                                     term=st.term,
+                                     exclude=placement.section_id)
     why = {pk: reason for pk, _, reason in choices}
     robot = st.courses["robotics"].sections.get()
-    assert why[robot.pk] == e.NOT_ATTENDING_DAY.format(days="周四")
-    assert all(reason == e.NO_FREE_SEAT for pk, reason in why.items() if pk != robot.pk)
+    assert why[robot.pk] == exceptions.NOT_ATTENDING_DAY.format(days="周四")
+    assert all(reason == exceptions.NO_FREE_SEAT for pk, reason in why.items() if pk != robot.pk)
     page = login(world.coordinator).get(
         reverse("arrangement:adjust", args=[run.pk]) + f"?q={world.child.student_no}"
     ).content.decode()

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from afterschool.access import actor_for
-from arrangement import services as svc
+from arrangement import services
 from arrangement.selectors import meetings_on, weekly_schedule
 from courses.models import Course
 from enrollment.models import Application
@@ -34,7 +34,7 @@ def school(world, office, django_capture_on_commit_callbacks):
                                slots=[(1, 2)], tutors=[world.homeroom_teacher])
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     return st, run, reading_1
 
@@ -97,8 +97,8 @@ def test_a_homeroom_meets_what_its_children_meet(world, school):
 
 def test_homeroom_mode_replaces_clubs_with_the_homeroom(world, office, school):
     st, run, reading = school
-    svc.homeroom_mode_start(term=st.term, actor=office, start_date=MONDAY, end_date=TUESDAY,
-                            reason="流感高发")
+    services.homeroom_mode_start(term=st.term, actor=office, start_date=MONDAY, end_date=TUESDAY,
+                                 reason="流感高发")
     child = meetings_on(TUESDAY, student=world.child)
     assert kinds(child) == {"homeroom"} and child[0].title.startswith("七年级1班")
     head = meetings_on(TUESDAY, tutor=world.homeroom_teacher)
@@ -118,7 +118,7 @@ def test_nothing_meets_before_publishing_outside_the_term_or_after_leaving(
     assert meetings_on(TUESDAY, student=world.child) == []
     assert meetings_on(TUESDAY, homeroom=world.homeroom) == []
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     assert meetings_on(TUESDAY, student=world.child)
     assert meetings_on(dt.date(2025, 3, 4), student=world.child) == []
 

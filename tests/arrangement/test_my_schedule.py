@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import actor_for
-from arrangement import services as svc
+from arrangement import services
 from arrangement.selectors import children_schedules
 from arrangement.selectors.meetings import schedule_week
 from courses.models import Course
@@ -35,7 +35,7 @@ def school(world, django_capture_on_commit_callbacks):
     PickupPerson.objects.create(application=app, name="张爷爷", relation="爷爷", phone="13900139000")
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     return st, run
 

@@ -12,17 +12,16 @@ from django.utils import timezone
 
 from afterschool.access import actor_for
 from afterschool.models import Delivery, Notice
-from arrangement import exceptions as e
-from arrangement import services as svc
+from arrangement import exceptions, services
 from arrangement.models import Arrangement
 from arrangement.services import runs
 from arrangement.services.recovery import INTERRUPTED, arrangements_sweep
 from arrangement.tasks import arrangement_compute_task
-from tests import factories as f
+from tests import factories
 
 from .factories import run_now, small_term
 
-A = Arrangement.Status
+Status = Arrangement.Status
 
 
 @pytest.fixture
@@ -36,7 +35,7 @@ def test_a_start_while_the_broker_is_down_is_queued_by_the_sweep(
     monkeypatch.setattr(arrangement_compute_task, "delay",
                         lambda *a: (_ for _ in ()).throw(ConnectionRefusedError("redis")))
     with django_capture_on_commit_callbacks(execute=True):
-        run = svc.arrangement_start(term=st.term, actor=office)
+        run = services.arrangement_start(term=st.term, actor=office)
     run.refresh_from_db()
     assert run.is_running and run.started_at is None  # the start stands, queued
     queued, interrupted = arrangements_sweep(now=timezone.now() + dt.timedelta(minutes=2))
@@ -44,7 +43,7 @@ def test_a_start_while_the_broker_is_down_is_queued_by_the_sweep(
     monkeypatch.undo()
     arrangement_compute_task.delay(run.pk)  # what the sweep task publishes
     run.refresh_from_db()
-    assert run.finished_at and run.status == A.DRAFT and run.attempts == 1
+    assert run.finished_at and run.status == Status.DRAFT and run.attempts == 1
 
 
 def test_a_silent_run_is_interrupted_and_a_new_one_may_start(world, office, login,
@@ -54,13 +53,13 @@ def test_a_silent_run_is_interrupted_and_a_new_one_may_start(world, office, logi
     # A run whose worker vanished mid-computation: started, heartbeat stopped.
     Arrangement.objects.filter(pk=run.pk).update(finished_at=None, progress="正在分配…",
                                                   task_id="lost")
-    with pytest.raises(e.ArrangementError):
-        svc.arrangement_start(term=st.term, actor=office)  # still inside the window
+    with pytest.raises(exceptions.ArrangementError):
+        services.arrangement_start(term=st.term, actor=office)  # still inside the window
     later = timezone.now() + runs.STALE_RUN + dt.timedelta(seconds=5)
     assert arrangements_sweep(now=timezone.now() + dt.timedelta(minutes=5)) == ([], 0)
     assert arrangements_sweep(now=later) == ([], 1)
     run.refresh_from_db()
-    assert run.status == A.FAILED and run.error == INTERRUPTED
+    assert run.status == Status.FAILED and run.error == INTERRUPTED
     page = login(world.coordinator).get(reverse("arrangement:detail", args=[run.pk]))
     assert "计算中断" in page.content.decode() and "重新开始统筹安排" in page.content.decode()
     new = run_now(st.term, office, django_capture_on_commit_callbacks)
@@ -72,8 +71,8 @@ def test_the_stale_window_follows_the_heartbeat_not_the_start(world, office):
     long_ago = timezone.now() - dt.timedelta(hours=1)
     Arrangement.objects.create(term=st.term, version=1, seed=1, created_at=long_ago,
                                started_at=long_ago, updated_at=timezone.now())
-    with pytest.raises(e.ArrangementError):  # old, but still working: blocks
-        svc.arrangement_start(term=st.term, actor=office)
+    with pytest.raises(exceptions.ArrangementError):  # old, but still working: blocks
+        services.arrangement_start(term=st.term, actor=office)
 
 
 def test_a_second_message_does_not_compute_twice_and_redeliveries_are_capped(world, office):
@@ -84,17 +83,17 @@ def test_a_second_message_does_not_compute_twice_and_redeliveries_are_capped(wor
     assert runs.arrangement_compute(arrangement=run, task_id="second").finished_at is None
     Arrangement.objects.filter(pk=run.pk).update(attempts=runs.MAX_ATTEMPTS)
     done = runs.arrangement_compute(arrangement=run, task_id="first")  # redelivered again
-    assert done.status == A.FAILED
+    assert done.status == Status.FAILED
     assert done.error.startswith(f"计算了 {runs.MAX_ATTEMPTS} 次都在中途中断")
 
 
 def _publish_queries(world, office, n_students, capture):
     st = small_term(world, n_students=n_students, capacity=n_students)
     for student in st.students[3:]:
-        f.link_guardian(student, f.GuardianFactory(school=world.school))
+        factories.link_guardian(student, factories.GuardianFactory(school=world.school))
     run = run_now(st.term, office, capture)
     with CaptureQueriesContext(connection) as queries:
-        published = svc.arrangement_publish(arrangement=run, actor=office)
+        published = services.arrangement_publish(arrangement=run, actor=office)
     return len(queries), published
 
 
@@ -110,6 +109,6 @@ def test_publishing_notifies_in_bulk(world, office, django_capture_on_commit_cal
 def test_publishing_queries_do_not_grow_with_families(world, office,
                                                       django_capture_on_commit_callbacks):
     small, _ = _publish_queries(world, office, 6, django_capture_on_commit_callbacks)
-    world.term = f.TermFactory(school=world.school, name="第二学期", is_current=False)
+    world.term = factories.TermFactory(school=world.school, name="第二学期", is_current=False)
     large, _ = _publish_queries(world, office, 40, django_capture_on_commit_callbacks)
     assert large == small, (small, large)

@@ -8,10 +8,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from afterschool.access import actor_for
-from arrangement import services as svc
+from arrangement import services
 from arrangement.selectors import homework_group_safety_roster, way_home
 from enrollment.models import Application, PickupPerson
-from tests import factories as f
+from tests import factories
 
 from .factories import run_now, small_term
 
@@ -35,7 +35,7 @@ def published(world, django_capture_on_commit_callbacks):
     sibling.save()
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=4)
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     return st, run
 
@@ -93,9 +93,9 @@ def test_section_roster_workbook(world, login, published):
 def test_other_tutors_and_families_do_not_get_the_roster(world, login, published):
     st, run = published
     section = _section_of(run, world.child)
-    stranger = f.StaffFactory(school=world.school, name="别的老师")
+    stranger = factories.StaffFactory(school=world.school, name="别的老师")
     from afterschool.models import Role
-    f.grant(stranger.user, Role.TUTOR, world.school)
+    factories.grant(stranger.user, Role.TUTOR, world.school)
     url = reverse("arrangement:section_roster", args=(run.pk, section.pk))
     assert login(stranger.user).get(url).status_code == 404
     assert login(world.guardian.user).get(url).status_code == 403
@@ -155,7 +155,7 @@ def test_student_list_of_a_homeroom_teacher_who_tutors_is_their_class_only(
     st, run = published
     teacher = world.homeroom_teacher
     from afterschool.models import Role
-    f.grant(teacher.user, Role.TUTOR, world.school)
+    factories.grant(teacher.user, Role.TUTOR, world.school)
     outsider = run.placements.exclude(student__homeroom=world.homeroom).first()
     outsider.section.tutors.add(teacher)
     page = login(teacher.user).get(reverse("school:student_list")).content.decode()

@@ -7,13 +7,12 @@ from django.utils import timezone
 
 from afterschool.access import actor_for
 from afterschool.models import Notice
-from arrangement import exceptions as e
-from arrangement import services as svc
+from arrangement import exceptions, services
 from arrangement.models import Arrangement, ArrangementChange, HomeworkGroup, Placement
 from arrangement.services import freed_seats, runs
 from courses.exceptions import ScheduleClash
 from enrollment.models import Application
-from tests import factories as f
+from tests import factories
 
 from .factories import make_application, make_course, run_now, small_term
 
@@ -59,7 +58,7 @@ def test_publish_places_applications_and_tells_guardians(world, office,
     st = small_term(world, n_students=6, capacity=2)
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     assert run.status == Arrangement.Status.PUBLISHED and run.published_by == world.coordinator
     assert set(Application.objects.values_list("status", flat=True)) == {"placed"}
@@ -78,7 +77,7 @@ def test_a_new_draft_never_overwrites_the_published_run(world, office,
                                                         django_capture_on_commit_callbacks):
     st = small_term(world, n_students=6, capacity=2)
     first = run_now(st.term, office, django_capture_on_commit_callbacks, seed=1)
-    svc.arrangement_publish(arrangement=first, actor=office)
+    services.arrangement_publish(arrangement=first, actor=office)
     before = sorted(first.placements.values_list("student_id", "section_id", "rank"))
     second = run_now(st.term, office, django_capture_on_commit_callbacks, seed=2)
     first.refresh_from_db()
@@ -87,7 +86,7 @@ def test_a_new_draft_never_overwrites_the_published_run(world, office,
     assert sorted(first.placements.values_list("student_id", "section_id", "rank")) == before
     # Re-running takes the placed applications again.
     assert second.stats["students"] == 6
-    svc.arrangement_publish(arrangement=second, actor=office)
+    services.arrangement_publish(arrangement=second, actor=office)
     first.refresh_from_db()
     assert first.status == Arrangement.Status.SUPERSEDED
     superseded = first.changes.get(to_status=Arrangement.Status.SUPERSEDED)
@@ -99,8 +98,8 @@ def test_publish_is_all_or_nothing(world, office, django_capture_on_commit_callb
                                    monkeypatch):
     st = small_term(world, n_students=6, capacity=2)
     first = run_now(st.term, office, django_capture_on_commit_callbacks, seed=1)
-    svc.arrangement_publish(arrangement=first, actor=office)
-    newcomer = f.StudentFactory(school=world.school, homeroom=world.homeroom, name="新同学")
+    services.arrangement_publish(arrangement=first, actor=office)
+    newcomer = factories.StudentFactory(school=world.school, homeroom=world.homeroom, name="新同学")
     extra = make_application(st.term, newcomer, [st.courses["robotics"]])
     second = run_now(st.term, office, django_capture_on_commit_callbacks, seed=2)
     notices = Notice.objects.count()
@@ -110,7 +109,7 @@ def test_publish_is_all_or_nothing(world, office, django_capture_on_commit_callb
 
     monkeypatch.setattr(runs, "_notify_tutors", boom)
     with pytest.raises(RuntimeError):
-        svc.arrangement_publish(arrangement=second, actor=office)
+        services.arrangement_publish(arrangement=second, actor=office)
     first.refresh_from_db()
     second.refresh_from_db()
     extra.refresh_from_db()
@@ -125,13 +124,13 @@ def test_only_a_computed_draft_can_be_published(world, office,
                                                 django_capture_on_commit_callbacks):
     st = small_term(world)
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
-    svc.arrangement_publish(arrangement=run, actor=office)
-    with pytest.raises(e.InvalidArrangementTransition):
-        svc.arrangement_publish(arrangement=run, actor=office)
+    services.arrangement_publish(arrangement=run, actor=office)
+    with pytest.raises(exceptions.InvalidArrangementTransition):
+        services.arrangement_publish(arrangement=run, actor=office)
     principal = actor_for(world.principal, world.school)
     other = run_now(st.term, office, django_capture_on_commit_callbacks)
     with pytest.raises(Exception) as exc:
-        svc.arrangement_publish(arrangement=other, actor=principal)
+        services.arrangement_publish(arrangement=other, actor=principal)
     assert "权限" in str(exc.value)
 
 
@@ -196,13 +195,13 @@ def test_move_respects_capacity_and_is_logged(world, office, draft):
     basketball = st.courses["basketball"].sections.get()
     calligraphy = st.courses["calligraphy"].sections.get()
     mover = _in(run, st.courses["robotics"])[0]
-    with pytest.raises(e.SectionFull) as exc:
-        svc.placement_move(arrangement=run, placement=mover, section=basketball, actor=office)
-    assert exc.value.message == e.SECTION_FULL.format(section=basketball)
+    with pytest.raises(exceptions.SectionFull) as exc:
+        services.placement_move(arrangement=run, placement=mover, section=basketball, actor=office)
+    assert exc.value.message == exceptions.SECTION_FULL.format(section=basketball)
     calligraphy.capacity = 3
     calligraphy.save()
-    moved = svc.placement_move(arrangement=run, placement=mover, section=calligraphy,
-                               actor=office, comment="家长申请")
+    moved = services.placement_move(arrangement=run, placement=mover, section=calligraphy,
+                                    actor=office, comment="家长申请")
     assert moved.section == calligraphy and moved.rank == 2
     assert moved.note == "经课后服务办公室调整，安排第二志愿书法"
     change = run.changes.get(kind=ArrangementChange.Kind.MOVE)
@@ -216,44 +215,44 @@ def test_non_preference_course_needs_confirmation(world, office, draft):
     dance = make_course(st.term, "舞蹈", grades=[st.grade], sections=((5, ((1, 2),)),))
     mover = _in(run, st.courses["robotics"])[0]
     section = dance.sections.get()
-    with pytest.raises(e.NeedsConfirmation) as exc:
-        svc.placement_move(arrangement=run, placement=mover, section=section, actor=office)
-    assert exc.value.message == e.NOT_A_PREFERENCE.format(course="舞蹈")
+    with pytest.raises(exceptions.NeedsConfirmation) as exc:
+        services.placement_move(arrangement=run, placement=mover, section=section, actor=office)
+    assert exc.value.message == exceptions.NOT_A_PREFERENCE.format(course="舞蹈")
     assert not run.changes.filter(kind=ArrangementChange.Kind.MOVE).exists()
-    moved = svc.placement_move(arrangement=run, placement=mover, section=section,
-                               actor=office, confirm=True)
+    moved = services.placement_move(arrangement=run, placement=mover, section=section,
+                                    actor=office, confirm=True)
     assert moved.rank is None and moved.course == dance
 
 
 def test_grade_and_days_are_checked(world, office, draft):
     st, run = draft
-    grade8 = f.GradeFactory(school=world.school, number=8)
+    grade8 = factories.GradeFactory(school=world.school, number=8)
     chess = make_course(st.term, "围棋", grades=[grade8], sections=((5, ((1, 2),)),))
     mover = _in(run, st.courses["robotics"])[0]
-    with pytest.raises(e.NotEligible, match="不面向"):
-        svc.placement_move(arrangement=run, placement=mover, section=chess.sections.get(),
-                           actor=office, confirm=True)
+    with pytest.raises(exceptions.NotEligible, match="不面向"):
+        services.placement_move(arrangement=run, placement=mover, section=chess.sections.get(),
+                                actor=office, confirm=True)
     friday = make_course(st.term, "足球", grades=[st.grade], sections=((5, ((5, 2),)),))
-    with pytest.raises(e.NotEligible, match="参加日"):
-        svc.placement_move(arrangement=run, placement=mover, section=friday.sections.get(),
-                           actor=office, confirm=True)
+    with pytest.raises(exceptions.NotEligible, match="参加日"):
+        services.placement_move(arrangement=run, placement=mover, section=friday.sections.get(),
+                                actor=office, confirm=True)
 
 
 def test_swap_remove_and_place(world, office, draft):
     st, run = draft
     a = _in(run, st.courses["basketball"])[0]
     b = _in(run, st.courses["calligraphy"])[0]
-    svc.placement_swap(arrangement=run, first=a, second=b, actor=office)
+    services.placement_swap(arrangement=run, first=a, second=b, actor=office)
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.course == st.courses["calligraphy"] and a.rank == 2
     assert b.course == st.courses["basketball"] and b.rank == 1
-    svc.placement_remove(arrangement=run, placement=b, actor=office, comment="身体原因")
+    services.placement_remove(arrangement=run, placement=b, actor=office, comment="身体原因")
     entry = run.unplaced.get(student=b.student)
     assert not Placement.objects.filter(pk=b.pk).exists()
-    placed = svc.placement_create(arrangement=run, application=entry.application,
-                                  section=st.courses["basketball"].sections.get(),
-                                  actor=office)
+    placed = services.placement_create(arrangement=run, application=entry.application,
+                                       section=st.courses["basketball"].sections.get(),
+                                       actor=office)
     assert placed.rank == 1 and not run.unplaced.filter(student=b.student).exists()
     kinds = list(run.changes.order_by("pk").values_list("kind", flat=True))
     assert kinds[-3:] == ["swap", "remove", "place"]
@@ -261,24 +260,24 @@ def test_swap_remove_and_place(world, office, draft):
 
 def test_published_runs_are_not_adjusted_by_hand(world, office, draft):
     st, run = draft
-    svc.arrangement_publish(arrangement=run, actor=office)
+    services.arrangement_publish(arrangement=run, actor=office)
     mover = _in(run, st.courses["robotics"])[0]
-    with pytest.raises(e.ArrangementError) as exc:
-        svc.placement_remove(arrangement=run, placement=mover, actor=office)
-    assert exc.value.message == e.ARRANGEMENT_NOT_EDITABLE
+    with pytest.raises(exceptions.ArrangementError) as exc:
+        services.placement_remove(arrangement=run, placement=mover, actor=office)
+    assert exc.value.message == exceptions.ARRANGEMENT_NOT_EDITABLE
 
 
 def test_change_a_sections_tutor(world, office, draft):
     st, run = draft
     section = st.courses["robotics"].sections.get()
-    svc.section_change_tutor(arrangement=run, section=section, tutor=world.tutor, actor=office)
+    services.section_change_tutor(arrangement=run, section=section, tutor=world.tutor, actor=office)
     # 赵老师 already teaches calligraphy on Wednesday; robotics is Thursday: allowed.
     assert list(section.tutors.values_list("name", flat=True)) == ["赵老师"]
     calligraphy = st.courses["calligraphy"].sections.get()
     clash = make_course(st.term, "国画", grades=[st.grade], sections=((5, ((3, 2),)),))
     with pytest.raises(ScheduleClash) as exc:
-        svc.section_change_tutor(arrangement=run, section=clash.sections.get(),
-                                 tutor=world.tutor, actor=office)
+        services.section_change_tutor(arrangement=run, section=clash.sections.get(),
+                                      tutor=world.tutor, actor=office)
     assert exc.value.message.startswith("赵老师在周三第2节已任教")
     assert run.changes.get(kind=ArrangementChange.Kind.TUTOR).to_text.endswith("赵老师")
     assert calligraphy.tutors.filter(pk=world.tutor.pk).exists()
@@ -293,7 +292,7 @@ def test_withdrawal_frees_the_seat_and_fill_offers_it(world, office,
 
     st = small_term(world, n_students=8, capacity=2)
     run = run_now(st.term, office, django_capture_on_commit_callbacks, seed=11)
-    svc.arrangement_publish(arrangement=run, actor=office)
+    services.arrangement_publish(arrangement=run, actor=office)
     waiting = sorted(run.unplaced.values_list("student_id", flat=True))
     assert len(waiting) == 2
     leaving = run.placements.filter(course=st.courses["calligraphy"]).first()
@@ -310,7 +309,7 @@ def test_withdrawal_frees_the_seat_and_fill_offers_it(world, office,
     change = run.changes.get(kind=ArrangementChange.Kind.WITHDRAW)
     assert change.student_id == leaving.student_id and change.comment == "搬家转学"
 
-    placed = svc.arrangement_fill_freed_seats(arrangement=run, actor=office)
+    placed = services.arrangement_fill_freed_seats(arrangement=run, actor=office)
     # One seat in 书法 (everyone's second choice): the seed's lottery decides who gets it.
     order = freed_seats._lottery_order(run.seed, waiting)
     first = min(waiting, key=order.get)
@@ -320,7 +319,7 @@ def test_withdrawal_frees_the_seat_and_fill_offers_it(world, office,
     assert run.changes.filter(kind=ArrangementChange.Kind.FILL, student_id=first).exists()
     assert Notice.objects.filter(title__contains="递补").exists()
     # Nothing left to fill: a second call places nobody.
-    assert svc.arrangement_fill_freed_seats(arrangement=run, actor=office) == []
+    assert services.arrangement_fill_freed_seats(arrangement=run, actor=office) == []
 
 
 def test_withdrawal_in_a_draft_drops_the_placement(world, office,
@@ -345,18 +344,18 @@ def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks)
 
     st = small_term(world, n_students=6, capacity=2)
     run = run_now(st.term, office, django_capture_on_commit_callbacks)
-    svc.arrangement_publish(arrangement=run, actor=office)
+    services.arrangement_publish(arrangement=run, actor=office)
     term = st.term
     tuesday = dt.date(2024, 11, 5)
-    period = svc.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2024, 11, 4),
-                                     end_date=dt.date(2024, 11, 15), reason="流感高发")
-    with pytest.raises(e.HomeroomModeInvalid) as exc:
-        svc.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2024, 11, 15),
-                                end_date=dt.date(2024, 11, 20), reason="再延长")
-    assert exc.value.message == e.HOMEROOM_MODE_OVERLAP.format(period=period)
-    with pytest.raises(e.HomeroomModeInvalid):
-        svc.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2025, 3, 1),
-                                end_date=dt.date(2025, 3, 2), reason="学期外")
+    period = services.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2024, 11, 4),
+                                          end_date=dt.date(2024, 11, 15), reason="流感高发")
+    with pytest.raises(exceptions.HomeroomModeInvalid) as exc:
+        services.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2024, 11, 15),
+                                     end_date=dt.date(2024, 11, 20), reason="再延长")
+    assert exc.value.message == exceptions.HOMEROOM_MODE_OVERLAP.format(period=period)
+    with pytest.raises(exceptions.HomeroomModeInvalid):
+        services.homeroom_mode_start(term=term, actor=office, start_date=dt.date(2025, 3, 1),
+                                     end_date=dt.date(2025, 3, 2), reason="学期外")
     assert service_mode_on(term, tuesday) == "homeroom"
     assert service_mode_on(term, dt.date(2024, 11, 18)) == "normal"
 
@@ -366,7 +365,7 @@ def test_homeroom_mode_ranges(world, office, django_capture_on_commit_callbacks)
     assert during[0].title.startswith("七年级1班")
 
     placements = sorted(run.placements.values_list("pk", "section_id"))
-    svc.homeroom_mode_end(period=period, actor=office, on=dt.date(2024, 11, 6))
+    services.homeroom_mode_end(period=period, actor=office, on=dt.date(2024, 11, 6))
     period.refresh_from_db()
     assert period.end_date == dt.date(2024, 11, 5)
     assert service_mode_on(term, dt.date(2024, 11, 6)) == "normal"
@@ -383,7 +382,7 @@ def test_homework_groups_are_staffed_by_the_homeroom_teacher_first(
         world, office, django_capture_on_commit_callbacks):
     calligraphy = make_course(world.term, "书法", grades=[world.homeroom.grade])
     kids = [world.child, world.other_child,
-            f.StudentFactory(school=world.school, homeroom=world.homeroom)]
+            factories.StudentFactory(school=world.school, homeroom=world.homeroom)]
     for kid in kids:
         make_application(world.term, kid, [calligraphy], weekdays=[1, 3])
     run = run_now(world.term, office, django_capture_on_commit_callbacks)

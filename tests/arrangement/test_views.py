@@ -10,8 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from afterschool.access import actor_for
-from arrangement import exceptions as e
-from arrangement import services as svc
+from arrangement import exceptions, services
 from arrangement.models import Arrangement, ArrangementChange, HomeroomModePeriod
 from enrollment.models import Application
 
@@ -33,7 +32,7 @@ def draft(world, office, django_capture_on_commit_callbacks):
 def published(world, office, draft, django_capture_on_commit_callbacks):
     st, run = draft
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     run.refresh_from_db()
     return st, run
 
@@ -213,7 +212,7 @@ def test_move_through_the_page(world, login, draft):
     placement.refresh_from_db()
     assert placement.section_id != target.pk  # full: refused
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages == [e.SECTION_FULL.format(section=target)]
+    assert messages == [exceptions.SECTION_FULL.format(section=target)]
     target.capacity = 5
     target.save()
     client.post(url, {f"m{placement.pk}-section": target.pk, f"m{placement.pk}-comment": "家长申请"})
@@ -323,7 +322,7 @@ def test_tutor_sees_own_sections_only_after_publishing(world, login, office, dra
     coach = login(world.external.user)
     assert coach.get(_url("section_roster", run.pk, basketball.pk)).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        svc.arrangement_publish(arrangement=run, actor=office)
+        services.arrangement_publish(arrangement=run, actor=office)
     page = coach.get(_url("section_roster", run.pk, basketball.pk))
     assert page.status_code == 200 and "篮球 · 1班 学生名单" in page.content.decode()
     assert coach.get(_url("section_roster", run.pk,
@@ -410,7 +409,7 @@ def test_homeroom_mode_page(world, login):
     backwards = client.post(url, {"term": world.term.pk, "start_date": "2024-12-08",
                                   "end_date": "2024-12-01", "reason": "倒序"})
     assert backwards.status_code == 200 and HomeroomModePeriod.objects.count() == 1
-    assert e.HOMEROOM_MODE_BACKWARDS in backwards.content.decode()
+    assert exceptions.HOMEROOM_MODE_BACKWARDS in backwards.content.decode()
     response = client.post(_url("homeroom_mode_end", period.pk))
     assert response.status_code == 302
     assert login(world.principal).post(url, {"term": world.term.pk}).status_code == 403

@@ -19,14 +19,14 @@ from afterschool.models import Notice
 from arrangement.models import Arrangement, ArrangementChange, Placement, UnplacedEntry
 from enrollment.models import Application, Preference
 
-from .. import factories as f
+from .. import factories
 from ..courses.factories import CourseFactory, SectionFactory
 from ..enrollment.factories import ApplicationFactory
 from .conftest import fits_the_screen, phone_of, shot
 
 pytestmark = pytest.mark.browser
 
-S = Application.Status
+Status = Application.Status
 MON, TUE, WED, THU = 1, 2, 3, 4
 EXACT = "按志愿优化分配"
 PLACE_COMMENT = "家长来电：周三可以参加书法"
@@ -75,7 +75,7 @@ def scenario(world):
     today = dt.date.today()
     term.start_date, term.end_date = today - dt.timedelta(days=60), today + dt.timedelta(days=60)
     term.save(update_fields=["start_date", "end_date"])
-    liu = f.StaffFactory(school=world.school, name="刘老师", subjects="科学")
+    liu = factories.StaffFactory(school=world.school, name="刘老师", subjects="科学")
 
     def course(name, category, capacity, slot, tutor, venue):
         c = CourseFactory(term=term, name=name, category=category, grades=[grade])
@@ -85,10 +85,10 @@ def scenario(world):
     basketball = course("篮球", "体育技能", 1, (TUE, 2), world.external, "篮球场")
     calligraphy = course("书法", "艺术素养", 5, (WED, 2), world.tutor, "美术室")
     robotics = course("机器人", "操作技巧", 2, (THU, 2), liu, "科学室")
-    chen = f.StudentFactory(school=world.school, homeroom=world.other_homeroom, name="陈小刚")
+    chen = factories.StudentFactory(school=world.school, homeroom=world.other_homeroom, name="陈小刚")
 
     def approved(student, days, *sections):
-        app = ApplicationFactory(student=student, term=term, status=S.SCHOOL_APPROVED,
+        app = ApplicationFactory(student=student, term=term, status=Status.SCHOOL_APPROVED,
                                  weekdays=list(days))
         for rank, section in enumerate(sections, start=1):
             Preference.objects.create(application=app, rank=rank, course=section.course)
@@ -264,8 +264,8 @@ def test_office_arranges_adjusts_and_publishes_guardian_and_tutor_see_it(
     assert run.published_by == world.coordinator and run.published_at is not None
     statuses = dict(Application.objects.filter(term=world.term)
                     .values_list("student_id", "status"))
-    assert statuses == {chen.pk: S.PLACED, child.pk: S.PLACED, other_child.pk: S.PLACED,
-                        sibling.pk: S.PLACED}
+    assert statuses == {chen.pk: Status.PLACED, child.pk: Status.PLACED,
+                        other_child.pk: Status.PLACED, sibling.pk: Status.PLACED}
     explained = "第一志愿篮球已满，已安排第二志愿书法"
     assert Placement.objects.get(arrangement=run, student=child).note == explained
 
