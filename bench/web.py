@@ -102,12 +102,12 @@ def publish_demo_run(db: str) -> None:
         return
     guardian = actor_for(User.objects.get(phone=demo.GUARDIAN.phone), school)
     office = actor_for(User.objects.get(phone=demo.COORDINATOR.phone), school)
-    S = Application.Status
+    Status = Application.Status
     for child in Student.objects.filter(school=school, name__in=demo.TWINS):
         app = (Application.objects.filter(term=term, student=child).first()
                or enrollment_services.application_start(student=child, term=term,
                                                         actor=guardian))
-        if app.status in (S.DRAFT, S.RETURNED):
+        if app.status in (Status.DRAFT, Status.RETURNED):
             courses = list(Course.objects.filter(term=term, is_active=True, is_fixed=False,
                                                  grades=child.homeroom.grade)
                            .order_by("pk")[:term.max_preferences])
@@ -121,15 +121,15 @@ def publish_demo_run(db: str) -> None:
             if done.refused:
                 raise SystemExit(f"{child.name}: {done.refused}")
             app.refresh_from_db()
-        if app.status == S.SUBMITTED:
+        if app.status == Status.SUBMITTED:
             teacher = actor_for(child.homeroom.head_teacher.user, school)
             enrollment_services.applications_transition_bulk(
-                application_ids=[app.pk], to_status=S.CLASS_APPROVED, actor=teacher,
+                application_ids=[app.pk], to_status=Status.CLASS_APPROVED, actor=teacher,
                 notify=False)
             app.refresh_from_db()
-        if app.status == S.CLASS_APPROVED:
+        if app.status == Status.CLASS_APPROVED:
             enrollment_services.applications_transition_bulk(
-                application_ids=[app.pk], to_status=S.SCHOOL_APPROVED, actor=office,
+                application_ids=[app.pk], to_status=Status.SCHOOL_APPROVED, actor=office,
                 notify=False)
     run = arrangement_services.arrangement_start(term=term, actor=office, seed=1)
     run.refresh_from_db()

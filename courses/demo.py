@@ -50,7 +50,7 @@ SMALL_SCHOOL = 300
 # The share of students expected to take part when no step said how many do.
 EXPECTED_SHARE = 0.4
 
-K = Course.InstructorKind
+InstructorKind = Course.InstructorKind
 ART, LANGUAGE, HANDS_ON, SPORT = "艺术素养", "语言素养", "操作技巧", "体育技能"
 MASTER, ENRICH = "名师课堂", "培优辅潜"
 
@@ -62,7 +62,7 @@ class CourseSpec:
     description: str
     weight: int                       # how wanted: drives first choices and second sections
     venues: tuple[str, ...]
-    kind: str = K.ANY
+    kind: str = InstructorKind.ANY
     subject: str = ""                 # kept only when the school has a teacher of it
     min_size: int = 0
     twice: bool = False               # meets on two days a week
@@ -72,78 +72,78 @@ class CourseSpec:
 COURSES: list[CourseSpec] = [
     # 艺术素养
     CourseSpec("萨克斯", ART, "从吹奏姿势、呼吸和指法学起，一学期能合奏一两首简单的乐曲。",
-               6, ("音乐教室",), K.EXTERNAL, "萨克斯", min_size=8),
+               6, ("音乐教室",), InstructorKind.EXTERNAL, "萨克斯", min_size=8),
     CourseSpec("剪纸·过门笺", ART, "跟民间艺人学莒县传统过门笺的折、剪、刻，春节前贴上自家门楣。",
-               3, ("美术室2",), K.EXTERNAL, "剪纸（过门笺）"),
+               3, ("美术室2",), InstructorKind.EXTERNAL, "剪纸（过门笺）"),
     CourseSpec("书法", ART, "以楷书为主，练习执笔、笔画和间架结构，写好一手规范字。",
-               3, ("书法教室",), K.EXTERNAL, "书法"),
+               3, ("书法教室",), InstructorKind.EXTERNAL, "书法"),
     CourseSpec("合唱", ART, "学习科学发声和多声部配合，排练曲目参加学校艺术节合唱比赛。",
-               3, ("合唱室",), K.INTERNAL, "音乐"),
+               3, ("合唱室",), InstructorKind.INTERNAL, "音乐"),
     CourseSpec("素描与水彩", ART, "从线条、明暗到色彩，写生静物、校园和家乡风景。",
-               4, ("美术室1",), K.INTERNAL, "美术", small=True),
+               4, ("美术室1",), InstructorKind.INTERNAL, "美术", small=True),
     CourseSpec("舞蹈", ART, "以民族民间舞和校园集体舞为主，锻炼形体、节奏感和表现力。",
                5, ("舞蹈房",)),
     CourseSpec("陶艺", ART, "用泥条、泥板捏塑小器物，了解陶瓷文化并烧制自己的作品。",
                3, ("陶艺室",)),
     # 语言素养
     CourseSpec("大阅读", LANGUAGE, "每周共读一本好书的几个章节，做读书笔记、开读书交流会。",
-               3, ("图书馆阅览室",), K.INTERNAL, "语文", small=True),
+               3, ("图书馆阅览室",), InstructorKind.INTERNAL, "语文", small=True),
     CourseSpec("英语模仿秀", LANGUAGE, "模仿经典影视片段和英文歌曲的语音语调，期末登台配音表演。",
-               5, ("语音室",), K.INTERNAL, "英语", small=True),
+               5, ("语音室",), InstructorKind.INTERNAL, "英语", small=True),
     CourseSpec("经典诵读", LANGUAGE, "诵读《论语》和唐诗宋词名篇，练习朗诵的停连、重音和节奏。",
-               2, ("录播教室",), K.INTERNAL, "语文"),
+               2, ("录播教室",), InstructorKind.INTERNAL, "语文"),
     CourseSpec("校园小记者", LANGUAGE, "学习采访和写消息、通讯，为校刊和学校公众号供稿。",
-               2, ("校刊编辑部",), K.INTERNAL, "语文"),
+               2, ("校刊编辑部",), InstructorKind.INTERNAL, "语文"),
     CourseSpec("演讲与主持", LANGUAGE, "练习即兴演讲和活动主持，敢于当众表达、说得有条理。",
                2, ("多功能厅",)),
     # 操作技巧
     CourseSpec("机器人", HANDS_ON, "搭建并编程控制机器人完成巡线、搬运等任务，备战青少年机器人竞赛。",
-               14, ("机器人实验室",), K.EXTERNAL, "机器人", min_size=10),
+               14, ("机器人实验室",), InstructorKind.EXTERNAL, "机器人", min_size=10),
     CourseSpec("科学小探秘", HANDS_ON, "动手做有趣的物理、化学、生物小实验，学会提出问题、记录观察。",
-               6, ("科学实验室",), K.INTERNAL, "生物", small=True),
+               6, ("科学实验室",), InstructorKind.INTERNAL, "生物", small=True),
     CourseSpec("3D打印", HANDS_ON, "学用三维建模软件，设计并打印自己的钥匙扣、笔筒等小作品。",
-               10, ("创客教室",), K.EXTERNAL, "3D打印", min_size=8),
+               10, ("创客教室",), InstructorKind.EXTERNAL, "3D打印", min_size=8),
     CourseSpec("趣味编程", HANDS_ON, "用图形化编程和 Python 做小游戏、小动画，培养计算思维。",
-               8, ("计算机教室1", "计算机教室2"), K.INTERNAL, "信息技术"),
+               8, ("计算机教室1", "计算机教室2"), InstructorKind.INTERNAL, "信息技术"),
     CourseSpec("航模", HANDS_ON, "制作并放飞橡筋动力飞机和遥控模型，了解飞行的原理。",
                5, ("科技活动室",)),
     CourseSpec("植物栽培", HANDS_ON, "在校园种植园种蔬菜和花卉，观察记录一株植物的一生。",
-               2, ("校园种植园",), K.INTERNAL, "生物"),
+               2, ("校园种植园",), InstructorKind.INTERNAL, "生物"),
     CourseSpec("天文与地理观测", HANDS_ON, "认识星空和地图，用望远镜观测月相，动手制作简易地球仪。",
-               2, ("地理教室",), K.INTERNAL, "地理"),
+               2, ("地理教室",), InstructorKind.INTERNAL, "地理"),
     # 体育技能
     CourseSpec("篮球", SPORT, "练习运球、传球、投篮等基本功和简单战术，组建年级篮球队。",
-               16, ("篮球场",), K.EXTERNAL, "篮球", twice=True),
+               16, ("篮球场",), InstructorKind.EXTERNAL, "篮球", twice=True),
     CourseSpec("舞狮", SPORT, "学习传统舞狮的步法、造型和锣鼓配合，在校园艺术节上表演。",
-               4, ("体育馆",), K.EXTERNAL, "舞狮", min_size=12, small=True),
+               4, ("体育馆",), InstructorKind.EXTERNAL, "舞狮", min_size=12, small=True),
     CourseSpec("足球", SPORT, "以脚下技术和小场地比赛为主，在对抗中学会团队配合。",
-               11, ("足球场",), K.EXTERNAL, "足球", twice=True),
+               11, ("足球场",), InstructorKind.EXTERNAL, "足球", twice=True),
     CourseSpec("乒乓球", SPORT, "从握拍、发球到正反手攻球，每周进行小组对抗赛。",
-               9, ("乒乓球室",), K.INTERNAL, "体育", small=True),
+               9, ("乒乓球室",), InstructorKind.INTERNAL, "体育", small=True),
     CourseSpec("羽毛球", SPORT, "学习握拍、步法和高远球、吊球，进行单打和双打练习。",
-               6, ("羽毛球馆",), K.INTERNAL, "体育"),
+               6, ("羽毛球馆",), InstructorKind.INTERNAL, "体育"),
     CourseSpec("花样跳绳", SPORT, "学习单摇、双摇、交叉跳和集体长绳，参加全县跳绳比赛。",
-               3, ("操场",), K.INTERNAL, "体育", small=True),
+               3, ("操场",), InstructorKind.INTERNAL, "体育", small=True),
     CourseSpec("围棋", SPORT, "学习围棋规则、死活和布局，提高专注力和计算能力。",
                3, ("棋艺室",)),
     # 名师课堂
     CourseSpec("名师课堂·数学思维", MASTER, "由数学骨干教师讲趣味数学和思维方法，重在思路，不讲新课、不考试。",
-               4, ("阶梯教室",), K.INTERNAL, "数学"),
+               4, ("阶梯教室",), InstructorKind.INTERNAL, "数学"),
     CourseSpec("名师课堂·走进古诗词", MASTER, "由语文名师带领品读古诗词背后的故事，积累经典名句。",
-               2, ("阶梯教室",), K.INTERNAL, "语文"),
+               2, ("阶梯教室",), InstructorKind.INTERNAL, "语文"),
     # 培优辅潜
     CourseSpec("培优辅潜·数学拓展", ENRICH, "面向学有余力的学生，一题多解、拓展思路，不超前讲课。",
-               3, ("培优教室1",), K.INTERNAL, "数学"),
+               3, ("培优教室1",), InstructorKind.INTERNAL, "数学"),
     CourseSpec("培优辅潜·英语巩固", ENRICH, "面向英语基础薄弱的学生，巩固词汇、语音和书写习惯，不讲新课。",
-               2, ("培优教室2",), K.INTERNAL, "英语"),
+               2, ("培优教室2",), InstructorKind.INTERNAL, "英语"),
 ]
 
 READING = CourseSpec(
     "阅读写字", "阅读写字", "每周一全体学生在本班教室读整本书、练规范字，由班主任和一名任课教师辅导。",
-    0, (), K.INTERNAL)
+    0, (), InstructorKind.INTERNAL)
 HOMEWORK = CourseSpec(
     "作业辅导", "作业辅导", "每个服务日第一节由任课教师在本班辅导完成书面作业、答疑解惑，不讲新课、不组织考试。",
-    0, (), K.INTERNAL)
+    0, (), InstructorKind.INTERNAL)
 
 _SECTION_NAMES = ("一班", "二班")
 
@@ -238,7 +238,8 @@ def build_demo_catalog(*, term: Term, participants: int | None = None,
         if not sections:
             continue
         subject = spec.subject
-        if spec.kind != K.EXTERNAL and staffing.normalise_subject(subject) not in subjects:
+        if (spec.kind != InstructorKind.EXTERNAL
+                and staffing.normalise_subject(subject) not in subjects):
             subject = ""
         course = catalog_services.course_create(
             actor=office, term=term, name=spec.name, category=spec.category, grades=grades,
@@ -276,7 +277,7 @@ def _demo_tutor_takes_a_club(*, office: Actor, term: Term) -> None:
     mine = {staffing.normalise_subject(s) for s in tutor.subject_list}
     for section in (Section.objects.filter(course__term=term, course__mode=Course.Mode.MIXED,
                                            course__is_fixed=False, tutors__isnull=True)
-                    .exclude(course__instructor_kind=K.EXTERNAL)
+                    .exclude(course__instructor_kind=InstructorKind.EXTERNAL)
                     .select_related("course").order_by("course__name", "name")):
         if staffing.normalise_subject(section.course.instructor_subject) in mine:
             try:
@@ -318,14 +319,15 @@ def _plan_sections(specs, *, slots, subjects, externals, participating, wanted, 
         return [(a, b) for a in slots for b in slots if a[1] == b[1] and a[0] < b[0]]
 
     # Most constrained first: external instructors, then subject teachers, then the rest.
-    order = sorted(specs, key=lambda s: (s.kind != K.EXTERNAL, not s.subject, -s.weight))
+    order = sorted(specs,
+                   key=lambda s: (s.kind != InstructorKind.EXTERNAL, not s.subject, -s.weight))
     planned: dict[str, list] = {}
     for spec in order:
         subject = staffing.normalise_subject(spec.subject)
-        teachers = subjects.get(subject, 0) if spec.kind != K.EXTERNAL else 0
+        teachers = subjects.get(subject, 0) if spec.kind != InstructorKind.EXTERNAL else 0
         instructors = [t for t in externals
                        if subject in {staffing.normalise_subject(x) for x in t.subject_list}]
-        if spec.kind == K.EXTERNAL and not instructors:
+        if spec.kind == InstructorKind.EXTERNAL and not instructors:
             planned[spec.name] = []
             continue
         sections, days_taken = [], set()
@@ -334,7 +336,7 @@ def _plan_sections(specs, *, slots, subjects, externals, participating, wanted, 
             for option in options(spec):
                 days = {d for d, _ in option}
                 instructor = None
-                if spec.kind == K.EXTERNAL:
+                if spec.kind == InstructorKind.EXTERNAL:
                     instructor = next(
                         (t for t in instructors
                          if days <= set(t.available_weekdays or [])
