@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from openpyxl.styles import Font
 
 from . import selectors
+from .formatting import weekdays_text
 from .models import Staff, Student
 from .roster import (
     EXAMPLE_STAFF,
@@ -19,7 +20,6 @@ from .roster import (
     STUDENTS,
     grade_label,
     homeroom_label,
-    weekday_text,
 )
 from .xlsx import BOLD, TEXT_FORMAT, Book
 
@@ -67,7 +67,7 @@ def students_workbook(students: QuerySet[Student], *, title: str = "学生名册
 def staff_row(person: Staff) -> list[str]:
     headed = sorted(person.homerooms.all(), key=lambda h: (h.grade.number, h.number))
     return [person.name, person.phone, person.subjects, "校外" if person.is_external else "校内",
-            "、".join(homeroom_label(h) for h in headed), weekday_text(person.available_weekdays)]
+            "、".join(homeroom_label(h) for h in headed), weekdays_text(person.available_weekdays or [])]
 
 
 def staff_workbook(staff: QuerySet[Staff], *, title: str = "教职工名册") -> bytes:

@@ -36,6 +36,11 @@ def date_text(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+def short_date_text(day: dt.date | None) -> str:
+    """9月1日 (within the school year, the year goes without saying); empty for no date."""
+    return f"{day.month}月{day.day}日" if day else ""
+
+
 def moment_text(moment: dt.datetime | None) -> str:
     """2026年9月1日 20:15, in the school's time zone; empty for no moment."""
     if moment is None:
@@ -49,4 +54,4 @@ def short_moment_text(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{short_date_text(local)} {local:%H:%M}"

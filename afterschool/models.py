@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .formatting import WEEKDAY_LABELS, weekdays_text  # noqa: F401 (WEEKDAY_LABELS: older imports)
+# WEEKDAY_LABELS stays importable from here: apps above the core read it from the models module.
+from .formatting import WEEKDAY_LABELS, weekdays_text  # noqa: F401
 from .storage import private_storage
 
 phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")

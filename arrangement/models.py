@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from afterschool.models import WEEKDAY_LABELS, Homeroom, Staff, Student, Term
+from afterschool import formatting
+from afterschool.models import Homeroom, Staff, Student, Term
 from courses.models import Course, Section
 from enrollment.models import Application
 
@@ -251,7 +252,7 @@ class HomeworkGroup(models.Model):
 
     @property
     def weekday_label(self) -> str:
-        return WEEKDAY_LABELS[self.weekday - 1]
+        return formatting.weekday_label(self.weekday)
 
 
 class HomeworkGroupMember(models.Model):

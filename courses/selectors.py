@@ -21,7 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from afterschool.models import WEEKDAY_LABELS, Grade, Homeroom, School, Staff, Term
+from afterschool.formatting import WEEKDAY_LABELS
+from afterschool.models import Grade, Homeroom, School, Staff, Term
 
 from . import staffing
 from .demand import demand_annotations

@@ -3,25 +3,13 @@ and button styles of the review moves, the roles in its history."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from afterschool.formatting import date_text, short_moment_text
 from afterschool.models import Role
 from afterschool.workflow import SYSTEM, SYSTEM_LABEL
 
 from .models import Application
 
 Status = Application.Status
-
-
-def _when(moment) -> str:
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def _day(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 def status_sentence(application: Application | None) -> str:
@@ -32,20 +20,20 @@ def status_sentence(application: Application | None) -> str:
     declined = a.participates is False
     comment = f"：{a.decision_comment}" if a.decision_comment else ""
     if a.status == Status.DRAFT:
-        return f"草稿，尚未提交（最后保存于{_when(a.updated_at)}）"
+        return f"草稿，尚未提交（最后保存于{short_moment_text(a.updated_at)}）"
     if a.status == Status.SUBMITTED:
         what = "已提交“不参加”" if declined else "已提交"
-        return f"等待班主任审核，{what}于{_when(a.submitted_at)}"
+        return f"等待班主任审核，{what}于{short_moment_text(a.submitted_at)}"
     if a.status == Status.RETURNED:
         return f"老师退回修改{comment}。请修改后重新提交"
     if a.status == Status.CLASS_APPROVED:
-        return f"班主任已审核通过，等待学校复核（{_when(a.status_changed_at)}）"
+        return f"班主任已审核通过，等待学校复核（{short_moment_text(a.status_changed_at)}）"
     if a.status == Status.CLASS_REJECTED:
         return f"班主任审核未通过{comment}"
     if a.status == Status.SCHOOL_APPROVED:
         if declined:
-            return f"学校已确认您选择不参加课后服务（{_when(a.status_changed_at)}）"
-        return f"学校已复核通过，等待统筹安排（{_when(a.status_changed_at)}）"
+            return f"学校已确认您选择不参加课后服务（{short_moment_text(a.status_changed_at)}）"
+        return f"学校已复核通过，等待统筹安排（{short_moment_text(a.status_changed_at)}）"
     if a.status == Status.SCHOOL_REJECTED:
         return f"学校复核未通过{comment}"
     if a.status == Status.PLACED:
@@ -53,7 +41,7 @@ def status_sentence(application: Application | None) -> str:
         return "统筹安排已发布，请在“课表”中查看孩子的课程、时间和安排说明"
     if a.status == Status.WITHDRAWN:
         reason = f"。原因：{a.withdraw_reason}" if a.withdraw_reason else ""
-        return f"已退出课后服务，自{_day(a.withdrawn_on)}起生效{reason}"
+        return f"已退出课后服务，自{date_text(a.withdrawn_on)}起生效{reason}"
     return a.get_status_display()
 
 

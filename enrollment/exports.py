@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from afterschool.formatting import weekdays_text
 from afterschool.xlsx import BOLD, Book, Sheet
 
-from .selectors import Statistics, StatRow, weekday_text
+from .selectors import Statistics, StatRow
 
 STAT_COLUMNS = [
     ("班级", "label", 14), ("班主任", "teacher", 10), ("学生数", "students", 8),
@@ -62,7 +63,7 @@ def statistics_workbook(stats: Statistics, *, applications=None) -> bytes:
             submitted = (timezone.localtime(app.submitted_at).strftime("%Y-%m-%d %H:%M")
                          if app.submitted_at else "")
             detail.row([app.student.student_no, app.student.name, app.student.homeroom.name,
-                        app.get_status_display(), participates, weekday_text(app.weekdays),
+                        app.get_status_display(), participates, weekdays_text(app.weekdays or []),
                         prefs, app.get_dismissal_display(), submitted])
 
     return book.to_bytes()

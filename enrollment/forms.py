@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 
 from afterschool.cleaning import clean_phone, clean_text
-from afterschool.models import WEEKDAY_LABELS, Term
+from afterschool.formatting import weekday_label
+from afterschool.models import Term
 from afterschool.params import MAX_ID, TEXT_TOO_LONG, parse_id
 
 from . import exceptions
@@ -65,7 +66,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, term: Term, courses, **kwargs):
         super().__init__(*args, **kwargs)
         self.term = term
-        self.fields["weekdays"].choices = [(d, WEEKDAY_LABELS[d - 1])
+        self.fields["weekdays"].choices = [(d, weekday_label(d))
                                            for d in sorted(term.service_weekdays)]
         self.courses = list(courses)
         self.preference_names = []

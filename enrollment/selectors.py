@@ -8,7 +8,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from afterschool import selectors as core_selectors
 from afterschool.cleaning import mask_phone
-from afterschool.models import WEEKDAY_LABELS, School, Student, StudentGuardian, Term
+from afterschool.formatting import weekdays_text
+from afterschool.models import School, Student, StudentGuardian, Term
 from courses.models import Course
 
 from .models import Agreement, Application, ApplicationTransition, Preference, Signature
@@ -87,10 +88,6 @@ def needs_signature(application: Application, agreement: Agreement | None, *,
 def latest_signature(application: Application) -> Signature | None:
     signatures = sorted(application.signatures.all(), key=lambda s: (s.signed_at, s.pk))
     return signatures[-1] if signatures else None
-
-
-def weekday_text(weekdays) -> str:
-    return "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(weekdays)) if weekdays else ""
 
 
 # ---------------------------------------------------------------------------- guardians
@@ -253,7 +250,7 @@ def review_rows(students, *, term: Term, agreement: Agreement | None) -> list[Re
             row.preferences = " > ".join(prefs.get(app.pk, []))
             row.signature = _signature_state(app.participates, agreement,
                                              signed.get(app.pk, set()))
-            row.weekdays = weekday_text(app.weekdays)
+            row.weekdays = weekdays_text(app.weekdays or [])
             row.status_short = STATUS_SHORT.get(app.status, "")
             row.status_label = app.get_status_display()
             row.status_tone = STATUS_TONE.get(app.status, "light")

@@ -60,7 +60,7 @@ from .jobs import (
     import_job_files_purge,
     import_job_run,
 )
-from .labels import grade_label, grade_name, homeroom_label, summary_items, weekday_text
+from .labels import grade_label, grade_name, homeroom_label, summary_items
 from .reading import HEADER_SEARCH_ROWS, Sheet, normalize_header, read_workbook
 from .validation import (
     PROGRESS_EVERY,
@@ -81,5 +81,5 @@ __all__ = [
     "StudentRow", "grade_label", "grade_name", "homeroom_label", "import_job_create",
     "import_job_cancel", "import_job_confirm", "import_job_files_purge", "import_job_run",
     "new_entities", "preview_lines", "normalize_header", "read_workbook",
-    "roster_import", "summary_items", "validate_staff", "validate_students", "weekday_text",
+    "roster_import", "summary_items", "validate_staff", "validate_students",
 ]

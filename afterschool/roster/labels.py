@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..cleaning import parse_grade
-from ..models import WEEKDAY_LABELS, Grade, Homeroom
+from ..models import Grade, Homeroom
 from .columns import SUMMARY_KEYS, SUMMARY_LABELS
 
 
@@ -24,9 +22,6 @@ def grade_label(grade: Grade) -> str:
 def homeroom_label(homeroom: Homeroom) -> str:
     return f"{grade_label(homeroom.grade)}{homeroom.number}班"
 
-
-def weekday_text(days: Iterable[int]) -> str:
-    return "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(days) if 1 <= d <= 7)
 
 
 def summary_items(kind: str, summary: dict) -> list[tuple[str, int]]:

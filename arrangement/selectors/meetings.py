@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from afterschool.models import WEEKDAY_LABELS, Homeroom, Period, Staff, Student, Term
+from afterschool import formatting
+from afterschool.models import Homeroom, Period, Staff, Student, Term
 from courses.models import Section
 from enrollment.models import Application
 
@@ -61,7 +62,7 @@ class Meeting:
 
     @property
     def weekday_label(self) -> str:
-        return WEEKDAY_LABELS[self.weekday - 1]
+        return formatting.weekday_label(self.weekday)
 
     @property
     def sort_key(self) -> tuple:
@@ -262,7 +263,8 @@ class ScheduleDay:
 
     @property
     def label(self) -> str:
-        return f"{WEEKDAY_LABELS[self.date.isoweekday() - 1]} {self.date.month}月{self.date.day}日"
+        return (f"{formatting.weekday_label(self.date.isoweekday())} "
+                f"{formatting.short_date_text(self.date)}")
 
     @property
     def end_time(self) -> dt.time | None:
@@ -343,7 +345,7 @@ def days_by_weekday(items: list[Meeting]) -> list[tuple[str, list[Meeting]]]:
     days: dict[int, list] = defaultdict(list)
     for item in items:
         days[item.weekday].append(item)
-    return [(WEEKDAY_LABELS[d - 1], days[d]) for d in sorted(days)]
+    return [(formatting.weekday_label(d), days[d]) for d in sorted(days)]
 
 
 # ------------------------------------------------------------------ a whole term, in bulk

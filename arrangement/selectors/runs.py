@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from afterschool.models import WEEKDAY_LABELS, Period, Term
+from afterschool.formatting import weekdays_text
+from afterschool.models import Period, Term
 from courses.models import Course, Section
 from enrollment.models import Application, Preference
 
@@ -360,7 +361,7 @@ def seat_choices(sections: list[Section], occupancy: dict[int, int], *, applicat
         if grade not in {g.number for g in section.course.grades.all()}:
             why = "不面向该年级"
         elif missing:
-            why = NOT_ATTENDING_DAY.format(days="、".join(WEEKDAY_LABELS[d - 1] for d in missing))
+            why = NOT_ATTENDING_DAY.format(days=weekdays_text(missing))
         elif taken >= section.capacity:
             why = NO_FREE_SEAT
         else:

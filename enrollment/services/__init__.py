@@ -5,7 +5,6 @@ one or many, along ``enrollment.transitions``), ``notifications`` (telling the g
 ``term`` (the application window, the texts, the agreement); ``common`` holds what they share.
 """
 
-from .common import format_moment
 from .filling import (
     Submission,
     application_save_and_submit,
@@ -50,7 +49,6 @@ __all__ = [
     "applications_place",
     "applications_transition_bulk",
     "families_remind",
-    "format_moment",
     "mark_not_notified",
     "term_update_enrollment",
     "transitions_notify",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils import timezone
 
 from afterschool.access import Actor
 from afterschool.models import Role
@@ -16,11 +13,6 @@ from ..access import is_guardian_of
 from ..models import Application
 
 Status = Application.Status
-
-
-def format_moment(moment: dt.datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def status_label(status: str) -> str:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from afterschool.access import Actor
 from afterschool.cleaning import clean_phone, clean_text
-from afterschool.models import WEEKDAY_LABELS, AccountEvent, Student, Term
+from afterschool.formatting import weekdays_text
+from afterschool.models import AccountEvent, Student, Term
 
 from .. import exceptions
 from ..models import Application, PickupPerson, Preference, Signature
@@ -107,9 +108,9 @@ def application_update(
         weekdays = sorted({int(d) for d in weekdays})
         service_days = set(term.service_weekdays)
         if not set(weekdays) <= service_days:
-            days = "、".join(WEEKDAY_LABELS[d - 1] for d in sorted(service_days))
             raise exceptions.ApplicationInvalid(
-                exceptions.WEEKDAYS_NOT_SERVICE_DAYS.format(days=days), field="weekdays")
+                exceptions.WEEKDAYS_NOT_SERVICE_DAYS.format(days=weekdays_text(service_days)),
+                field="weekdays")
         preferences = [c for c in preferences if c is not None]
         if len(preferences) > term.max_preferences:
             raise exceptions.ApplicationInvalid(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterschool.access import require
+from afterschool.formatting import date_text, short_moment_text
 from afterschool.models import Role, StudentGuardian
 from afterschool.notifications import NoticeReport, NoticeSpec, notices_send
 
@@ -71,9 +72,7 @@ def transitions_notify(*, transition_ids: Sequence[int]) -> int:
             if not title:
                 continue
             student = application.student.name
-            withdrawn_on = application.withdrawn_on
-            body = body.format(withdrawn_on=(f"{withdrawn_on.year}年{withdrawn_on.month}月"
-                                             f"{withdrawn_on.day}日" if withdrawn_on else ""))
+            body = body.format(withdrawn_on=date_text(application.withdrawn_on))
             if transition.comment:
                 refusals = (Status.RETURNED, Status.CLASS_REJECTED, Status.SCHOOL_REJECTED,
                             Status.WITHDRAWN)
@@ -131,8 +130,8 @@ def families_remind(*, actor, term, students) -> NoticeReport:
     links = (StudentGuardian.objects.filter(student__in=unanswered, guardian__user__isnull=False)
              .select_related("guardian__user", "student").order_by("pk"))
     today = timezone.localdate()
-    closes = timezone.localtime(term.application_closes_at) if term.application_closes_at else None
-    deadline = f"，{closes.month}月{closes.day}日{closes:%H:%M}截止" if closes else ""
+    closes = term.application_closes_at
+    deadline = f"，{short_moment_text(closes)}截止" if closes else ""
     url = reverse("enrollment:my")
     specs = [NoticeSpec(
         user=link.guardian.user, title=f"请为{link.student.name}填写课后服务意向书",

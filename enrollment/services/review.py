@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from afterschool.access import Actor
 from afterschool.dispatch import publish_on_commit
+from afterschool.formatting import date_text
 from afterschool.models import Role, StudentGuardian
 
 from .. import exceptions
@@ -82,7 +83,7 @@ def _values_for(*, to_status: str, from_status: str, comment: str, now: dt.datet
         today = timezone.localdate(now)
         if withdrawn_on < today:
             raise exceptions.ApplicationInvalid(
-                exceptions.WITHDRAW_DATE_IN_PAST.format(today=f"{today.year}年{today.month}月{today.day}日"),
+                exceptions.WITHDRAW_DATE_IN_PAST.format(today=date_text(today)),
                 field="withdrawn_on")
         values.update(withdrawn_on=withdrawn_on, withdraw_reason=comment[:200])
     elif from_status == Status.WITHDRAWN:

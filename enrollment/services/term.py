@@ -9,11 +9,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from afterschool.access import Actor
+from afterschool.formatting import moment_text
 from afterschool.models import Term
 
 from .. import exceptions
 from ..models import Agreement
-from .common import format_moment, full_clean, require_coordinator
+from .common import full_clean, require_coordinator
 
 
 def window_check(term: Term, at: dt.datetime | None = None) -> None:
@@ -24,7 +25,7 @@ def window_check(term: Term, at: dt.datetime | None = None) -> None:
         raise exceptions.WindowClosed(exceptions.WINDOW_NOT_SET)
     if term.window_is_open(at):
         return
-    dates = {"opens": format_moment(opens), "closes": format_moment(closes)}
+    dates = {"opens": moment_text(opens), "closes": moment_text(closes)}
     if at < opens:
         raise exceptions.WindowClosed(exceptions.WINDOW_NOT_OPEN.format(**dates))
     raise exceptions.WindowClosed(exceptions.WINDOW_CLOSED.format(**dates))

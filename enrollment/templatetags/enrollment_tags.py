@@ -1,6 +1,7 @@
 from django import template
 
 from afterschool.cleaning import mask_phone as _mask_phone
+from afterschool.formatting import weekdays_text
 
 from ..display import (
     ROLE_LABELS,
@@ -11,7 +12,6 @@ from ..display import (
     move_style,
     status_sentence,
 )
-from ..selectors import weekday_text
 
 register = template.Library()
 
@@ -33,7 +33,7 @@ def role_label(value):
 
 @register.filter
 def weekdays(value):
-    return weekday_text(value)
+    return weekdays_text(value or [])
 
 
 @register.filter

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from afterschool.formatting import moment_text
 from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition, PickupPerson, Signature
 from enrollment.signals import application_withdrawn
@@ -41,8 +42,8 @@ def test_the_window_refuses_start_edit_and_submit_with_its_dates(world, actors, 
         _set_window(term, now + dt.timedelta(days=2), now + dt.timedelta(days=9))
     else:
         _set_window(term, now - dt.timedelta(days=9), now - dt.timedelta(days=2))
-    opens = services.format_moment(term.application_opens_at)
-    closes = services.format_moment(term.application_closes_at)
+    opens = moment_text(term.application_opens_at)
+    closes = moment_text(term.application_closes_at)
     template = exceptions.WINDOW_NOT_OPEN if when == "before" else exceptions.WINDOW_CLOSED
     expected = template.format(opens=opens, closes=closes)
     assert opens in expected and "年" in opens
