@@ -1,6 +1,6 @@
 """The apps are layers, and each imports only the apps below it (CONVENTIONS.md, README).
 
-    afterschool ← courses ← enrollment ← arrangement ← attendance ← evaluation
+    afterschool ← courses ← enrollment ← arrangement ← attendance ← safety ← evaluation
 
 This walks every ``.py`` file of every app with :mod:`ast` (no import is executed) and records,
 for each file, which other apps it reaches:
@@ -31,7 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["afterschool", "courses", "enrollment", "arrangement", "attendance", "evaluation"]
+LAYERS = ["afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
+          "evaluation"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 EXEMPT = ("afterschool/settings/", "afterschool/urls.py")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}

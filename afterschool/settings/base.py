@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "courses",
     "arrangement",
     "attendance",
+    "safety",
     "evaluation",
 ]
 
