@@ -12,18 +12,18 @@ from afterschool.workflow import SYSTEM, SYSTEM_LABEL
 
 from .models import AbsenceAlert, AttendanceRecord, LeaveRequest
 
-R = AttendanceRecord.Status
-L = LeaveRequest.Status
-A = AbsenceAlert.Status
+RecordStatus = AttendanceRecord.Status
+LeaveStatus = LeaveRequest.Status
+AlertStatus = AbsenceAlert.Status
 
 # A record's badge; "" is a roll call not taken yet.
-RECORD_TONE = {R.PRESENT: "success", R.LATE: "warning", R.LEAVE: "info", R.ABSENT: "danger",
-               "": "secondary"}
+RECORD_TONE = {RecordStatus.PRESENT: "success", RecordStatus.LATE: "warning",
+               RecordStatus.LEAVE: "info", RecordStatus.ABSENT: "danger", "": "secondary"}
 RECORD_NOT_TAKEN = "未点名"
 
-LEAVE_TONE = {L.PENDING: "warning", L.APPROVED: "success", L.DECLINED: "danger",
-              L.CANCELLED: "secondary"}
-ALERT_TONE = {A.OPEN: "danger", A.ESCALATED: "danger", A.HANDLED: "success"}
+LEAVE_TONE = {LeaveStatus.PENDING: "warning", LeaveStatus.APPROVED: "success", LeaveStatus.DECLINED: "danger",
+              LeaveStatus.CANCELLED: "secondary"}
+ALERT_TONE = {AlertStatus.OPEN: "danger", AlertStatus.ESCALATED: "danger", AlertStatus.HANDLED: "success"}
 
 # The moves of ``attendance.transitions.LEAVE_TRANSITIONS`` by name.
 LEAVE_MOVE_LABELS = {
@@ -49,7 +49,7 @@ OUTCOME_LEAVE_APPROVED = "请假已批准"
 
 
 def record_label(status: str) -> str:
-    return R(status).label if status else RECORD_NOT_TAKEN
+    return RecordStatus(status).label if status else RECORD_NOT_TAKEN
 
 
 def day_label(day: dt.date) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from .models import AttendanceRecord, LeaveRequest, Lesson
 
-L = LeaveRequest.Status
+LeaveStatus = LeaveRequest.Status
 
 # ---------------------------------------------------------------------------- leave
 
@@ -22,7 +22,7 @@ def approved_leave_for(lesson: Lesson) -> dict[int, LeaveRequest]:
     particular lessons, or names this one."""
     expected = AttendanceRecord.objects.filter(lesson=lesson).values("student_id")
     leaves = (LeaveRequest.objects
-              .filter(status=L.APPROVED, student_id__in=expected,
+              .filter(status=LeaveStatus.APPROVED, student_id__in=expected,
                       start_date__lte=lesson.date, end_date__gte=lesson.date)
               .filter(Q(lessons__isnull=True) | Q(lessons=lesson))
               .order_by("requested_at", "pk"))
@@ -42,7 +42,7 @@ def leave_covering(*, lessons: Iterable[Lesson],
     if not lessons:
         return {}
     dates = [lesson.date for lesson in lessons]
-    leaves = LeaveRequest.objects.filter(status=L.APPROVED, start_date__lte=max(dates),
+    leaves = LeaveRequest.objects.filter(status=LeaveStatus.APPROVED, start_date__lte=max(dates),
                                          end_date__gte=min(dates),
                                          term_id__in={lesson.term_id for lesson in lessons})
     if student_ids is not None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 from afterschool.models import Role
 from afterschool.workflow import Move, StateMachine
 
-from . import exceptions as e
+from . import exceptions as errors
 from .display import LEAVE_MOVE_LABELS
 from .models import LeaveRequest, LeaveRequestChange
 
-L = LeaveRequest.Status
+LeaveStatus = LeaveRequest.Status
 
 DECIDERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 # A family cancels; staff cancel for a family who phones.
@@ -31,18 +31,18 @@ CANCELLERS = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 CANCEL = Move("cancel", CANCELLERS)
 
 LEAVE_TRANSITIONS: dict[tuple[str, str], Move] = {
-    (L.PENDING, L.APPROVED): Move("approve", DECIDERS),
-    (L.PENDING, L.DECLINED): Move("decline", DECIDERS, needs_comment=True),
-    (L.PENDING, L.CANCELLED): CANCEL,
-    (L.APPROVED, L.CANCELLED): CANCEL,
+    (LeaveStatus.PENDING, LeaveStatus.APPROVED): Move("approve", DECIDERS),
+    (LeaveStatus.PENDING, LeaveStatus.DECLINED): Move("decline", DECIDERS, needs_comment=True),
+    (LeaveStatus.PENDING, LeaveStatus.CANCELLED): CANCEL,
+    (LeaveStatus.APPROVED, LeaveStatus.CANCELLED): CANCEL,
 }
 
 LEAVE_MACHINE = StateMachine(
-    status=L, moves=LEAVE_TRANSITIONS, history=LeaveRequestChange, subject="leave",
-    noun="请假", labels=LEAVE_MOVE_LABELS, error=e.LeaveTransitionRefused,
-    not_allowed=e.LEAVE_NOT_ALLOWED, role_not_allowed=e.LEAVE_ROLE_NOT_ALLOWED,
-    out_of_scope=e.LEAVE_OUT_OF_SCOPE, comment_required=e.LEAVE_COMMENT_REQUIRED)
+    status=LeaveStatus, moves=LEAVE_TRANSITIONS, history=LeaveRequestChange, subject="leave",
+    noun="请假", labels=LEAVE_MOVE_LABELS, error=errors.LeaveTransitionRefused,
+    not_allowed=errors.LEAVE_NOT_ALLOWED, role_not_allowed=errors.LEAVE_ROLE_NOT_ALLOWED,
+    out_of_scope=errors.LEAVE_OUT_OF_SCOPE, comment_required=errors.LEAVE_COMMENT_REQUIRED)
 
 # Leave that still holds a child's days: a new request may not overlap it.
-HOLDING = frozenset({L.PENDING, L.APPROVED})
-FINAL = frozenset({L.DECLINED, L.CANCELLED})
+HOLDING = frozenset({LeaveStatus.PENDING, LeaveStatus.APPROVED})
+FINAL = frozenset({LeaveStatus.DECLINED, LeaveStatus.CANCELLED})

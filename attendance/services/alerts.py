@@ -25,16 +25,16 @@ from afterschool.access import Actor
 from afterschool.models import StudentGuardian
 from afterschool.services import notice_create
 
-from .. import exceptions as e
+from .. import exceptions as errors
 from ..access import may_handle_alert
 from ..display import OUTCOME_CORRECTED, day_label, when_label
 from ..duty import duty_staff_on, office_staff_of
 from ..models import AbsenceAlert, AttendancePolicy, AttendanceRecord, Lesson
 from ..selectors import approved_leave_for
 
-A = AbsenceAlert.Status
-R = AttendanceRecord.Status
-OPEN = (A.OPEN, A.ESCALATED)
+AlertStatus = AbsenceAlert.Status
+RecordStatus = AttendanceRecord.Status
+OPEN = (AlertStatus.OPEN, AlertStatus.ESCALATED)
 OUTCOME_MAX = 200
 DEFAULT_ESCALATE_MINUTES = AttendancePolicy._meta.get_field("alert_escalate_minutes").default
 
@@ -66,22 +66,22 @@ def alerts_for_roll_call(*, lesson: Lesson, records: Iterable[AttendanceRecord],
     closed: list[int] = []
     for record in records:
         alert = existing.get(record.pk)
-        alarming = (record.status == R.ABSENT and record.student_id not in on_leave
+        alarming = (record.status == RecordStatus.ABSENT and record.student_id not in on_leave
                     and record.leave_id is None)
         if alarming:
             if alert is None:
                 raised.append(AbsenceAlert(record=record, student_id=record.student_id,
-                                           lesson=lesson, status=A.OPEN, raised_at=now))
-            elif alert.status == A.HANDLED and alert.outcome == OUTCOME_CORRECTED:
+                                           lesson=lesson, status=AlertStatus.OPEN, raised_at=now))
+            elif alert.status == AlertStatus.HANDLED and alert.outcome == OUTCOME_CORRECTED:
                 # Corrected away from 缺勤 and then back: the alarm stands again.
                 reopened.append(alert)
         elif alert is not None and alert.status in OPEN:
             closed.append(alert.pk)
     if closed:
         AbsenceAlert.objects.filter(pk__in=closed).update(
-            status=A.HANDLED, handled_at=now, handled_by=_user(actor), outcome=OUTCOME_CORRECTED)
+            status=AlertStatus.HANDLED, handled_at=now, handled_by=_user(actor), outcome=OUTCOME_CORRECTED)
     for alert in reopened:
-        alert.status, alert.raised_at, alert.notified_at = A.OPEN, now, None
+        alert.status, alert.raised_at, alert.notified_at = AlertStatus.OPEN, now, None
         alert.escalated_at = alert.handled_at = alert.handled_by = None
         alert.outcome = ""
         alert.save(update_fields=["status", "raised_at", "notified_at", "escalated_at",
@@ -160,17 +160,17 @@ def alert_handle(*, alert: AbsenceAlert, actor: Actor, outcome: str,
     locked = (AbsenceAlert.objects.select_for_update(of=("self",))
               .select_related("student__homeroom", "lesson", "handled_by").get(pk=alert.pk))
     if not may_handle_alert(actor, locked):
-        raise e.AlertError(e.ALERT_NOT_YOURS)
-    if locked.status == A.HANDLED:
+        raise errors.AlertError(errors.ALERT_NOT_YOURS)
+    if locked.status == AlertStatus.HANDLED:
         who = locked.handled_by.get_full_name() if locked.handled_by else "系统"
-        raise e.AlertError(e.ALERT_ALREADY_HANDLED.format(
+        raise errors.AlertError(errors.ALERT_ALREADY_HANDLED.format(
             who=who, when=when_label(locked.handled_at), outcome=locked.outcome))
     outcome = (outcome or "").strip()
     if not outcome:
-        raise e.AlertError(e.ALERT_OUTCOME_REQUIRED)
+        raise errors.AlertError(errors.ALERT_OUTCOME_REQUIRED)
     if len(outcome) > OUTCOME_MAX:
-        raise e.AlertError(e.ALERT_OUTCOME_TOO_LONG.format(length=len(outcome)))
-    locked.status, locked.handled_at, locked.handled_by = A.HANDLED, now, actor.user
+        raise errors.AlertError(errors.ALERT_OUTCOME_TOO_LONG.format(length=len(outcome)))
+    locked.status, locked.handled_at, locked.handled_by = AlertStatus.HANDLED, now, actor.user
     locked.outcome = outcome
     locked.full_clean()
     locked.save(update_fields=["status", "handled_at", "handled_by", "outcome"])
@@ -199,7 +199,7 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         candidates = list(
             AbsenceAlert.objects.select_for_update(of=("self",))
-            .filter(status=A.OPEN, raised_at__lte=now - dt.timedelta(minutes=shortest))
+            .filter(status=AlertStatus.OPEN, raised_at__lte=now - dt.timedelta(minutes=shortest))
             .select_related("student__school", "student__homeroom__grade", "lesson")
             .order_by("raised_at"))
         due = [a for a in candidates if a.raised_at <= now - dt.timedelta(
@@ -218,8 +218,8 @@ def alerts_escalate(*, now: dt.datetime | None = None) -> int:
                               url=_url(alert), email=user.email)
         if due:
             escalated = AbsenceAlert.objects.filter(
-                Q(pk__in=[a.pk for a in due]), status=A.OPEN).update(
-                status=A.ESCALATED, escalated_at=now)
+                Q(pk__in=[a.pk for a in due]), status=AlertStatus.OPEN).update(
+                status=AlertStatus.ESCALATED, escalated_at=now)
     return escalated
 
 

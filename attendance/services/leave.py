@@ -24,7 +24,7 @@ from afterschool.access import Actor
 from afterschool.models import Role, Student, StudentGuardian, Term
 from afterschool.services import notice_create
 
-from .. import exceptions as e
+from .. import exceptions as errors
 from ..access import leave_in_scope
 from ..display import (
     LEAVE_MOVE_LABELS,
@@ -37,7 +37,7 @@ from ..models import AbsenceAlert, AttendanceRecord, LeaveRequest, Lesson
 from ..selectors import leave_covers, lesson_start
 from ..transitions import HOLDING, LEAVE_MACHINE
 
-L = LeaveRequest.Status
+LeaveStatus = LeaveRequest.Status
 REASON_MAX = 200
 # A family's phone call, recorded by staff, is approved by the person who takes it.
 RECORDERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
@@ -55,9 +55,9 @@ def _is_guardian_of(actor: Actor, student: Student) -> bool:
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise e.LeaveError(e.LEAVE_REASON_REQUIRED, field="reason")
+        raise errors.LeaveError(errors.LEAVE_REASON_REQUIRED, field="reason")
     if len(reason) > REASON_MAX:
-        raise e.LeaveError(e.LEAVE_REASON_TOO_LONG.format(length=len(reason)), field="reason")
+        raise errors.LeaveError(errors.LEAVE_REASON_TOO_LONG.format(length=len(reason)), field="reason")
     return reason
 
 
@@ -67,7 +67,7 @@ def _check_span(*, student: Student, term: Term, start_date: dt.date | None,
     """The leave's dates (from the lessons when it names lessons) and its lessons, or the
     error saying why not."""
     if student.school_id != term.school_id:
-        raise e.LeaveError(e.LEAVE_TERM_OTHER_SCHOOL)
+        raise errors.LeaveError(errors.LEAVE_TERM_OTHER_SCHOOL)
     lessons = list(lessons)
     if lessons:
         expected = set(AttendanceRecord.objects.filter(
@@ -76,30 +76,30 @@ def _check_span(*, student: Student, term: Term, start_date: dt.date | None,
         for lesson in sorted(lessons, key=lambda x: (x.date, x.start_time)):
             name = f"{day_label(lesson.date)}{lesson.start_time:%H:%M} {lesson.title}"
             if lesson.term_id != term.pk or lesson.pk not in expected:
-                raise e.LeaveError(e.LEAVE_LESSON_NOT_THEIRS.format(lesson=name,
+                raise errors.LeaveError(errors.LEAVE_LESSON_NOT_THEIRS.format(lesson=name,
                                                                     student=student.name),
                                    field="lessons")
             if lesson.is_cancelled:
-                raise e.LeaveError(e.LEAVE_LESSON_CANCELLED.format(lesson=name),
+                raise errors.LeaveError(errors.LEAVE_LESSON_CANCELLED.format(lesson=name),
                                    field="lessons")
             if lesson_start(lesson) <= now:
-                raise e.LeaveError(e.LEAVE_LESSON_STARTED.format(lesson=name), field="lessons")
+                raise errors.LeaveError(errors.LEAVE_LESSON_STARTED.format(lesson=name), field="lessons")
         start_date = min(x.date for x in lessons)
         end_date = max(x.date for x in lessons)
     if start_date is None or end_date is None:
-        raise e.LeaveError(e.LEAVE_DATES_REQUIRED, field="start_date")
+        raise errors.LeaveError(errors.LEAVE_DATES_REQUIRED, field="start_date")
     if end_date < start_date:
-        raise e.LeaveError(e.LEAVE_END_BEFORE_START.format(start=day_label(start_date),
+        raise errors.LeaveError(errors.LEAVE_END_BEFORE_START.format(start=day_label(start_date),
                                                            end=day_label(end_date)),
                            field="end_date")
     today = timezone.localdate(now)
     if start_date < today:
-        raise e.LeaveError(e.LEAVE_PAST_DAY.format(day=day_label(start_date),
+        raise errors.LeaveError(errors.LEAVE_PAST_DAY.format(day=day_label(start_date),
                                                    today=day_label(today)),
                            field="start_date")
     for day, field in ((start_date, "start_date"), (end_date, "end_date")):
         if not term.start_date <= day <= term.end_date:
-            raise e.LeaveError(e.LEAVE_OUTSIDE_TERM.format(
+            raise errors.LeaveError(errors.LEAVE_OUTSIDE_TERM.format(
                 term=term.name, start=day_label(term.start_date), end=day_label(term.end_date),
                 day=day_label(day)), field=field)
     return start_date, end_date, lessons
@@ -117,7 +117,7 @@ def _check_overlap(*, student: Student, start_date: dt.date, end_date: dt.date,
         theirs = {x.pk for x in other.lessons.all()}
         if mine and theirs and not (mine & theirs):
             continue
-        raise e.LeaveError(e.LEAVE_OVERLAPS.format(
+        raise errors.LeaveError(errors.LEAVE_OVERLAPS.format(
             student=student.name, span=leave_span(other), status=other.get_status_display()),
             field="start_date")
 
@@ -127,14 +127,14 @@ def _create(*, student: Student, term: Term, start_date, end_date, lessons, reas
     # One leave at a time per child: the overlap check and the insert must not interleave.
     Student.objects.select_for_update().filter(pk=student.pk).first()
     if not student.is_active:
-        raise e.LeaveError(e.LEAVE_STUDENT_INACTIVE.format(student=student.name))
+        raise errors.LeaveError(errors.LEAVE_STUDENT_INACTIVE.format(student=student.name))
     reason = _clean_reason(reason)
     start_date, end_date, lessons = _check_span(student=student, term=term,
                                                 start_date=start_date, end_date=end_date,
                                                 lessons=lessons, now=now)
     _check_overlap(student=student, start_date=start_date, end_date=end_date, lessons=lessons)
     leave = LeaveRequest(student=student, term=term, start_date=start_date, end_date=end_date,
-                         reason=reason, status=L.PENDING, requested_by=actor.user,
+                         reason=reason, status=LeaveStatus.PENDING, requested_by=actor.user,
                          recorded_by_staff=by_staff, requested_at=now)
     leave.full_clean()
     leave.save()
@@ -152,7 +152,7 @@ def leave_request_create(*, student: Student, term: Term, reason: str, actor: Ac
     when equal) or particular ``lessons``; pending until the homeroom teacher decides."""
     now = _now(now)
     if not _is_guardian_of(actor, student):
-        raise e.LeaveError(e.LEAVE_NOT_YOUR_CHILD.format(student=student.name))
+        raise errors.LeaveError(errors.LEAVE_NOT_YOUR_CHILD.format(student=student.name))
     leave = _create(student=student, term=term, start_date=start_date, end_date=end_date,
                     lessons=lessons, reason=reason, actor=actor, now=now, by_staff=False)
     _notify_teacher(leave, title=f"{student.name}的请假申请待审批",
@@ -169,13 +169,13 @@ def leave_record_for_family(*, student: Student, term: Term, reason: str, actor:
     and approved by that person in one step (the history shows who approved it)."""
     now = _now(now)
     if actor is None or not actor.has(*RECORDERS):
-        raise e.LeaveError(e.LEAVE_RECORD_ROLE)
+        raise errors.LeaveError(errors.LEAVE_RECORD_ROLE)
     probe = LeaveRequest(student=student)
     if not any(actor.has(role) and leave_in_scope(actor, role, probe) for role in RECORDERS):
-        raise e.LeaveError(e.LEAVE_NOT_YOUR_STUDENT.format(student=student.name))
+        raise errors.LeaveError(errors.LEAVE_NOT_YOUR_STUDENT.format(student=student.name))
     leave = _create(student=student, term=term, start_date=start_date, end_date=end_date,
                     lessons=lessons, reason=reason, actor=actor, now=now, by_staff=True)
-    _move(leave, L.APPROVED, actor=actor, comment=comment or "家长电话请假，老师代为登记",
+    _move(leave, LeaveStatus.APPROVED, actor=actor, comment=comment or "家长电话请假，老师代为登记",
           now=now)
     return leave
 
@@ -194,7 +194,7 @@ def leave_transition(*, leave: LeaveRequest, to_status: str, actor: Actor, comme
     now = _now(now)
     locked = _lock(leave)
     if expected_status is not None and locked.status != expected_status:
-        raise e.LeaveTransitionRefused(e.LEAVE_STALE.format(status=locked.get_status_display()))
+        raise errors.LeaveTransitionRefused(errors.LEAVE_STALE.format(status=locked.get_status_display()))
     return _move(locked, to_status, actor=actor, comment=comment, now=now)
 
 
@@ -206,26 +206,26 @@ def _move(leave: LeaveRequest, to_status: str, *, actor: Actor, comment: str,
     comment = (comment or "").strip()
     LEAVE_MACHINE.require_comment(move, comment)
     if len(comment) > REASON_MAX:
-        raise e.LeaveError(e.LEAVE_REASON_TOO_LONG.format(length=len(comment)),
+        raise errors.LeaveError(errors.LEAVE_REASON_TOO_LONG.format(length=len(comment)),
                            field="comment")
     lessons = _lessons_covered(leave)
     values = {}
-    if to_status in (L.APPROVED, L.DECLINED):
+    if to_status in (LeaveStatus.APPROVED, LeaveStatus.DECLINED):
         values = {"decided_at": now, "decided_by": actor.user, "decision_comment": comment}
-    elif to_status == L.CANCELLED:
+    elif to_status == LeaveStatus.CANCELLED:
         first = next((x for x in lessons if not x.is_cancelled), None)
         if first is not None and lesson_start(first) <= now:
-            raise e.LeaveTransitionRefused(e.LEAVE_CANCEL_STARTED.format(
+            raise errors.LeaveTransitionRefused(errors.LEAVE_CANCEL_STARTED.format(
                 lesson=f"{day_label(first.date)} {first.title}",
                 start=when_label(lesson_start(first))))
         if first is None and leave.start_date < timezone.localdate(now):
-            raise e.LeaveTransitionRefused(e.LEAVE_CANCEL_STARTED.format(
+            raise errors.LeaveTransitionRefused(errors.LEAVE_CANCEL_STARTED.format(
                 lesson=day_label(leave.start_date), start=day_label(leave.start_date)))
     LEAVE_MACHINE.apply(leave, to_status, actor=actor, role=role, comment=comment,
                         values=values, at=now)
-    if to_status == L.APPROVED:
+    if to_status == LeaveStatus.APPROVED:
         _attach(leave, lessons, actor=actor, now=now)
-    elif to_status == L.CANCELLED:
+    elif to_status == LeaveStatus.CANCELLED:
         AttendanceRecord.objects.filter(leave=leave, status="").update(leave=None)
     _notify_move(leave, to_status, actor=actor, role=role, comment=comment)
     return leave
@@ -288,17 +288,17 @@ def _notify_move(leave: LeaveRequest, to_status: str, *, actor: Actor, role: str
     name = leave.student.name
     span = leave_span(leave)
     actor_id = actor.user.pk if actor is not None else None
-    if to_status == L.APPROVED:
+    if to_status == LeaveStatus.APPROVED:
         if leave.recorded_by_staff and leave.requested_by_id == actor_id:
             title, body = f"老师已为{name}登记请假", f"{span}，原因：{leave.reason}。"
         else:
             title, body = f"{name}的请假已批准", f"{span}，原因：{leave.reason}。"
         _notify_guardians(leave, title=title, body=body, skip_user_id=actor_id)
-    elif to_status == L.DECLINED:
+    elif to_status == LeaveStatus.DECLINED:
         _notify_guardians(leave, title=f"{name}的请假未批准",
                           body=f"{span}。原因：{comment}。孩子当天请按时参加课后服务。",
                           skip_user_id=actor_id)
-    elif to_status == L.CANCELLED:
+    elif to_status == LeaveStatus.CANCELLED:
         label = LEAVE_MOVE_LABELS["cancel"]
         if role == Role.GUARDIAN:
             _notify_teacher(leave, title=f"{name}的家长已{label}",

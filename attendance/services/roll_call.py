@@ -36,7 +36,7 @@ from ..models import AttendanceRecord, Lesson
 from ..policy import is_locked, locks_at, policy_for
 from ..selectors import approved_leave_for
 
-S = AttendanceRecord.Status
+RecordStatus = AttendanceRecord.Status
 
 
 @dataclass
@@ -92,7 +92,7 @@ def roll_call_submit(*, lesson: Lesson, actor: Actor, marks: dict[int, str], rev
         raise AttendanceError(ROLL_CALL_BAD_STATUS.format(student="、".join(missing[:3]),
                                                           value="（未提交）"))
     for student_id, status in marks.items():
-        if status not in S.values:
+        if status not in RecordStatus.values:
             raise AttendanceError(ROLL_CALL_BAD_STATUS.format(
                 student=records[student_id].student.name, value=status))
     notes = notes or {}
@@ -101,7 +101,7 @@ def roll_call_submit(*, lesson: Lesson, actor: Actor, marks: dict[int, str], rev
     for student_id, record in records.items():
         status = marks[student_id]
         note = (notes.get(student_id) or "").strip()[:200]
-        leave = leaves.get(student_id) if status == S.LEAVE else None
+        leave = leaves.get(student_id) if status == RecordStatus.LEAVE else None
         leave_id = leave.pk if leave else None
         if (record.status, record.note, record.leave_id) == (status, note, leave_id):
             continue

@@ -22,8 +22,8 @@ from ..display import ALERT_OUTCOMES, ALERT_TONE, day_label
 from ..models import AbsenceAlert
 from ..services import alerts as services
 
-A = AbsenceAlert.Status
-OPEN = (A.OPEN, A.ESCALATED)
+AlertStatus = AbsenceAlert.Status
+OPEN = (AlertStatus.OPEN, AlertStatus.ESCALATED)
 SEES_ALERTS = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.TUTOR, Role.EXTERNAL_INSTRUCTOR,
                Role.DUTY_TEACHER, Role.COORDINATOR, Role.PRINCIPAL)
 SEES_LIST = (Role.HOMEROOM_TEACHER, Role.DUTY_TEACHER, Role.COORDINATOR, Role.PRINCIPAL)

@@ -20,7 +20,7 @@ from afterschool.models import Role
 from afterschool.params import TEXT_TOO_LONG, safe_next
 from afterschool.selectors import current_term
 
-from .. import exceptions as e
+from .. import exceptions as errors
 from .. import selectors
 from ..access import leave_in_scope, leave_requests_visible_to
 from ..display import (
@@ -35,7 +35,7 @@ from ..models import LeaveRequest
 from ..services import leave as services
 from ..transitions import LEAVE_MACHINE
 
-L = LeaveRequest.Status
+LeaveStatus = LeaveRequest.Status
 DECIDERS = (Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 SEES_LEAVE = (Role.GUARDIAN, Role.HOMEROOM_TEACHER, Role.COORDINATOR, Role.PRINCIPAL)
 
@@ -56,7 +56,7 @@ class LeaveForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(label="请假原因", max_length=200,
                              error_messages={"max_length": TEXT_TOO_LONG,
-                                             "required": e.LEAVE_REASON_REQUIRED},
+                                             "required": errors.LEAVE_REASON_REQUIRED},
                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control",
                                                           "placeholder": "如：发烧，在家休息"}))
 
@@ -74,7 +74,7 @@ class LeaveForm(forms.Form):
                 self.add_error("lessons", "请选择要请假的课次。")
         else:
             if not data.get("start_date"):
-                self.add_error("start_date", e.LEAVE_DATES_REQUIRED)
+                self.add_error("start_date", errors.LEAVE_DATES_REQUIRED)
             elif not data.get("end_date"):
                 data["end_date"] = data["start_date"]
         return data
@@ -131,7 +131,7 @@ class LeaveCreateView(ActorMixin, View):
         try:
             leave = create(student=self.student, term=self.term, actor=self.actor,
                            **form.service_kwargs())
-        except e.LeaveError as exc:
+        except errors.LeaveError as exc:
             field = exc.field if exc.field in form.fields else None
             if field == "lessons" and form.cleaned_data.get("kind") != "lessons":
                 field = None
@@ -187,7 +187,7 @@ class LeaveMoveView(ActorMixin, View):
         default = reverse("attendance:leave_detail", args=[leave.pk])
         to_status = request.POST.get("to_status", "")
         expected = request.POST.get("status", "")
-        if to_status not in L.values or expected not in L.values:
+        if to_status not in LeaveStatus.values or expected not in LeaveStatus.values:
             messages.error(request, "提交的数据有误，请刷新页面后重试。")
             return redirect(default)
         try:
@@ -197,7 +197,7 @@ class LeaveMoveView(ActorMixin, View):
         except DomainError as exc:
             messages.error(request, f"{leave.student.name}：{exc.message}")
             return redirect(safe_next(request, request.POST.get("next"), default))
-        messages.success(request, f"{leave.student.name}的请假：{L(to_status).label}。")
+        messages.success(request, f"{leave.student.name}的请假：{LeaveStatus(to_status).label}。")
         return redirect(safe_next(request, request.POST.get("next"), default))
 
 
@@ -218,9 +218,9 @@ class LeaveQueueView(ActorMixin, TemplateView):
         if show not in ("pending", "recent"):
             show = "pending"
         if show == "pending":
-            qs = selectors.leave_requests_listed(visible.filter(status=L.PENDING))
+            qs = selectors.leave_requests_listed(visible.filter(status=LeaveStatus.PENDING))
         else:
-            qs = selectors.leave_requests_listed(visible.exclude(status=L.PENDING)).order_by(
+            qs = selectors.leave_requests_listed(visible.exclude(status=LeaveStatus.PENDING)).order_by(
                 "-requested_at", "-pk")
         page = Paginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
         rows = list(page.object_list)
@@ -231,6 +231,6 @@ class LeaveQueueView(ActorMixin, TemplateView):
                            if show == "pending" else [])
         ctx.update({"rows": rows, "show": show, "page_obj": page,
                     "paginator": page.paginator, "is_paginated": page.has_other_pages(),
-                    "pending_count": visible.filter(status=L.PENDING).count(),
+                    "pending_count": visible.filter(status=LeaveStatus.PENDING).count(),
                     "here": self.request.get_full_path(), "leave_tone": LEAVE_TONE})
         return ctx

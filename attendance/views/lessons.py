@@ -22,9 +22,9 @@ from ..services import may_take_roll_call, roll_call_submit
 
 STAFF = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR,
          Role.PRINCIPAL)
-S = AttendanceRecord.Status
-TAPS = [(S.PRESENT, "到", "success"), (S.LATE, "迟到", "warning"), (S.LEAVE, "请假", "info"),
-        (S.ABSENT, "缺勤", "danger")]
+RecordStatus = AttendanceRecord.Status
+TAPS = [(RecordStatus.PRESENT, "到", "success"), (RecordStatus.LATE, "迟到", "warning"),
+        (RecordStatus.LEAVE, "请假", "info"), (RecordStatus.ABSENT, "缺勤", "danger")]
 
 
 def lessons_with_state(lessons, school_id, now=None):
@@ -91,7 +91,7 @@ class RollCallView(ActorMixin, TemplateView):
                     notes[student_id] = value[:200]
         if request.POST.get("all_present"):
             # "全部到齐": everyone on the lesson present, whatever was tapped.
-            marks = dict.fromkeys(lesson.records.values_list("student_id", flat=True), S.PRESENT)
+            marks = dict.fromkeys(lesson.records.values_list("student_id", flat=True), RecordStatus.PRESENT)
         revision = parse_id(request.POST.get("revision"))
         try:
             result = roll_call_submit(
@@ -101,12 +101,12 @@ class RollCallView(ActorMixin, TemplateView):
         except DomainError as exc:
             roster = sel.lesson_roster(lesson)
             for row in roster:  # keep the taps the tutor made
-                if row["student"].pk in marks and marks[row["student"].pk] in S.values:
+                if row["student"].pk in marks and marks[row["student"].pk] in RecordStatus.values:
                     row["status"] = marks[row["student"].pk]
             return self.render_to_response(
                 self.get_context_data(lesson, roster=roster, error=exc.message), status=400)
         lesson = result.lesson
-        n_absent = sum(1 for v in marks.values() if v == S.ABSENT)
+        n_absent = sum(1 for v in marks.values() if v == RecordStatus.ABSENT)
         messages.success(request, f"{lesson.title}：点名已提交（{len(marks)} 人"
                          + (f"，缺勤 {n_absent} 人，已通知家长和班主任" if n_absent else "")
                          + "）。")
