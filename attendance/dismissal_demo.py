@@ -5,8 +5,8 @@ A demo step of its own (``afterschool.demo.register_demo_step``, joined in
 :data:`DAYS` days with roll calls before today, every lesson's children are released through
 the dismissal services at a plausible minute after the end, by the lesson's tutor: the
 children going alone escorted to the gate and each bus route to its bus in one tap, boarders to
-the dormitory, and the children picked up to a person on their list — one in five by the
-guardian's pickup code. On some days one child is not collected in time: handed to the duty
+the dormitory, and the children picked up to a person on their list — half of those whose
+guardian has a login by the guardian's pickup code. On some days one child is not collected in time: handed to the duty
 teacher (the record the sweep writes) and released by them a few minutes later. On the last
 day one child is collected by someone not on the list, whom the duty teacher confirms.
 
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from afterschool.access import actor_for
-from afterschool.models import User
+from afterschool.models import Guardian
 from afterschool.selectors import current_term
 
 from .duty import duty_staff_on, office_staff_of
@@ -40,7 +40,7 @@ from .services import (
 
 SEED = 20261212
 DAYS = 5
-CODE_SHARE = 0.2
+CODE_SHARE = 0.5
 UNLISTED = ("刘芳", "姑姑", "13905391234")
 CONFIRM_NOTE = "已电话联系母亲确认，由姑姑代接"
 
@@ -93,6 +93,10 @@ def dismiss_day(*, term, day: dt.date, last: bool) -> int:
     lessons = {x.pk: x for x in Lesson.objects.filter(pk__in=list(by_lesson))
                .select_related("term", "substitute__user").prefetch_related("tutors__user")}
     actors: dict[int, object] = {}
+    first_guardians = {int(w.persons[0].key[1:]) for w in ways.values()
+                       if w.persons and w.persons[0].source == "guardian"}
+    logins = {g.pk: g.user for g in Guardian.objects.filter(
+        pk__in=first_guardians, user__isnull=False).select_related("user")}
 
     def actor_of(user):
         if user.pk not in actors:
@@ -126,7 +130,7 @@ def dismiss_day(*, term, day: dt.date, last: bool) -> int:
                 if not way.persons:
                     continue  # nobody to hand to: the duty teacher's page shows the child
                 released += _pick_up(record, way, lesson=lesson, tutor=tutor, rng=rng,
-                                     now=_at(day, end, rng.randint(1, 12)))
+                                     logins=logins, now=_at(day, end, rng.randint(1, 12)))
             else:
                 groups.setdefault((way.way, way.route), []).append(record.student_id)
         for (way, route), ids in sorted(groups.items()):
@@ -159,12 +163,12 @@ def dismiss_day(*, term, day: dt.date, last: bool) -> int:
     return released
 
 
-def _pick_up(record, way, *, lesson, tutor, rng, now) -> int:
+def _pick_up(record, way, *, lesson, tutor, rng, logins, now) -> int:
+    """To the first person on the list; by the guardian's code when that guardian has a login
+    (a share of them), else picked from the list."""
     person = way.persons[0]
-    guardian_user = None
-    if rng.random() < CODE_SHARE and person.source == "guardian":
-        guardian_user = User.objects.filter(guardian_profiles__pk=int(person.key[1:])).first()
-    if guardian_user is not None:
+    guardian_user = logins.get(int(person.key[1:])) if person.source == "guardian" else None
+    if guardian_user is not None and rng.random() < CODE_SHARE:
         family = actor_for(guardian_user, lesson.term.school)
         code = pickup_code_issue(actor=family, student=record.student, person_key=person.key,
                                  now=now - dt.timedelta(minutes=30))

@@ -472,3 +472,21 @@ def test_the_demo_step_is_idempotent(world):
     assert DismissalDay.objects.get(date=past).closed_at is not None
     assert dismiss_day(term=world.term, day=past, last=True) == 0
     assert Dismissal.objects.filter(date=past).count() == 6
+
+
+def test_seed_demo_gives_past_days_dismissals_with_every_kind_of_handover():
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=None)
+    rows = Dismissal.objects.all()
+    assert rows.exists()
+    assert rows.filter(date__gte=timezone.localdate()).count() == 0  # past days only
+    # Codes need a family login: the demo's families mostly have none (the services refuse a
+    # code to anyone but the child's guardian), so the demo's codes depend on the seed.
+    assert {"group", "list", "confirmed"} <= set(rows.values_list("via", flat=True))
+    assert {"picked_up", "gate", "bus"} <= set(rows.values_list("method", flat=True))
+    assert DutyHandover.objects.filter(reason="overdue").exists()
+    assert DismissalDay.objects.filter(closed_at__isnull=False).exists()
+    count = rows.count()
+    call_command("seed_demo", stdout=None)
+    assert Dismissal.objects.count() == count
