@@ -9,7 +9,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from . import access, selectors, services
 from .exceptions import DomainError
-from .forms import ActivationForm, ClaimCodeForm, PhoneLoginForm
+from .forms import ActivationForm, ClaimCodeForm, PhoneLoginForm, add_domain_error
 from .home import panels_for
 from .mixins import ActorMixin
 from .models import AccountLink, Role, StudentGuardian
@@ -35,7 +35,7 @@ class ActivateView(FormView):
                                                  password=form.cleaned_data["password1"],
                                                  ip_address=client_ip(self.request))
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         if outcome.pending:
             messages.info(self.request, "该手机号已经有登录账号，密码没有改变。请用原来的密码登录，"

@@ -17,6 +17,7 @@ from django.views.generic import DetailView, TemplateView
 
 from afterschool.access import children_of, homerooms_visible_to, staff_visible_to
 from afterschool.exceptions import DomainError
+from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, Term
 from afterschool.params import id_or_404, parse_id, text_param
@@ -550,7 +551,7 @@ class HomeroomModeView(ActorMixin, TemplateView):
             try:
                 services.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, "已设置按班级开展时段，期间暂停走班社团。")
                 return redirect(reverse("arrangement:homeroom_mode") + f"?term={term.pk}")

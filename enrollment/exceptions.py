@@ -88,7 +88,10 @@ class AgreementNotSigned(EnrollmentError):
 
 
 class SignatureRefused(EnrollmentError):
+    """The signature is refused; forms show why under the typed name."""
+
     message = SIGNATURE_NAME_REQUIRED
+    field = "signed_name"
 
 
 class NotAGuardian(EnrollmentError):

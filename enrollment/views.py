@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from afterschool.access import children_of, homerooms_visible_to
 from afterschool.exceptions import DomainError
+from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
 from afterschool.params import parse_id, safe_next
@@ -261,8 +262,7 @@ class ApplicationEditView(ApplicationMixin, View):
         return redirect("enrollment:detail", result.application.pk)
 
     def _refused(self, form, formset, sign_form, exc):
-        field = getattr(exc, "field", None)
-        form.add_error(field if field in form.fields else None, exc.message)
+        add_domain_error(form, exc)
         return self._render(form, formset, sign_form)
 
     def _render_saved(self, application, formset, sign_form, refused=None):
@@ -274,9 +274,9 @@ class ApplicationEditView(ApplicationMixin, View):
         form = ApplicationForm(data, term=self.term, courses=self.courses)
         form.is_valid()
         if isinstance(refused, exceptions.SignatureRefused):
-            sign_form.add_error("signed_name", refused.message)
+            add_domain_error(sign_form, refused)
         elif refused is not None:
-            form.add_error(None, refused.message)
+            add_domain_error(form, refused)
         return self._render(form, formset, sign_form, saved=True)
 
 
@@ -306,7 +306,7 @@ class ApplicationSignView(ApplicationMixin, View):
                                           signed_name=form.cleaned_data["signed_name"],
                                           ip_address=_client_ip(request))
             except DomainError as exc:
-                form.add_error("signed_name", exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, "已签署最新版协议。")
                 return redirect("enrollment:detail", app.pk)
@@ -338,11 +338,8 @@ class ApplicationWithdrawView(ApplicationMixin, View):
                 application=app, actor=self.actor, withdrawn_on=form.cleaned_data["withdrawn_on"],
                 reason=form.cleaned_data["reason"],
                 expected_revision=form.cleaned_data["revision"])
-        except exceptions.ApplicationInvalid as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            return self._render(app, form)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            add_domain_error(form, exc)
             return self._render(app, form)
         messages.success(request, f"{app.student.name}已退出课后服务。")
         return redirect("enrollment:detail", app.pk)
@@ -591,7 +588,7 @@ class TermSettingsView(ActorMixin, View):
                     agreement = services.agreement_publish(term=term, actor=self.actor,
                                                            **agreement_form.cleaned_data)
                 except DomainError as exc:
-                    agreement_form.add_error(None, exc.message)
+                    add_domain_error(agreement_form, exc)
                 else:
                     messages.success(request, f"已发布协议第{agreement.version}版。"
                                               "已签署旧版的家长须重新签署。")
@@ -601,10 +598,8 @@ class TermSettingsView(ActorMixin, View):
         if form.is_valid():
             try:
                 services.term_update_enrollment(term=term, actor=self.actor, **form.cleaned_data)
-            except exceptions.ApplicationInvalid as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, "已保存学期设置。")
                 return redirect("enrollment:settings")
