@@ -185,7 +185,9 @@ def on_duty(actor, day) -> bool:
         return False
     if actor.is_coordinator:
         return True
-    return any(user.pk == actor.user.pk for user in duty_staff_on(actor.school.pk, day))
+    # Asked by the page, its panel and its service in one request: the roster is read once.
+    return actor.remember(("on_duty", day), lambda: any(
+        user.pk == actor.user.pk for user in duty_staff_on(actor.school.pk, day)))
 
 
 def dismissal_lessons_visible_to(actor, day=None):

@@ -226,7 +226,7 @@ def _close_if_done(school_id: int, day: dt.date, now: dt.datetime) -> bool:
 def _release_row(child: _Child, *, school_id: int, day: dt.date, actor: Actor,
                  released_as: str, now: dt.datetime, method: str, via: str, **fields
                  ) -> Dismissal:
-    return Dismissal(school_id=school_id, student_id=child.student.pk, date=day,
+    return Dismissal(school_id=school_id, student=child.student, date=day,
                      lesson=child.record.lesson, method=method, via=via,
                      released_by=actor.user, released_as=released_as, released_at=now,
                      **fields)

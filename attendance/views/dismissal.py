@@ -27,7 +27,7 @@ from afterschool.mixins import ActorMixin
 from afterschool.models import Role
 from afterschool.params import parse_id
 
-from .. import selectors as sel
+from .. import selectors
 from ..access import dismissal_lessons_visible_to, on_duty, pickup_changes_visible_to
 from ..display import DISMISSAL_VIA_TONE, day_label, dismissal_text, qr_svg
 from ..models import Dismissal, PickupCode
@@ -66,7 +66,7 @@ class DismissalView(ActorMixin, TemplateView):
         return get_object_or_404(dismissal_lessons_visible_to(self.actor), pk=pk)
 
     def get_context_data(self, lesson, error=None, error_student=None, **kwargs):
-        data = sel.lesson_dismissal(lesson)
+        data = selectors.lesson_dismissal(lesson)
         for row in data["rows"]:
             row["release_text"] = dismissal_text(row["release"]) if row["release"] else ""
         prefill = parse_id(self.request.GET.get("student"))
@@ -90,8 +90,9 @@ class DismissalView(ActorMixin, TemplateView):
                     lesson=lesson, actor=self.actor, way=_post(request, "way", 20),
                     route=_post(request, "route"),
                     student_ids=_ids(request.POST.getlist("students")))
-                text = dismissal_text(released[0]) if released else ""
-                messages.success(request, f"{len(released)} 名学生{text[6:]}（{text[:5]}）。")
+                names = "、".join(r.student.name for r in released[:5])
+                more = f"等 {len(released)} 人" if len(released) > 5 else ""
+                messages.success(request, f"{names}{more}：{dismissal_text(released[0])}。")
             elif action in ("person", "code"):
                 if student_id is None:
                     raise DomainError("请选择学生。")
@@ -132,7 +133,7 @@ class CampusDismissalView(ActorMixin, TemplateView):
 
     def get_context_data(self, error=None, error_student=None, **kwargs):
         today = timezone.localdate()
-        data = sel.campus_dismissal(self.actor.school.pk, today)
+        data = selectors.campus_dismissal(self.actor.school.pk, today)
         return super().get_context_data(
             data=data, today=today, today_label=day_label(today), error=error,
             error_student=error_student, may=on_duty(self.actor, today),
@@ -180,7 +181,7 @@ class PickupScanView(ActorMixin, TemplateView):
             return self.render_to_response(self.get_context_data(error=exc.message, code=code[:6]),
                                            status=400)
         today = timezone.localdate()
-        record = (sel.last_lesson_records(day=today, school_id=self.actor.school.pk)
+        record = (selectors.last_lesson_records(day=today, school_id=self.actor.school.pk)
                   .filter(student_id=found.student_id).select_related("lesson").first())
         query = f"?student={found.student_id}&code={found.code}#child-{found.student_id}"
         if record is not None and may_take_roll_call(self.actor, record.lesson):
@@ -205,7 +206,7 @@ class PickupView(ActorMixin, TemplateView):
     def get_context_data(self, error=None, **kwargs):
         student = self.student()
         today = timezone.localdate()
-        way = sel.ways_home([student], day=today)[student.pk]
+        way = selectors.ways_home([student], day=today)[student.pk]
         release = Dismissal.objects.filter(student=student, date=today).select_related(
             "released_by").first()
         code = PickupCode.objects.filter(student=student, date=today, used_at__isnull=True,
