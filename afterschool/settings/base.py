@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
     # Dismissal: children not released AttendancePolicy.dismissal_handover_minutes after their
     # last lesson pass to the duty teachers, and the office is told.
     "dismissals-sweep": {"task": "attendance.tasks.dismissals_sweep_task", "schedule": 60.0},
+    # The monthly 公示: on the 1st at 06:00, last month's for every school (one version per
+    # school and month however often it runs); requests that never reached the broker.
+    "publications-monthly": {"task": "evaluation.tasks.publications_monthly_task",
+                             "schedule": crontab(day_of_month=1, hour=6, minute=0)},
+    "publication-jobs-sweep": {"task": "evaluation.tasks.publication_jobs_sweep_task",
+                               "schedule": 300.0},
 }
 # Login lockout rows (django-axes) and wrong activation codes are kept this many days.
 LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=30)

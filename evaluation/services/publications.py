@@ -139,7 +139,7 @@ def publication_jobs_sweep(*, now: dt.datetime | None = None,
 def _start(job_id: int) -> PublicationJob | None:
     """Claim the job for this run (autocommit): count the attempt, or give it up."""
     with transaction.atomic():
-        job = (PublicationJob.objects.select_for_update().select_related("school")
+        job = (PublicationJob.objects.select_for_update(of=("self",)).select_related("school")
                .filter(pk=job_id).first())
         if job is None or job.status in (J.DONE, J.FAILED):
             return job
