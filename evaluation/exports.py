@@ -32,26 +32,19 @@ def _attendance_sheet(book: Book, title: str, first_column: str, rows: list[dict
 
 def publication_workbook(content: dict) -> bytes:
     book = Book()
-    with_duties = content.get("with_duties")
-    teachers = book.sheet("教师", widths=[14, 10, 10, 12, 10, 10, 10, 12], freeze="B2")
-    header = ["姓名", "应上课次", "实上课次", "按时点名", "代课", "课时"]
-    if with_duties:
-        header[5:5] = ["值日", "巡查"]
-    teachers.header(header)
+    teachers = book.sheet("教师", widths=[14, 10, 10, 12, 10, 10, 12, 10], freeze="B2")
+    teachers.header(["姓名", "应上课次", "实上课次", "按时点名", "代课", "值日（天）",
+                     "巡查（天）", "课时"])
     for t in content["teachers"]:
-        row = [t["name"], t["lessons_scheduled"], t["lessons_delivered"], t["roll_calls_on_time"],
-               t["substitutions"], t["period_equivalents"]]
-        if with_duties:
-            row[5:5] = [t.get("duties", 0), t.get("patrols", 0)]
-        teachers.row(row)
+        teachers.row([t["name"], t["lessons_scheduled"], t["lessons_delivered"],
+                      t["roll_calls_on_time"], t["substitutions"], t["duties"], t["patrols"],
+                      t["period_equivalents"]])
     _attendance_sheet(book, "班级", "班级", content["homerooms"], content.get("totals"))
     _attendance_sheet(book, "课程", "课程", content["courses"], content.get("totals"))
-    patrols = content.get("patrols")
-    if patrols is not None:
-        sheet = book.sheet("巡查", widths=[20, 12])
-        sheet.header(["项目", "数量"])
-        for label, value in patrols.get("rows", []):
-            sheet.row([label, value])
+    sheet = book.sheet("巡查", widths=[20, 12])
+    sheet.header(["项目", "数量"])
+    for label, value in content["patrols"]["rows"]:
+        sheet.row([label, value])
     if content.get("lists_confirmed"):
         sheet = book.sheet("表彰与通报", widths=[10, 14, 10])
         sheet.header(["名单", "姓名", "考核得分"])

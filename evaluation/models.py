@@ -53,7 +53,8 @@ class WorkloadPolicy(models.Model):
     weight_fixed = weight_field("固定课程，如阅读写字（每节）")
     weight_reading = weight_field("寄宿生晚读（每次）")
     weight_duty = weight_field("值日（每天）")
-    weight_patrol = weight_field("巡查（每次）", Decimal("0.5"))
+    # Per day with patrols recorded: a duty teacher records many in a day; the day is the work.
+    weight_patrol = weight_field("巡查（每天）", Decimal("0.5"))
     rate_teacher = models.DecimalField(
         "本校教师补助（元/课时）", max_digits=8, decimal_places=2, default=ZERO,
         validators=[MinValueValidator(ZERO), MaxValueValidator(10000)])

@@ -46,10 +46,11 @@ EXPECTED_EDGES = {
     ("arrangement", "courses"),
     ("arrangement", "enrollment"),
     # Evaluation reads the records (attendance), names courses in the 公示 and the core's
-    # people.
+    # people; duties, patrols and their findings come from the duty roster (safety).
     ("evaluation", "afterschool"),
     ("evaluation", "courses"),
     ("evaluation", "attendance"),
+    ("evaluation", "safety"),
 }
 
 

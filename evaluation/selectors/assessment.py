@@ -76,9 +76,8 @@ def scores(school_id: int, counts: dict[int, StaffCounts], first: dt.date, last:
            scheme: dict) -> list[Score]:
     """A score for each member of staff with a lesson due in the period."""
     findings = duties.findings_by_teacher(school_id, first, last)
-    open_follow_ups = duties.open_follow_ups_by_teacher(school_id, last)
+    open_follow_ups = duties.open_follow_ups_by_teacher(school_id, first, last)
     patrolled = duties.patrolled_teachers(school_id, first, last)
-    with_patrols = duties.available()
     out = []
     for staff_id, c in counts.items():
         if not c.scheduled:
@@ -94,27 +93,25 @@ def scores(school_id: int, counts: dict[int, StaffCounts], first: dt.date, last:
         else:
             row.indicators.append(Indicator("punctual", scheme["weight_punctual"], None,
                                             "本期没有已点名的课次"))
-        if not with_patrols:
-            row.indicators.append(Indicator("patrol", scheme["weight_patrol"], None,
-                                            "未启用巡查记录"))
-            row.indicators.append(Indicator("follow_up", scheme["weight_follow_up"], None,
-                                            "未启用巡查记录"))
+        n = findings.get(staff_id, 0)
+        if staff_id in patrolled or n:
+            row.indicators.append(Indicator(
+                "patrol", scheme["weight_patrol"],
+                float(max(0, 100 - scheme["finding_penalty"] * n)),
+                f"巡查发现问题 {n} 次（迟到、缺岗、讲授新课或考试等）" if n
+                else "巡查未发现问题"))
         else:
-            n = findings.get(staff_id, 0)
-            if staff_id in patrolled or n:
-                row.indicators.append(Indicator(
-                    "patrol", scheme["weight_patrol"],
-                    float(max(0, 100 - scheme["finding_penalty"] * n)),
-                    f"巡查发现问题 {n} 个（迟到、缺岗、讲授新课或考试）" if n
-                    else "巡查未发现问题"))
-            else:
-                row.indicators.append(Indicator("patrol", scheme["weight_patrol"], None,
-                                                "本期巡查未到该教师的课"))
-            m = open_follow_ups.get(staff_id, 0)
+            row.indicators.append(Indicator("patrol", scheme["weight_patrol"], None,
+                                            "本期没有巡查到该教师的课"))
+        m = open_follow_ups.get(staff_id, 0)
+        if staff_id in patrolled or n or m:
             row.indicators.append(Indicator(
                 "follow_up", scheme["weight_follow_up"],
                 float(max(0, 100 - scheme["follow_up_penalty"] * m)),
                 f"未完成整改 {m} 项" if m else "没有未完成的整改"))
+        else:
+            row.indicators.append(Indicator("follow_up", scheme["weight_follow_up"], None,
+                                            "本期没有巡查到该教师的课"))
         value, detail = satisfaction_of(staff_id, first, last,
                                         scheme["satisfaction_min_answers"])
         row.indicators.append(Indicator("satisfaction", scheme["weight_satisfaction"], value,

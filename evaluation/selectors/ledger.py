@@ -88,7 +88,7 @@ class StaffCounts:
     substitutions: int = 0
     delivered_by_kind: dict = field(default_factory=lambda: defaultdict(int))
     duties: int = 0
-    patrols: int = 0
+    patrols: int = 0       # days with patrols recorded
     equivalents: Decimal = Decimal("0")
 
     def weigh(self, policy: WorkloadPolicy) -> None:
@@ -124,7 +124,7 @@ def staff_counts(school, first: dt.date, last: dt.date,
                 counts.substitutions += row["delivered"]
     for staff_id, n in duties.duty_counts(school.pk, first, last).items():
         found.setdefault(staff_id, StaffCounts(staff_id)).duties = n
-    for staff_id, n in duties.patrol_counts(school.pk, first, last).items():
+    for staff_id, n in duties.patrol_days(school.pk, first, last).items():
         found.setdefault(staff_id, StaffCounts(staff_id)).patrols = n
     for counts in found.values():
         counts.weigh(policy)

@@ -237,11 +237,8 @@ def month_content(school: School, month: dt.date, *, on_step=None) -> dict:
         "totals": totals(homerooms),
         "weights": {kind: float(policy.weight_of(kind)) for kind in
                     ("course", "homework", "homeroom", "fixed", "reading", "duty", "patrol")},
-        "with_duties": duties.available(),
+        "patrols": duties.patrol_summary(school.pk, first, last),
     }
-    patrols = duties.patrol_summary(school.pk, first, last)
-    if patrols is not None:
-        content["patrols"] = patrols
     content.update(_lists(school, month))
     return content
 

@@ -166,7 +166,7 @@ def test_each_run_of_the_command_is_a_new_version_and_writes_the_workbook(world,
     second = publish_json("--xlsx", str(path))
     assert second["version"] == 2
     book = load_workbook(path)
-    assert book.sheetnames == ["教师", "班级", "课程"]
+    assert book.sheetnames == ["教师", "班级", "课程", "巡查"]
     homerooms = list(book["班级"].iter_rows(values_only=True))
     assert homerooms[0] == ("班级", "学生数", "应到", "出勤", "迟到", "请假", "缺勤", "未点名",
                             "出勤率（%）")
