@@ -1,6 +1,6 @@
 """The apps are layers, and each imports only the apps below it (CONVENTIONS.md, README).
 
-    afterschool ← courses ← enrollment ← arrangement ← attendance ← safety ← evaluation
+    afterschool ← courses ← enrollment ← arrangement ← attendance ← safety ← surveys ← evaluation
 
 This walks every ``.py`` file of every app with :mod:`ast` (no import is executed) and records,
 for each file, which other apps it reaches:
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
-          "evaluation"]
+          "surveys", "evaluation"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 EXEMPT = ("afterschool/settings/", "afterschool/urls.py")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
@@ -45,6 +45,11 @@ EXPECTED_EDGES = {
     ("arrangement", "afterschool"),
     ("arrangement", "courses"),
     ("arrangement", "enrollment"),
+    # Surveys invite the children who attended and cut the answers by their courses and
+    # tutors (attendance's records, the catalog's sections).
+    ("surveys", "afterschool"),
+    ("surveys", "courses"),
+    ("surveys", "attendance"),
     # Evaluation reads the records (attendance), names courses in the 公示 and the core's
     # people; duties, patrols and their findings come from the duty roster (safety).
     ("evaluation", "afterschool"),

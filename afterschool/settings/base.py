@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "arrangement",
     "attendance",
     "safety",
+    "surveys",
     "evaluation",
 ]
 
@@ -220,6 +221,8 @@ CELERY_BEAT_SCHEDULE = {
     # Dismissal: children not released AttendancePolicy.dismissal_handover_minutes after their
     # last lesson pass to the duty teachers, and the office is told.
     "dismissals-sweep": {"task": "attendance.tasks.dismissals_sweep_task", "schedule": 60.0},
+    # Satisfaction surveys past their deadline close (answers are refused after it anyway).
+    "surveys-close": {"task": "surveys.tasks.surveys_close_due_task", "schedule": 300.0},
     # The monthly 公示: on the 1st at 06:00, last month's for every school (one version per
     # school and month however often it runs); requests that never reached the broker.
     "publications-monthly": {"task": "evaluation.tasks.publications_monthly_task",

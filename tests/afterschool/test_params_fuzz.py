@@ -41,6 +41,8 @@ READ = [
     "change", "date",
     # evaluation (月报、考核、公示)
     "month", "version", "period", "form",
+    # surveys (满意度调查)
+    "by", "group", "format", "revision",
 ]
 HUGE = "99999999999999999999999"
 # All parameters at once are given these, then the shaped ones below; each alone the first two
@@ -58,7 +60,8 @@ OFF_SITE = ["//evil.example/", "https://evil.example/", "http://evil.example/", 
 KNOWN_BUGS: set[str] = set()
 
 
-APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "evaluation")
+APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "surveys",
+        "evaluation")
 
 
 def project_patterns(resolver=None, prefix="", namespace=""):
@@ -146,6 +149,12 @@ def path_args(name: str, ids: dict) -> dict:
         "evaluation:publication": {"month": ids["publication_month"]},
         "evaluation:publication_xlsx": {"pk": ids["publication"]},
         "attendance:dismissal": {"pk": ids["lesson"]},
+        "surveys:detail": {"pk": ids["survey"]},
+        "surveys:question_add": {"pk": ids["survey"]},
+        "surveys:question": {"pk": ids["survey"], "question": ids["question"]},
+        "surveys:move": {"pk": ids["survey"]},
+        "surveys:results": {"pk": ids["survey"]},
+        "surveys:answer": {"pk": ids["survey"], "student_pk": ids["student"]},
         "attendance:pickup": {"student_pk": ids["student"]},
     }
     if name in table:
@@ -203,6 +212,7 @@ def ids(world, django_capture_on_commit_callbacks):
     attendance = _attendance_ids(world, st.term)
     return {**attendance, **_leave_and_alert_ids(world, st.term, attendance["record"]),
         **_evaluation_ids(world),
+        **_survey_ids(world, st.term),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
         "application": st.applications[0].pk, "course": course.pk,
@@ -269,6 +279,25 @@ def _evaluation_ids(world) -> dict:
     return {"statement": statement.pk, "statement_line": line.pk, "assessment": assessment.pk,
             "assessment_entry": entry.pk, "publication_job": job.pk,
             "publication": publication.pk, "publication_month": f"{month:%Y-%m}"}
+
+
+def _survey_ids(world, term) -> dict:
+    """A published survey the guardian's child may answer (it attended a lesson)."""
+    from django.utils import timezone
+
+    from attendance.models import AttendanceRecord, Lesson
+    from surveys import services as survey_services
+
+    lesson = Lesson.objects.create(term=term, date=term.start_date, start_time=dt.time(16, 40),
+                                   end_time=dt.time(17, 20), kind=Lesson.Kind.HOMEWORK,
+                                   key="fuzz:survey", title="作业辅导")
+    AttendanceRecord.objects.create(lesson=lesson, student=world.child, status="present",
+                                    marked_at=timezone.now())
+    office = actor_for(world.coordinator, world.school)
+    survey = survey_services.survey_create(actor=office, term=term, title="满意度调查",
+                                           closes_at=timezone.now() + dt.timedelta(days=7))
+    survey_services.survey_publish(actor=office, survey=survey)
+    return {"survey": survey.pk, "question": survey.questions.order_by("number").first().pk}
 
 
 def users(world) -> dict:
