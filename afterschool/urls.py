@@ -24,6 +24,7 @@ urlpatterns = [
     path("attendance/", include("attendance.urls")),
     path("surveys/", include("surveys.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("afterschool.school_urls")),
 ]
 if settings.DEBUG:

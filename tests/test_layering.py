@@ -1,6 +1,7 @@
 """The apps are layers, and each imports only the apps below it (CONVENTIONS.md, README).
 
     afterschool ← courses ← enrollment ← arrangement ← attendance ← safety ← surveys ← evaluation
+        ← dashboards
 
 This walks every ``.py`` file of every app with :mod:`ast` (no import is executed) and records,
 for each file, which other apps it reaches:
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
-          "surveys", "evaluation"]
+          "surveys", "evaluation", "dashboards"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 EXEMPT = ("afterschool/settings/", "afterschool/urls.py")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
@@ -56,6 +57,10 @@ EXPECTED_EDGES = {
     ("evaluation", "courses"),
     ("evaluation", "attendance"),
     ("evaluation", "safety"),
+    # The dashboards sit on top: the capacity planner reads the forms and the catalog.
+    ("dashboards", "afterschool"),
+    ("dashboards", "courses"),
+    ("dashboards", "enrollment"),
 }
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "safety",
     "surveys",
     "evaluation",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -61,7 +61,7 @@ KNOWN_BUGS: set[str] = set()
 
 
 APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "surveys",
-        "evaluation")
+        "evaluation", "dashboards")
 
 
 def project_patterns(resolver=None, prefix="", namespace=""):

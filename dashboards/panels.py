@@ -1,0 +1,26 @@
+"""Home-page panels of the dashboards (registered in ``DashboardsConfig.ready``)."""
+
+from __future__ import annotations
+
+from afterschool.access import Actor
+from afterschool.models import Role
+
+
+def capacity_panel(actor: Actor) -> dict | None:
+    """办公室: while the application window is open, the busiest day's demand at a glance."""
+    if actor.school is None or not actor.has(Role.COORDINATOR):
+        return None
+    from afterschool.selectors import term_of
+
+    term = term_of(actor)
+    if term is None or not term.window_is_open():
+        return None
+    from .capacity import capacity_plan
+
+    plan = capacity_plan(term)
+    if not plan.forms:
+        return None
+    short = [c for c in plan.courses if c.gap > 0]
+    return {"template": "dashboards/_panel_capacity.html", "order": 14, "plan": plan,
+            "short": short[:3]}
+
