@@ -1,6 +1,6 @@
 -- wrk script of the 16:40 peak; bench/attendance_peak.py writes the plan it reads and runs
 --
---   wrk -tN -cN -dS -s peak.lua http://127.0.0.1:PORT -- MODE PLAN.lua N TAG [EVERY_MS]
+--   wrk -tN -cN -dS -s peak.lua http://127.0.0.1:PORT -- MODE PLAN.lua N TAG
 --
 -- One connection per thread (-t = -c), so a thread's state is its connection's: thread k plays
 -- the tutors whose place in the plan is k modulo N, one after another, each with their own
@@ -10,9 +10,9 @@
 --   post   a tutor submits it: CSRF token, the lesson's current revision, a fresh token and a
 --          mark for each of the 25 children (two mark sets that differ for every child, so every
 --          accepted submission rewrites all 25 records, as a first roll call does);
---   mix    the peak itself: open, submit, land on the day's page (the submit's redirect), next;
---   paced  the same, but each connection starts a tutor's turn only every EVERY_MS (staggered
---          across connections): the peak at a given rate instead of as fast as the server goes.
+--   mix    the peak itself: open, submit, land on the day's page (the submit's redirect), next.
+-- (The peak at the issue's own rate is driven from Python, not here: wrk's delay() waits on an
+-- open connection, and a silent open connection holds a gunicorn sync worker.)
 -- Each request is timed here (CLOCK_MONOTONIC through LuaJIT's ffi) and kept by kind, so GET and
 -- POST have their own percentiles in one run; done() prints one BENCH line per kind.
 
@@ -41,15 +41,10 @@ end
 accepted = 0
 local mode, plan, tag, mine, rev
 local turn, step, serial, sent_at, kind, current = 0, 0, 0, 0, nil, nil
-local every, next_turn = 0, 0
 
 function init(args)
   mode, plan, tag = args[1], dofile(args[2]), args[4]
   local n = tonumber(args[3])
-  if mode == "paced" then
-    every = tonumber(args[5])
-    next_turn = now_ms() + every * id / n
-  end
   mine, rev = {}, {}
   for i, tutor in ipairs(plan.tutors) do
     if (i - 1) % n == id then
@@ -62,6 +57,7 @@ function init(args)
   end
 end
 
+-- The same two sets as marks_for() in bench/attendance_peak.py.
 local function marks(tutor)
   local flip = rev[tutor.lesson] % 2 == 1
   local parts = {}
@@ -82,10 +78,9 @@ function request()
   else
     current = mine[turn % #mine + 1]
     headers["Cookie"] = current.cookie
-    local cycle = mode == "mix" or mode == "paced"
-    if mode == "get" or (cycle and step == 0) then
+    if mode == "get" or (mode == "mix" and step == 0) then
       kind, path = "get", current.path
-    elseif mode == "post" or (cycle and step == 1) then
+    elseif mode == "post" or (mode == "mix" and step == 1) then
       serial = serial + 1
       kind, method, path = "post", "POST", current.path
       headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -111,19 +106,12 @@ function response(status, headers, body)
     rev[current.lesson] = rev[current.lesson] + 1
     accepted = accepted + 1
   end
-  if mode == "mix" or mode == "paced" then
+  if mode == "mix" then
     step = (step + 1) % 3
     if step == 0 then turn = turn + 1 end
   elseif mode ~= "bare" then
     turn = turn + 1
   end
-end
-
-function delay()
-  if mode ~= "paced" or step ~= 0 then return 0 end
-  local wait = next_turn - now_ms()
-  next_turn = math.max(next_turn, now_ms()) + every
-  return math.max(0, wait)
 end
 
 local function percentile(sorted, p)
