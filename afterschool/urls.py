@@ -22,6 +22,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("courses/arrangement/", include("arrangement.urls")),
     path("attendance/", include("attendance.urls")),
+    path("safety/", include("safety.urls")),
     path("surveys/", include("surveys.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("dashboards/", include("dashboards.urls")),

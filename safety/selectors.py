@@ -223,7 +223,7 @@ def follow_up_with_history(qs):
 
 def teacher_month(school: School | int, month_start: dt.date, month_end: dt.date) -> list[dict]:
     """Per teacher over a month: duties, patrols recorded, findings against them by kind, open
-    follow-ups — the month's page for the office (and what the assessment reads). Five
+    follow-ups — the month's page for the office (and what the assessment reads). Six
     queries."""
     from afterschool.models import Staff
 

@@ -268,6 +268,7 @@ def solve(problem: Problem, *, time_limit: float | None = 60.0, workers: int = 1
                 here.append(var)
             model.add(sum(here) == problem.needs[kind])
     variables = list(x.values())   # every variable, so that each stage is fully hinted
+    constants = {var.index for key, var in x.items() if (days[key[0]], key[1], key[2]) in pinned}
 
     # 1. Doubles: a person's duties beyond the first on one day.
     doubles = {}
@@ -324,8 +325,11 @@ def solve(problem: Problem, *, time_limit: float | None = 60.0, workers: int = 1
         if deadline is not None:
             params.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
         model.clear_hints()
+        hinted = set()
         for var in variables:
-            if var.index in values:
+            # Pins share one cached constant: hint each variable once (twice is invalid).
+            if var.index in values and var.index not in hinted and var.index not in constants:
+                hinted.add(var.index)
                 model.add_hint(var, values[var.index])
         model.minimize(objective)
         status = solver.solve(model)

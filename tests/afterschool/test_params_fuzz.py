@@ -43,6 +43,8 @@ READ = [
     "month", "version", "period", "form",
     # surveys (满意度调查)
     "by", "group", "format", "revision",
+    # safety (值日、巡查、整改)
+    "week", "loads", "staff", "venue", "show", "to_status",
 ]
 HUGE = "99999999999999999999999"
 # All parameters at once are given these, then the shaped ones below; each alone the first two
@@ -60,8 +62,8 @@ OFF_SITE = ["//evil.example/", "https://evil.example/", "http://evil.example/", 
 KNOWN_BUGS: set[str] = set()
 
 
-APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "surveys",
-        "evaluation", "dashboards")
+APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
+        "surveys", "evaluation", "dashboards")
 
 
 def project_patterns(resolver=None, prefix="", namespace=""):
@@ -156,6 +158,13 @@ def path_args(name: str, ids: dict) -> dict:
         "surveys:results": {"pk": ids["survey"]},
         "surveys:answer": {"pk": ids["survey"], "student_pk": ids["student"]},
         "attendance:pickup": {"student_pk": ids["student"]},
+        "safety:swap_new": {"pk": ids["duty"]},
+        "safety:swap_move": {"pk": ids["swap"]},
+        "safety:patrol_form": {"lesson": ids["lesson"]},
+        "safety:patrol": {"pk": ids["patrol"]},
+        "safety:patrol_photo": {"pk": ids["patrol"]},
+        "safety:follow_up": {"pk": ids["follow_up"]},
+        "safety:follow_up_move": {"pk": ids["follow_up"]},
     }
     if name in table:
         return table[name]
@@ -212,6 +221,7 @@ def ids(world, django_capture_on_commit_callbacks):
     attendance = _attendance_ids(world, st.term)
     return {**attendance, **_leave_and_alert_ids(world, st.term, attendance["record"]),
         **_evaluation_ids(world),
+        **_safety_ids(world, st.term, attendance["lesson"]),
         **_survey_ids(world, st.term),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
@@ -298,6 +308,27 @@ def _survey_ids(world, term) -> dict:
                                            closes_at=timezone.now() + dt.timedelta(days=7))
     survey_services.survey_publish(actor=office, survey=survey)
     return {"survey": survey.pk, "question": survey.questions.order_by("number").first().pk}
+
+
+def _safety_ids(world, term, lesson_id) -> dict:
+    """A duty of the tutor's, a swap with the duty teacher, a patrol with an open follow-up."""
+    from safety.models import DutyAssignment, DutyRoster, DutySwap, FollowUp, PatrolReport
+
+    roster = DutyRoster.objects.create(term=term, teachers_per_day=1, leaders_per_day=0,
+                                       from_date=term.start_date)
+    mine = DutyAssignment.objects.create(roster=roster, date=term.end_date, staff=world.tutor,
+                                         kind="teacher")
+    theirs = DutyAssignment.objects.create(roster=roster, date=term.end_date - dt.timedelta(
+        days=1), staff=world.duty_teacher, kind="teacher")
+    swap = DutySwap.objects.create(roster=roster, mine=mine, theirs=theirs, requester=world.tutor,
+                                   partner=world.duty_teacher, kind="teacher",
+                                   requester_date=mine.date, partner_date=theirs.date)
+    patrol = PatrolReport.objects.create(
+        school=world.school, lesson_id=lesson_id, date=term.start_date,
+        patrolled_at=dt.datetime(2024, 9, 10, 9, tzinfo=dt.UTC), recorded_by=world.coordinator,
+        teacher=world.tutor, presence="late", has_finding=True)
+    follow_up = FollowUp.objects.create(patrol=patrol, school=world.school)
+    return {"duty": mine.pk, "swap": swap.pk, "patrol": patrol.pk, "follow_up": follow_up.pk}
 
 
 def users(world) -> dict:

@@ -167,3 +167,18 @@ def test_progress_is_reported_to_the_end():
     s.solve(s.Problem(days=[1, 2], needs={T: 1, L: 1}, people=people),
             progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1][0] == seen[-1][1]
+
+
+def test_pins_on_the_cp_sat_path():
+    """Several pinned duties (one shared constant in the model) while CP-SAT decides, because
+    the leader must double up on day 2."""
+    leader = s.Person(1, frozenset({T, L}))
+    teachers = [s.Person(2, frozenset({T}), unavailable=frozenset({2})),
+                s.Person(3, frozenset({T}), unavailable=frozenset({2}))]
+    problem = s.Problem(days=[1, 2, 3], needs={T: 1, L: 1}, people=[leader, *teachers],
+                        pinned=[(1, 2, T), (3, 3, T), (1, 1, L)])
+    roster = s.solve(problem)
+    check_valid(problem, roster)
+    assert roster.method == "cp-sat" and roster.optimal
+    assert roster.key() == brute_force(problem)
+    assert roster.doubles == 1

@@ -1,0 +1,1 @@
+"""Views of safety, one module per sub-domain: roster, swaps, patrols, follow-ups."""
