@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from .cleaning import clean_phone
 from .exceptions import DomainError
-from .models import ImportJob, phone_validator
+from .models import ImportJob, NoticePreference, phone_validator
 from .xlsx import CONTENT_TYPE as XLSX
 
 MAX_UPLOAD_MB = 20
@@ -96,3 +96,11 @@ class RosterUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
             raise forms.ValidationError(f"文件太大（超过 {MAX_UPLOAD_MB} MB）。")
         return upload
+
+
+class NoticePreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NoticePreference
+        fields = ["sms", "email"]
+        help_texts = {"sms": "审核结果、统筹安排、填报提醒等重要通知会同时发短信到您的手机号。",
+                      "email": "只在您的账号填写了电子邮箱时发送。"}

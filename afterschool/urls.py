@@ -7,16 +7,16 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from . import views
+from .views import accounts
 
 urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page says; the icon is an SVG
     # under /static/ (a hashed name in production, so not a permanent redirect).
     path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("favicon.svg"))),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("activate/", views.ActivateView.as_view(), name="activate"),
-    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("activate/", accounts.ActivateView.as_view(), name="activate"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("admin/", admin.site.urls),
     path("enrollment/", include("enrollment.urls")),
     path("courses/", include("courses.urls")),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("", include("afterschool.school_urls")),
+    path("", include("afterschool.views.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

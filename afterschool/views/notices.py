@@ -1,17 +1,19 @@
-"""Notice pages: the office's record of e-mails and SMS, and each person's notice settings."""
+"""Notice pages: marking notices read, the office's record of e-mails and SMS, and each
+person's notice settings."""
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView
 
-from . import access, services
-from .mixins import ActorMixin
-from .models import Delivery, NoticePreference, Role
-from .params import ids
+from .. import access, services
+from ..forms import NoticePreferenceForm
+from ..mixins import ActorMixin
+from ..models import Delivery, NoticePreference, Role
+from ..params import ids, safe_next
 
 FILTERS = {
     "open": ("待发送和失败", [Delivery.Status.PENDING, Delivery.Status.FAILED]),
@@ -19,6 +21,13 @@ FILTERS = {
     "failed": ("发送失败", [Delivery.Status.FAILED]),
     "sent": ("已发送", [Delivery.Status.SENT]),
 }
+
+
+class NoticeReadView(ActorMixin, View):
+    def post(self, request):
+        services.notice_mark_read(user=request.user, notice_ids=ids(request.POST.getlist("notice")))
+        return HttpResponseRedirect(
+            safe_next(request, request.POST.get("next"), reverse("school:home")))
 
 
 class DeliveryListView(ActorMixin, ListView):
@@ -66,14 +75,6 @@ class DeliveryRetryView(ActorMixin, View):
         else:
             messages.info(request, "没有选中发送失败的记录。")
         return redirect(f"{reverse('school:deliveries')}?status=pending")
-
-
-class NoticePreferenceForm(forms.ModelForm):
-    class Meta:
-        model = NoticePreference
-        fields = ["sms", "email"]
-        help_texts = {"sms": "审核结果、统筹安排、填报提醒等重要通知会同时发短信到您的手机号。",
-                      "email": "只在您的账号填写了电子邮箱时发送。"}
 
 
 class NoticePreferenceView(ActorMixin, FormView):

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
-from . import access, exports, roster, selectors
-from .forms import RosterUploadForm
-from .mixins import ActorMixin
-from .models import ImportJob, Role
-from .xlsx import xlsx_response
+from .. import access, exports, roster, selectors
+from ..forms import RosterUploadForm
+from ..mixins import ActorMixin
+from ..models import ImportJob, Role
+from ..xlsx import xlsx_response
 
 
 class RosterUploadView(ActorMixin, FormView):
