@@ -1,4 +1,4 @@
-"""Private files: uploaded rosters now (patrol photos later), never mixed with public ones.
+"""Private files (uploaded rosters, patrol photos), never mixed with public ones.
 
 Public uploads such as course pictures live in ``MEDIA_ROOT``, which the web server (and,
 under DEBUG, Django itself) serves to anyone who has the name. Private files live in

@@ -327,8 +327,8 @@ class PlacementSwapView(_AdjustAction):
 
 
 class SwapOptionsView(_AdjustAction):
-    """The ``<option>``s of one student's swap form, fetched (htmx) when the form is opened:
-    the page itself no longer repeats every placement of the run once per match."""
+    """The ``<option>``s of one student's swap form, fetched (htmx) when the form is opened,
+    so the page does not repeat every placement of the run once per match."""
 
     template_name = "arrangement/_swap_options.html"
 

@@ -129,8 +129,8 @@ def _job_file_delete(job: ImportJob) -> None:
         return
     try:
         job.file.storage.delete(name)
-        # Uploads before private storage were kept under MEDIA_ROOT, where anyone could
-        # fetch them: remove such a public copy too.
+        # A copy of the same name under MEDIA_ROOT could be fetched by anyone: an upload
+        # never stays there.
         if default_storage.exists(name):
             default_storage.delete(name)
     except OSError:

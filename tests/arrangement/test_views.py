@@ -441,7 +441,8 @@ def test_guardian_home_tells_an_unplaced_child_why(world, login, published):
 
 
 def test_the_addresses_people_know_are_kept():
-    """The arrangement moved to an app of its own; its pages stayed under /courses/arrangement/."""
+    """The arrangement is an app of its own, its pages under /courses/arrangement/ (the
+    addresses in notices and bookmarks)."""
     assert _url("list") == "/courses/arrangement/"
     assert _url("my_schedule") == "/courses/arrangement/my-schedule/"
     assert _url("adjust", 3) == "/courses/arrangement/3/adjust/"
