@@ -80,7 +80,8 @@ class PatrolForm(forms.Form):
                                  initial=PatrolReport.Activity.AS_PLANNED,
                                  widget=forms.RadioSelect)
     other_issue = forms.BooleanField(label="其他问题（安全隐患、纪律等，请写在备注里）",
-                                     required=False)
+                                     required=False,
+                                     widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     photo = forms.FileField(label="照片（可不传）", required=False,
                             widget=forms.ClearableFileInput(attrs={
                                 **TEXT, "accept": "image/jpeg,image/png,image/webp",

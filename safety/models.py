@@ -107,6 +107,7 @@ class DutyRoster(models.Model):
     max_leader_load = models.PositiveSmallIntegerField("每位领导最多值日次数", default=0)
     doubles = models.PositiveSmallIntegerField("一天两班次数", default=0)
     sum_of_squares = models.PositiveIntegerField("均衡度（平方和）", default=0)
+    back_to_back = models.PositiveSmallIntegerField("连续两个服务日值日次数", default=0)
     seconds = models.FloatField("求解用时（秒）", default=0)
 
     class Meta:

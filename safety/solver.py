@@ -102,6 +102,8 @@ class Roster:
     loads: dict[int, dict[str, int]] = field(default_factory=dict)   # person → kind → load
     # "flow" when the min-cost flow's roster met every stage's bound, "cp-sat" otherwise.
     method: str = "flow"
+    # Duties on two service days in a row for one person (fewest found, objective unchanged).
+    back_to_back: int = 0
 
     def key(self) -> tuple:
         """The lexicographic objective, smaller is better (what the tests compare)."""
@@ -369,13 +371,95 @@ def solve(problem: Problem, *, time_limit: float | None = 60.0, workers: int = 1
         if values.get(var.index):
             duties.setdefault((days[i], kind), []).append(pid)
             loads[pid][kind] += 1
+    back_to_back = space_out(problem, duties, pinned)
     for ids in duties.values():
         ids.sort()
     key = evaluate(problem, duties)
     return Roster(duties=duties, doubles=key[0],
                   max_load={k: key[1 + n] for n, k in enumerate(KINDS)},
                   sum_of_squares=key[-1], optimal=optimal,
-                  seconds=time.perf_counter() - started, loads=loads, method=method)
+                  seconds=time.perf_counter() - started, loads=loads, method=method,
+                  back_to_back=back_to_back)
+
+
+def back_to_back_count(problem: Problem, duties: Mapping[tuple[Day, str], Iterable[int]]) -> int:
+    """How many times someone is on duty on two service days in a row."""
+    index = {day: i for i, day in enumerate(problem.days)}
+    on: dict[int, set[int]] = {}
+    for (day, _), ids in duties.items():
+        for pid in ids:
+            on.setdefault(pid, set()).add(index[day])
+    return sum(1 for days in on.values() for i in days if i + 1 in days)
+
+
+def space_out(problem: Problem, duties: dict[tuple[Day, str], list[int]], pinned: set,
+              *, max_swaps: int = 5000) -> int:
+    """Fewer duties on two service days in a row, without changing the objective.
+
+    Among the optimal rosters many have the same loads; this prefers one where people are not
+    on duty two days running. It exchanges two people's duties of the same kind on two days
+    (each free that other day, neither with another duty on either day, neither pinned), so
+    every load, every maximum and the doubles stay as they are — the roster stays optimal —
+    and takes an exchange only when it lowers the number of back-to-back duties. Changes
+    ``duties`` in place; returns the number left.
+    """
+    people = {p.id: p for p in problem.people}
+    days = list(problem.days)
+    index = {day: i for i, day in enumerate(days)}
+    on: dict[int, dict[int, int]] = {}     # person → day index → duties that day
+
+    def add(pid: int, i: int, n: int) -> None:
+        row = on.setdefault(pid, {})
+        row[i] = row.get(i, 0) + n
+        if not row[i]:
+            del row[i]
+
+    for (day, _), ids in duties.items():
+        for pid in ids:
+            add(pid, index[day], 1)
+
+    def near(pid: int, i: int) -> int:
+        row = on.get(pid, {})
+        return (i - 1 in row) + (i + 1 in row)
+
+    swaps = 0
+    improved = True
+    while improved and swaps < max_swaps:
+        improved = False
+        for (day, kind), ids in sorted(duties.items(), key=lambda item: index[item[0][0]]):
+            i = index[day]
+            for pid in list(ids):
+                if not near(pid, i) or on[pid][i] > 1 or (day, pid, kind) in pinned:
+                    continue
+                for (other_day, other_kind), others in duties.items():
+                    j = index[other_day]
+                    if other_kind != kind or abs(j - i) <= 0 or pid in on and j in on[pid]:
+                        continue
+                    if not people[pid].may(other_day, kind):
+                        continue
+                    for qid in others:
+                        if (qid == pid or on[qid].get(j, 0) > 1 or i in on[qid]
+                                or (other_day, qid, kind) in pinned
+                                or not people[qid].may(day, kind)):
+                            continue
+                        before = near(pid, i) + near(qid, j)
+                        add(pid, i, -1), add(qid, j, -1)
+                        after = near(pid, j) + near(qid, i)
+                        if after < before:
+                            add(pid, j, 1), add(qid, i, 1)
+                            ids[ids.index(pid)] = qid
+                            others[others.index(qid)] = pid
+                            swaps += 1
+                            improved = True
+                            break
+                        add(pid, i, 1), add(qid, j, 1)
+                    if improved:
+                        break
+                if improved:
+                    break
+            if improved:
+                break
+    return back_to_back_count(problem, duties)
 
 
 def _squares_stage(problem, model, kinds, assigned, best_max, values, variables, run, relax,

@@ -236,6 +236,7 @@ def roster_generate(*, term: Term, actor: Actor, from_date: dt.date | None = Non
     roster.max_leader_load = result.max_load[solver.LEADER]
     roster.doubles = result.doubles
     roster.sum_of_squares = result.sum_of_squares
+    roster.back_to_back = result.back_to_back
     roster.seconds = round(result.seconds, 3)
     roster.full_clean()
     roster.save()

@@ -182,3 +182,25 @@ def test_pins_on_the_cp_sat_path():
     assert roster.method == "cp-sat" and roster.optimal
     assert roster.key() == brute_force(problem)
     assert roster.doubles == 1
+
+
+def test_back_to_back_duties_are_spread_without_changing_the_optimum():
+    """Four teachers, eight days, one a day: two duties each, none on two days running."""
+    people = [s.Person(i, frozenset({T})) for i in (1, 2, 3, 4)]
+    problem = s.Problem(days=list(range(1, 9)), needs={T: 1}, people=people)
+    roster = s.solve(problem)
+    assert roster.back_to_back == 0 == s.back_to_back_count(problem, roster.duties)
+    assert roster.key() == brute_force(problem)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spacing_keeps_the_key_and_never_adds_back_to_back_duties(seed):
+    problem = random_problem(random.Random(1000 + seed))
+    if s.shortages(problem):
+        return
+    roster = s.solve(problem)
+    check_valid(problem, roster)
+    assert roster.key() == brute_force(problem)
+    duties = {k: list(v) for k, v in roster.duties.items()}
+    before = s.back_to_back_count(problem, duties)
+    assert s.space_out(problem, duties, set(problem.pinned)) <= before
