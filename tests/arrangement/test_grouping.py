@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from afterschool.norms import STUDENTS_PER_TUTOR as GROUP_SIZE
-from arrangement.grouping import HomeworkChild, group_homework
+from arrangement.grouping import HomeworkChild, group_homework, week_groups
 
 
 def _children(sizes: dict, days=frozenset({1, 2, 3, 4}), start=0):
@@ -26,6 +26,22 @@ def _check_cover(children, plans):
             seen[s, p.weekday] += 1
     wanted = Counter((c.id, d) for c in children for d in c.days)
     assert seen == wanted  # every child, every attending day, exactly once
+
+
+def _check_stable(children, plans):
+    """Every child meets the same classmates on every day they both come."""
+    days_of = {c.id: c.days for c in children}
+    group_of = {}
+    for p in plans:
+        key = (p.week_homerooms, p.part)
+        for s in p.students:
+            assert group_of.setdefault(s, key) == key
+    by_day = {(p.weekday, s): set(p.students) for p in plans for s in p.students}
+    for c in children:
+        for d1 in c.days:
+            for d2 in c.days:
+                both = {s for s in by_day[d1, c.id] if d2 in days_of[s]}
+                assert both == {s for s in by_day[d2, c.id] if d1 in days_of[s]}
 
 
 def test_small_homerooms_of_a_grade_are_merged_whole():
@@ -83,18 +99,57 @@ def test_properties_on_random_schools(seed):
         assert 1 <= len(p.students) <= GROUP_SIZE
         assert {room_of[s] for s in p.students} == set(p.homerooms)
         assert len({r.split("-")[0] for r in p.homerooms}) == 1
-    # A homeroom of at most 25 on a day is in exactly one group that day.
+    # A homeroom whose busiest day fits is in exactly one group each day it comes.
     per_day_room = Counter()
     day_room_size = Counter((d, c.homeroom) for c in children for d in c.days)
+    peak = Counter()
+    for (_day, room), size in day_room_size.items():
+        peak[room] = max(peak[room], size)
     for p in plans:
         for r in p.homerooms:
             per_day_room[p.weekday, r] += 1
-    for key, size in day_room_size.items():
-        if size <= GROUP_SIZE:
-            assert per_day_room[key] == 1
+    for (d, room), size in day_room_size.items():
+        if peak[room] <= GROUP_SIZE:
+            assert per_day_room[d, room] == 1
         else:
-            assert per_day_room[key] == -(-size // GROUP_SIZE)
+            assert per_day_room[d, room] >= -(-size // GROUP_SIZE)
+    _check_stable(children, plans)
     # Same input in another order, same groups.
     shuffled = list(children)
     rng.shuffle(shuffled)
     assert group_homework(shuffled) == plans
+
+
+def test_the_same_classmates_every_day_although_attendance_differs_by_day():
+    # Per day, 7-1 would best pair with 7-3 on Monday and with 7-2 on Tuesday; the week's
+    # groups keep each homeroom with the same homerooms on every day instead.
+    children = (
+        [HomeworkChild(id=i, grade=7, homeroom="7-1", days=frozenset({1, 2, 3, 4}))
+         for i in range(10)]
+        + [HomeworkChild(id=100 + i, grade=7, homeroom="7-2", days=frozenset({1}))
+           for i in range(20)]
+        + [HomeworkChild(id=200 + i, grade=7, homeroom="7-3", days=frozenset({2, 3}))
+           for i in range(14)]
+        + [HomeworkChild(id=300 + i, grade=7, homeroom="7-4", days=frozenset({2, 3, 4}))
+           for i in range(8)])
+    plans = group_homework(children)
+    _check_cover(children, plans)
+    _check_stable(children, plans)
+    assert all(len(p.students) <= GROUP_SIZE for p in plans)
+    seven_one = {p.weekday: p.week_homerooms for p in plans if "7-1" in p.homerooms}
+    assert sorted(seven_one) == [1, 2, 3, 4]
+    assert len(set(seven_one.values())) == 1
+    assert {g.homerooms for g in week_groups(children)} == {p.week_homerooms for p in plans}
+
+
+def test_a_large_homeroom_keeps_its_parts_all_week():
+    # 40 children, 30 on Monday and 30 on Tuesday: two parts, the same two every day.
+    children = [HomeworkChild(id=i, grade=7, homeroom="7-1",
+                              days=frozenset({1, 2}) if i < 20 else
+                              frozenset({1}) if i < 30 else frozenset({2}))
+                for i in range(40)]
+    plans = group_homework(children)
+    _check_cover(children, plans)
+    _check_stable(children, plans)
+    assert {(p.part, p.parts) for p in plans} == {(1, 2), (2, 2)}
+    assert all(len(p.students) <= GROUP_SIZE for p in plans)

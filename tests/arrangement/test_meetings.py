@@ -73,9 +73,11 @@ def test_a_tutor_meets_their_sections_groups_and_fixed_items(world, school):
     assert not [m for m in meetings_on(TUESDAY, tutor=world.tutor) if m.kind == "course"]
 
     monday = meetings_on(MONDAY, tutor=world.homeroom_teacher)
-    assert [(m.kind, m.section) for m in monday] == [("fixed", reading)]
     group = run.homework_groups.get(weekday=1)
-    assert group.tutor is not None
+    # The merged group meets in 七年级1班's classroom: its 班主任 tutors it when free.
+    assert group.room == "七年级1班教室" and group.tutor == world.homeroom_teacher
+    assert [(m.kind, m.section, m.group) for m in monday] == [
+        ("homework", None, group), ("fixed", reading, None)]
     mine = meetings_on(MONDAY, tutor=group.tutor)
     assert [(m.kind, m.group) for m in mine if m.kind == "homework"] == [("homework", group)]
     assert not [m for m in meetings_on(TUESDAY, tutor=group.tutor) if m.group == group]

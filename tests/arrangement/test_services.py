@@ -389,7 +389,8 @@ def test_homework_groups_are_staffed_by_the_homeroom_teacher_first(
     groups = list(run.homework_groups.order_by("weekday"))
     assert [(g.weekday, g.name, g.tutor) for g in groups] == [
         (1, "七年级1班", world.homeroom_teacher), (3, "七年级1班", world.homeroom_teacher)]
-    assert run.stats["homework"] == {"groups": 2, "staffed": 2, "status": "optimal"}
+    assert run.stats["homework"] == {"groups": 2, "staffed": 2, "status": "optimal",
+                                     "week_groups": 1, "without_room": 0}
 
 
 def test_homework_group_without_a_free_tutor_says_why(world, office,

@@ -1,0 +1,111 @@
+"""Homework groups of a run: the same classmates and room all week, tutors only from teachers."""
+
+from collections import defaultdict
+
+import pytest
+
+from afterschool.access import actor_for
+from afterschool.models import Role, Staff
+from arrangement.models import HomeworkGroup
+from tests import factories
+
+from .factories import make_application, make_course, run_now
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(world):
+    return actor_for(world.coordinator, world.school)
+
+
+def _grade_seven(world):
+    """七年级1班 10 children every day, 2班 20 on Monday, 3班 14 on Tue/Wed, 4班 8 Tue–Thu.
+
+    Grouped day by day, 1班 would share with 3班 and 4班 on some days and sit alone on others;
+    for the week, 2班, 3班 and 4班 fit together on every day and 1班 stays alone.
+    """
+    grade = world.homeroom.grade
+    third = factories.HomeroomFactory(school=world.school, grade=grade, number=3)
+    fourth = factories.HomeroomFactory(school=world.school, grade=grade, number=4)
+    club = make_course(world.term, "书法", grades=[grade], sections=((100, ((3, 2),)),),
+                       tutors=[world.tutor])
+    plan = [(world.homeroom, 10, (1, 2, 3, 4)), (world.other_homeroom, 20, (1,)),
+            (third, 14, (2, 3)), (fourth, 8, (2, 3, 4))]
+    days_of = {}
+    for homeroom, count, days in plan:
+        existing = list(homeroom.students.all())
+        kids = existing + [factories.StudentFactory(school=world.school, homeroom=homeroom)
+                           for _ in range(count - len(existing))]
+        for kid in kids:
+            make_application(world.term, kid, [club], weekdays=days)
+            days_of[kid.pk] = set(days)
+    return days_of, third, fourth
+
+
+def test_a_child_meets_the_same_classmates_in_the_same_room_every_day(
+        world, office, django_capture_on_commit_callbacks):
+    days_of, third, fourth = _grade_seven(world)
+    run = run_now(world.term, office, django_capture_on_commit_callbacks)
+    groups = list(HomeworkGroup.objects.filter(arrangement=run)
+                  .prefetch_related("members", "homerooms"))
+    members = {g.pk: {m.student_id for m in g.members.all()} for g in groups}
+    seen = defaultdict(set)   # child -> {(name, room)}
+    group_on = {}             # (child, weekday) -> members that day
+    for g in groups:
+        assert len(members[g.pk]) <= 25
+        for s in members[g.pk]:
+            seen[s].add((g.name, g.room))
+            group_on[s, g.weekday] = members[g.pk]
+    assert set(seen) == set(days_of)
+    # One group name and one room for each child all week.
+    assert all(len(v) == 1 for v in seen.values())
+    assert {next(iter(v)) for v in seen.values()} == {
+        ("七年级1班", "七年级1班教室"), ("七年级2、3、4班", "七年级2班教室")}
+    # The same classmates every day: whoever comes on both days is together on both.
+    for child, days in days_of.items():
+        for d1 in days:
+            for d2 in days:
+                assert ({s for s in group_on[child, d1] if d2 in days_of[s]}
+                        == {s for s in group_on[child, d2] if d1 in days_of[s]})
+    # A homeroom is linked to a day's group only when its children come that day.
+    thursday = next(g for g in groups if g.weekday == 4 and g.name == "七年级2、3、4班")
+    assert {h.pk for h in thursday.homerooms.all()} == {fourth.pk}
+    assert run.stats["homework"]["week_groups"] == 2
+    assert run.stats["homework"]["without_room"] == 0
+
+
+def test_only_free_teachers_tutor_never_the_principal_or_the_office(
+        world, office, django_capture_on_commit_callbacks):
+    days_of, third, fourth = _grade_seven(world)
+    principal = Staff.objects.get(user=world.principal)
+    office_only = Staff.objects.get(user=world.coordinator)
+    # A coordinator who leads a homeroom teaches: they may tutor.
+    teaching_coordinator = third.head_teacher
+    factories.grant(teaching_coordinator.user, Role.COORDINATOR, world.school)
+    # Nobody else can serve, so the principal and the office would be the only ones left.
+    Staff.objects.filter(school=world.school).exclude(
+        pk__in=[principal.pk, office_only.pk, teaching_coordinator.pk,
+                world.homeroom_teacher.pk]).update(available_weekdays=[5])
+    # 1班's 班主任 teaches a section at the homework period on Monday.
+    make_course(world.term, "朗诵", grades=[world.homeroom.grade],
+                sections=((25, ((1, 1),)),), tutors=[world.homeroom_teacher], venue="礼堂")
+    run = run_now(world.term, office, django_capture_on_commit_callbacks)
+    groups = list(run.homework_groups.order_by("weekday", "name"))
+    tutors = {g.tutor_id for g in groups}
+    assert principal.pk not in tutors and office_only.pk not in tutors
+    monday = [g for g in groups if g.weekday == 1]
+    assert world.homeroom_teacher.pk not in {g.tutor_id for g in monday}
+    # Tuesday to Thursday the 班主任 is free again and takes their own homeroom's group.
+    assert [g.tutor for g in groups if g.weekday > 1 and g.name == "七年级1班"] == [
+        world.homeroom_teacher] * 3
+    assert teaching_coordinator.pk in tutors
+    # Two groups on Monday, one teacher free: the other says why.
+    unstaffed = [g for g in monday if g.tutor is None]
+    assert len(unstaffed) == 1 and unstaffed[0].unstaffed_reason.startswith("无可用的")
+    # Every tutor is in one group at a time.
+    per_slot = defaultdict(list)
+    for g in groups:
+        if g.tutor_id:
+            per_slot[g.weekday, g.tutor_id].append(g)
+    assert all(len(v) == 1 for v in per_slot.values())
