@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 
 from .models import (
     AccountEvent,
+    AccountLink,
     Delivery,
     Grade,
     Guardian,
@@ -412,6 +413,11 @@ def account_events_visible_to(actor: Actor) -> QuerySet[AccountEvent]:
     if actor.school is None or not actor.is_school_wide:
         return AccountEvent.objects.none()
     return AccountEvent.objects.filter(school=actor.school)
+
+
+def account_links_of(user) -> QuerySet[AccountLink]:
+    """Schools' requests to attach a role to this login: only the login's owner answers them."""
+    return AccountLink.objects.filter(user=user)
 
 
 def import_jobs_visible_to(actor: Actor) -> QuerySet[ImportJob]:

@@ -3,7 +3,18 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .cleaning import mask_phone
-from .models import Homeroom, Notice, RoleAssignment, School, Staff, Student, StudentGuardian, Term
+from .models import (
+    AccountLink,
+    Homeroom,
+    Notice,
+    NoticePreference,
+    RoleAssignment,
+    School,
+    Staff,
+    Student,
+    StudentGuardian,
+    Term,
+)
 
 
 def current_term(school: School | None) -> Term | None:
@@ -31,6 +42,25 @@ def term_of(actor) -> Term | None:
 def notices_for(user, school: School | None) -> QuerySet[Notice]:
     qs = Notice.objects.filter(user=user)
     return qs.filter(school=school) if school else qs
+
+
+def notice_preference_of(user) -> NoticePreference:
+    """The person's notice settings; the defaults (unsaved) until they first save them."""
+    return NoticePreference.objects.filter(user=user).first() or NoticePreference(user=user)
+
+
+def pending_account_link_count(user) -> int:
+    return AccountLink.objects.filter(user=user, status=AccountLink.Status.PENDING).count()
+
+
+def account_links_with_details(qs: QuerySet[AccountLink]) -> QuerySet[AccountLink]:
+    """Newest first within each status, with the school, the staff or guardian record and the
+    guardian's children the link would attach."""
+    return (qs.select_related("school", "staff", "guardian", "requested_by")
+            .prefetch_related(Prefetch(
+                "guardian__student_links",
+                queryset=StudentGuardian.objects.select_related("student")))
+            .order_by("status", "-created_at"))
 
 
 def district_schools_with_counts(qs: QuerySet[School]) -> QuerySet[School]:
@@ -61,6 +91,13 @@ def staff_with_roles(qs: QuerySet[Staff]) -> QuerySet[Staff]:
         "homerooms__grade",
         Prefetch("user__role_assignments", queryset=RoleAssignment.objects.all()),
     ).order_by("is_external", "name")
+
+
+def staff_with_pending_links(qs: QuerySet[Staff]) -> QuerySet[Staff]:
+    """:func:`staff_with_roles` and each person's unanswered account links (``pending_links``)."""
+    return staff_with_roles(qs).prefetch_related(
+        Prefetch("account_links", to_attr="pending_links",
+                 queryset=AccountLink.objects.filter(status=AccountLink.Status.PENDING)))
 
 
 def letters_for_homeroom(homeroom: Homeroom) -> list[dict]:

@@ -56,6 +56,11 @@ def times_course_chosen(course: Course) -> int:
     return Preference.objects.filter(course=course).count()
 
 
+def application_of(*, student: Student, term: Term) -> Application | None:
+    """The student's form of the term, if the family started one (one per student per term)."""
+    return Application.objects.filter(student=student, term=term).first()
+
+
 def application_with_details(qs: QuerySet[Application]) -> QuerySet[Application]:
     return qs.select_related("student__homeroom__grade", "student__homeroom__head_teacher",
                              "term", "school").prefetch_related(

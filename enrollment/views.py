@@ -113,7 +113,7 @@ class StartView(ActorMixin, View):
         self.term = selectors.current_term(self.actor.school)
         if self.term is None:
             raise Http404("本学期尚未设置")
-        return Application.objects.filter(student=self.student, term=self.term).first()
+        return selectors.application_of(student=self.student, term=self.term)
 
     def get(self, request, student_pk):
         existing = self._setup(student_pk)

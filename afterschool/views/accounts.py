@@ -2,18 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from .. import access, services
+from .. import access, selectors, services
 from ..exceptions import DomainError
 from ..forms import ActivationForm, ClaimCodeForm, PhoneLoginForm, add_domain_error
 from ..mixins import ActorMixin
-from ..models import AccountLink, Role, StudentGuardian
+from ..models import Role
 from ..params import client_ip, id_or_404, safe_next
 
 
@@ -113,12 +112,8 @@ class AccountLinksView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["links"] = (AccountLink.objects.filter(user=self.request.user)
-                        .select_related("school", "staff", "guardian", "requested_by")
-                        .prefetch_related(Prefetch(
-                            "guardian__student_links",
-                            queryset=StudentGuardian.objects.select_related("student")))
-                        .order_by("status", "-created_at")[:50])
+        ctx["links"] = selectors.account_links_with_details(
+            access.account_links_of(self.request.user))[:50]
         ctx.setdefault("form", ClaimCodeForm())
         return ctx
 
@@ -135,7 +130,7 @@ class AccountLinksView(ActorMixin, TemplateView):
                 names = "、".join(g.school.name for g in claimed)
                 messages.success(request, f"已确认关联：{names}。")
             elif action in ("accept", "refuse"):
-                link = get_object_or_404(AccountLink, user=request.user,
+                link = get_object_or_404(access.account_links_of(request.user),
                                          pk=id_or_404(request.POST.get("link")))
                 if action == "accept":
                     services.account_link_accept(user=request.user, link=link, ip_address=ip)

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView
 
-from .. import access, services
+from .. import access, selectors, services
 from ..forms import NoticePreferenceForm
 from ..mixins import ActorMixin
-from ..models import Delivery, NoticePreference, Role
+from ..models import Delivery, Role
 from ..params import ids, safe_next
 
 FILTERS = {
@@ -85,8 +85,7 @@ class NoticePreferenceView(ActorMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = (NoticePreference.objects.filter(user=self.request.user).first()
-                              or NoticePreference(user=self.request.user))
+        kwargs["instance"] = selectors.notice_preference_of(self.request.user)
         return kwargs
 
     def form_valid(self, form):

@@ -1,7 +1,6 @@
 """The school's own pages: the home page, homerooms, students, staff and letters home."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView
@@ -9,7 +8,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from .. import access, selectors, services
 from ..home import panels_for
 from ..mixins import ActorMixin
-from ..models import AccountLink, Role
+from ..models import Role
 from ..params import client_ip, ids
 
 
@@ -22,8 +21,7 @@ class HomeView(ActorMixin, TemplateView):
         ctx["notices"] = selectors.notices_for(self.request.user, self.actor.school)[:10]
         ctx["schools"] = access.schools_of(self.request.user)
         ctx["term"] = selectors.term_of(self.actor)
-        ctx["pending_links"] = AccountLink.objects.filter(
-            user=self.request.user, status=AccountLink.Status.PENDING).count()
+        ctx["pending_links"] = selectors.pending_account_link_count(self.request.user)
         if self.actor.has(Role.DISTRICT_OFFICER):
             ctx["district_schools"] = selectors.district_schools_with_counts(
                 access.schools_visible_to(self.actor))
@@ -123,6 +121,4 @@ class StaffListView(ActorMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.staff_with_roles(access.staff_visible_to(self.actor)).prefetch_related(
-            Prefetch("account_links", to_attr="pending_links",
-                     queryset=AccountLink.objects.filter(status=AccountLink.Status.PENDING)))
+        return selectors.staff_with_pending_links(access.staff_visible_to(self.actor))
