@@ -6,8 +6,15 @@ class DashboardsConfig(AppConfig):
     verbose_name = "看板"
 
     def ready(self):
+        from afterschool.demo import register_demo_step
         from afterschool.home import register_panel
 
         from . import panels
+        from .demo import dashboards_demo
 
         register_panel(panels.capacity_panel)
+        register_demo_step(dashboards_demo)
+
+        from . import receivers
+
+        receivers.connect()

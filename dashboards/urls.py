@@ -1,9 +1,13 @@
 from django.urls import path
 
-from .views import capacity
+from .views import capacity, principal
 
 app_name = "dashboards"
 
 urlpatterns = [
+    path("", principal.PrincipalView.as_view(), name="principal"),
+    path("refresh/", principal.RefreshView.as_view(), name="refresh"),
+    path("grades/<int:pk>/", principal.GradeView.as_view(), name="grade"),
+    path("homerooms/<int:pk>/", principal.HomeroomView.as_view(), name="homeroom"),
     path("capacity/", capacity.CapacityView.as_view(), name="capacity"),
 ]

@@ -57,10 +57,16 @@ EXPECTED_EDGES = {
     ("evaluation", "courses"),
     ("evaluation", "attendance"),
     ("evaluation", "safety"),
-    # The dashboards sit on top: the capacity planner reads the forms and the catalog.
+    # The dashboards sit on top: the capacity planner reads the forms and the catalog; the
+    # aggregate tables count the records, placements, patrols, statements and surveys.
     ("dashboards", "afterschool"),
     ("dashboards", "courses"),
     ("dashboards", "enrollment"),
+    ("dashboards", "arrangement"),
+    ("dashboards", "attendance"),
+    ("dashboards", "safety"),
+    ("dashboards", "surveys"),
+    ("dashboards", "evaluation"),
 }
 
 

@@ -224,6 +224,12 @@ CELERY_BEAT_SCHEDULE = {
     "dismissals-sweep": {"task": "attendance.tasks.dismissals_sweep_task", "schedule": 60.0},
     # Satisfaction surveys past their deadline close (answers are refused after it anyway).
     "surveys-close": {"task": "surveys.tasks.surveys_close_due_task", "schedule": 300.0},
+    # The dashboards' aggregate tables: today's rows every quarter hour (a roll call's own
+    # refresh may have been lost), this month and last counted again from the records nightly.
+    "dashboards-today": {"task": "dashboards.tasks.dashboards_today_task",
+                         "schedule": crontab(minute="*/15")},
+    "dashboards-rebuild": {"task": "dashboards.tasks.dashboards_rebuild_task",
+                           "schedule": crontab(hour=2, minute=30)},
     # The monthly 公示: on the 1st at 06:00, last month's for every school (one version per
     # school and month however often it runs); requests that never reached the broker.
     "publications-monthly": {"task": "evaluation.tasks.publications_monthly_task",

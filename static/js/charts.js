@@ -7,6 +7,7 @@
     if (!window.Chart) { return; }
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.animation = false;
+    Chart.defaults.datasets.bar.maxBarThickness = 56;
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var source = document.getElementById(canvas.dataset.chart);
       if (!source || canvas.dataset.drawn) { return; }

@@ -157,6 +157,8 @@ def path_args(name: str, ids: dict) -> dict:
         "surveys:move": {"pk": ids["survey"]},
         "surveys:results": {"pk": ids["survey"]},
         "surveys:answer": {"pk": ids["survey"], "student_pk": ids["student"]},
+        "dashboards:grade": {"pk": ids["grade"]},
+        "dashboards:homeroom": {"pk": ids["homeroom"]},
         "attendance:pickup": {"student_pk": ids["student"]},
         "safety:swap_new": {"pk": ids["duty"]},
         "safety:swap_move": {"pk": ids["swap"]},
