@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404
@@ -16,8 +14,8 @@ from django.views.generic import TemplateView
 from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role, Staff
-from afterschool.params import parse_id, safe_next
+from afterschool.models import Role
+from afterschool.params import safe_next
 from attendance.display import day_label
 
 from .. import selectors as sel
@@ -95,12 +93,13 @@ class SwapCreateView(ActorMixin, StaffGate, TemplateView):
         options = list(swappable_partners(mine.roster, mine, today=timezone.localdate()))
         form = SwapForm(request.POST, options=options)
         if form.is_valid():
-            staff_id, _, day = form.cleaned_data["theirs"].partition(":")
-            partner = get_object_or_404(Staff, pk=parse_id(staff_id),
-                                        school=self.actor.school)
+            # The choice is one of the options listed, so the partner is already loaded.
+            chosen = form.cleaned_data["theirs"]
+            theirs = next(a for a in options
+                          if f"{a.staff_id}:{a.date.isoformat()}" == chosen)
             try:
-                swap = swap_request(actor=self.actor, mine=mine, partner=partner,
-                                    partner_date=dt.date.fromisoformat(day),
+                swap = swap_request(actor=self.actor, mine=mine, partner=theirs.staff,
+                                    partner_date=theirs.date,
                                     reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 add_domain_error(form, exc)
