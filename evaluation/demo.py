@@ -18,15 +18,24 @@ same service, which changes nothing when the ledger has not moved).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
 from afterschool import demo as core_demo
 from afterschool.access import actor_for
-from afterschool.models import User
+from afterschool.models import Notice, User
 from afterschool.selectors import current_term
 
-from .models import Assessment, Publication, PublicationJob, Statement, StatementLine
+from .display import month_label
+from .models import (
+    Assessment,
+    Publication,
+    PublicationJob,
+    Statement,
+    StatementLine,
+    WorkloadPolicy,
+)
 from .months import first_of, month_key, shift
 from .services import (
     assessment_compute,
@@ -39,6 +48,7 @@ from .services import (
 )
 
 DISPUTE_REASON = "这节课我因公外出，由其他老师代上，请核实后扣除"
+EXTERNAL_RATE = Decimal("100")
 
 
 def evaluation_demo(demo: dict, stdout=None) -> None:
@@ -49,6 +59,9 @@ def evaluation_demo(demo: dict, stdout=None) -> None:
     if term is None or coordinator is None or principal is None:
         return
     office, head = actor_for(coordinator, school), actor_for(principal, school)
+    # The demo's rates: its teachers' from the school's figure, external instructors per session.
+    WorkloadPolicy.objects.get_or_create(school=school, defaults={
+        "rate_teacher": school.subsidy_per_period, "rate_external": EXTERNAL_RATE})
     this_month = first_of(timezone.localdate())
     made = []
     for month in (shift(this_month, -2), shift(this_month, -1)):
@@ -59,6 +72,10 @@ def evaluation_demo(demo: dict, stdout=None) -> None:
         if issued.created:
             made.append(f"{month.month}月月报 {issued.created} 份")
         _answer(school, month, closed=closed, office=office)
+        if closed:  # the teachers read their notices when they confirmed
+            Notice.objects.filter(school=school, read_at__isnull=True,
+                                  title=f"{month_label(month)}课时补助月报待确认").update(
+                read_at=timezone.now())
         assessment = Assessment.objects.filter(school=school, period=Assessment.Period.MONTH,
                                                start_date=month).first()
         if assessment is None:

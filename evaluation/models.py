@@ -249,6 +249,10 @@ class AssessmentScheme(models.Model):
     commend_min_score = models.DecimalField(
         "表彰线（不低于）", max_digits=5, decimal_places=1, default=Decimal("95"),
         validators=[MinValueValidator(ZERO), MaxValueValidator(100)])
+    # Commendation is for the outstanding: at most this many (those tied at the last place
+    # included), however many pass the line.
+    commend_limit = models.PositiveSmallIntegerField(
+        "表彰名额（最多）", default=5, validators=[MinValueValidator(1), MaxValueValidator(200)])
     follow_up_below_score = models.DecimalField(
         "通报线（低于）", max_digits=5, decimal_places=1, default=Decimal("60"),
         validators=[MinValueValidator(ZERO), MaxValueValidator(100)])

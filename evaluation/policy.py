@@ -29,7 +29,7 @@ def scheme_snapshot(scheme: AssessmentScheme) -> dict:
     """The numbers an assessment was computed with, kept on the assessment."""
     names = ["weight_delivery", "weight_punctual", "weight_patrol", "weight_follow_up",
              "weight_satisfaction", "finding_penalty", "follow_up_penalty",
-             "satisfaction_min_answers", "min_lessons"]
+             "satisfaction_min_answers", "min_lessons", "commend_limit"]
     snapshot = {name: int(getattr(scheme, name)) for name in names}
     snapshot["commend_min_score"] = str(scheme.commend_min_score)
     snapshot["follow_up_below_score"] = str(scheme.follow_up_below_score)

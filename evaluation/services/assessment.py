@@ -58,6 +58,19 @@ def proposal(score: Decimal | None, scheduled: int, scheme: dict) -> str:
     return LISTING.NONE
 
 
+def _limit_commendations(proposed: dict, scores: dict, limit: int) -> None:
+    """Keep the ``limit`` best of those past the commendation line (all tied at the last
+    place stay: a tie is not decided by a name)."""
+    passing = sorted((scores[pk] for pk, p in proposed.items() if p == LISTING.COMMEND),
+                     reverse=True)
+    if len(passing) <= limit:
+        return
+    cut = passing[limit - 1]
+    for pk, p in proposed.items():
+        if p == LISTING.COMMEND and scores[pk] < cut:
+            proposed[pk] = LISTING.NONE
+
+
 @transaction.atomic
 def assessment_compute(*, actor: Actor, school: School, period: str,
                        month: dt.date | None = None, term: Term | None = None,
@@ -91,10 +104,13 @@ def assessment_compute(*, actor: Actor, school: School, period: str,
             values={"scheme": scheme, "computed_at": now, "measured_until": until,
                     "revision": assessment.revision + 1})
         assessment.entries.all().delete()
+    proposed = {row.staff_id: proposal(row.score, row.scheduled, scheme) for row in rows}
+    _limit_commendations(proposed, {row.staff_id: row.score for row in rows},
+                         scheme.get("commend_limit", 5))
     entries = []
     for row in rows:
         score = row.score
-        suggested = proposal(score, row.scheduled, scheme)
+        suggested = proposed[row.staff_id]
         entries.append(AssessmentEntry(
             assessment=assessment, staff_id=row.staff_id, score=score,
             breakdown=[i.as_dict() for i in row.indicators], lessons_scheduled=row.scheduled,

@@ -36,13 +36,13 @@ from ..models import Assessment, Publication, PublicationJob
 from ..months import first_of, last_of, month_key, previous_month
 from ..policy import workload_policy_for
 from ..selectors import duties
-from ..selectors.tables import course_table, homeroom_table, teacher_table, totals
+from ..selectors.tables import attendance_tables, teacher_table, totals
 
 logger = logging.getLogger(__name__)
 J = PublicationJob.Status
 # Runs of one job (first delivery and redeliveries) before it is given up as failing.
 MAX_ATTEMPTS = 6
-STEPS = ("读取教师课次", "统计班级出勤", "统计课程出勤", "汇总巡查与名单", "写入 Excel", "保存")
+STEPS = ("读取教师课次", "统计班级与课程出勤", "汇总巡查与名单", "写入 Excel", "保存")
 
 
 def progress_key(job_id: int) -> str:
@@ -194,9 +194,9 @@ def _build(job: PublicationJob) -> Publication:
             _snapshot()
         school, month = job.school, job.month
         content = month_content(school, month, on_step=lambda step: _progress(job, step))
-        _progress(job, 4)
+        _progress(job, 3)
         workbook = publication_workbook(content)
-        _progress(job, 5)
+        _progress(job, 4)
         # The school's row is the lock of its versions: two builds of one month number
         # themselves one after the other.
         School.objects.select_for_update().filter(pk=school.pk).first()
@@ -227,10 +227,8 @@ def month_content(school: School, month: dt.date, *, on_step=None) -> dict:
     step(0)
     teachers = teacher_table(school, first, last, policy)
     step(1)
-    homerooms = homeroom_table(school.pk, first, last)
+    homerooms, courses = attendance_tables(school.pk, first, last)
     step(2)
-    courses = course_table(school.pk, first, last)
-    step(3)
     content = {
         "school": school.code, "school_name": school.name, "month": month_key(month),
         "teachers": teachers, "homerooms": homerooms, "courses": courses,

@@ -18,8 +18,8 @@ POLICY_FIELDS = ("weight_course", "weight_homework", "weight_homeroom", "weight_
                  "rate_external")
 SCHEME_FIELDS = ("weight_delivery", "weight_punctual", "weight_patrol", "weight_follow_up",
                  "weight_satisfaction", "finding_penalty", "follow_up_penalty",
-                 "satisfaction_min_answers", "commend_min_score", "follow_up_below_score",
-                 "min_lessons")
+                 "satisfaction_min_answers", "commend_min_score", "commend_limit",
+                 "follow_up_below_score", "min_lessons")
 
 
 def _same_school(actor: Actor, school: School) -> bool:

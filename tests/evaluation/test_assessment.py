@@ -225,3 +225,13 @@ def test_the_pages_of_the_assessment(world, patrolled, login):
     other = assessment.entries.get(staff=world.homeroom_teacher)
     assert client.get(reverse("evaluation:assessment_entry", args=[other.pk])).status_code == 404
     assert client.get(reverse("evaluation:assessment", args=[assessment.pk])).status_code == 403
+
+
+def test_the_commendation_list_keeps_the_best_within_its_places(world, patrolled):
+    AssessmentScheme.objects.create(school=world.school, min_lessons=1, commend_limit=1,
+                                    commend_min_score=Decimal("70"),
+                                    follow_up_below_score=Decimal("50"))
+    entries = {x.staff_id: x.proposed for x in compute(world).entries.all()}
+    # 81.7 and 77.8 pass the line of 70; one place: the better one.
+    assert entries == {world.homeroom_teacher.pk: "commend", world.tutor.pk: "",
+                       world.external.pk: ""}
