@@ -588,8 +588,8 @@ class MyScheduleView(ActorMixin, TemplateView):
         today = timezone.localdate()
         children = list(children_of(self.actor))
         entries = selectors.children_schedules(children, term, today)
-        mode = selectors.homeroom_mode_period_on(term, today) if term else None
-        upcoming = selectors.next_homeroom_mode_period(term, today) if term else None
+        mode, upcoming = (selectors.homeroom_mode_now_or_next(term, today) if term
+                          else (None, None))
         ctx.update(term=term, entries=entries, mode_period=mode, upcoming_mode=upcoming,
                    today=today)
         return ctx

@@ -8,10 +8,13 @@ the bigger one: their count is constant in their rows.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from afterschool import access
 from afterschool.models import Role
@@ -236,3 +239,37 @@ def test_the_tutors_panel_counts_the_roster_it_no_longer_reads(
     page = client.get(reverse("school:home")).content.decode()
     roster = reverse("arrangement:section_roster", args=[run.pk, section.pk])
     assert f'href="{roster}">{seated} 人</a>' in page
+
+
+# ------------------------------------------------------------------ the guardian's timetable
+
+
+def test_the_guardians_timetable_costs_the_same_for_one_child_and_three(
+        client, world, django_capture_on_commit_callbacks):
+    """Every child's week comes from one load of what those children meet (TermMeetings):
+    a family of three costs what a family of one does, whatever the days show."""
+    today = timezone.localdate()
+    term = world.term
+    term.start_date, term.end_date = today - dt.timedelta(days=30), today + dt.timedelta(days=60)
+    term.service_weekdays = [1, 2, 3, 4, 5, 6, 7]
+    term.save()
+    st = small_term(world, n_students=9, capacity=4)
+    publish_new_run(world, django_capture_on_commit_callbacks, 1)
+    guardian = factories.GuardianFactory(school=world.school)
+    factories.link_guardian(st.students[3], guardian)
+    url = reverse("arrangement:my_schedule")
+
+    def count():
+        login(client, guardian.user)
+        client.get(url)
+        status, n, sql = queries_of(client, url)
+        assert status == 200
+        return n
+
+    one = count()
+    for child in st.students[4:6]:
+        factories.link_guardian(child, guardian, is_primary=False)
+    page = client.get(url).content.decode()
+    assert all(child.name in page for child in st.students[3:6]) and "作业辅导" in page
+    three = count()
+    assert one == three <= PAGE_BUDGET, (one, three)

@@ -34,7 +34,7 @@ from ..models import (
     HomeworkGroupMember,
     Placement,
 )
-from .runs import active_placements, homework_period, placements_detailed, published_arrangement
+from .runs import active_placements, homework_period, published_arrangement
 
 # Kinds of meeting.
 COURSE = "course"
@@ -72,9 +72,15 @@ class Meeting:
 # ------------------------------------------------------------------ homeroom mode
 
 
-def homeroom_mode_period_on(term: Term, date: dt.date) -> HomeroomModePeriod | None:
-    return HomeroomModePeriod.objects.filter(term=term, start_date__lte=date,
-                                             end_date__gte=date).first()
+def homeroom_mode_now_or_next(term: Term, today: dt.date
+                              ) -> tuple[HomeroomModePeriod | None, HomeroomModePeriod | None]:
+    """The homeroom-mode range ``today`` is in, else the next one: ``(current, None)`` or
+    ``(None, next)`` (ranges of a term never overlap)."""
+    first = (HomeroomModePeriod.objects.filter(term=term, end_date__gte=today)
+             .order_by("start_date").first())
+    if first is None:
+        return None, None
+    return (first, None) if first.start_date <= today else (None, first)
 
 
 def service_mode_on(term: Term, date: dt.date) -> str:
@@ -86,11 +92,6 @@ def service_mode_on(term: Term, date: dt.date) -> str:
 
 def homeroom_mode_periods(term: Term) -> QuerySet[HomeroomModePeriod]:
     return term.homeroom_mode_periods.select_related("created_by").order_by("start_date")
-
-
-def next_homeroom_mode_period(term: Term, after: dt.date) -> HomeroomModePeriod | None:
-    return (HomeroomModePeriod.objects.filter(term=term, start_date__gt=after)
-            .order_by("start_date").first())
 
 
 # ------------------------------------------------------------------ builders
@@ -307,36 +308,47 @@ def going_home(application: Application, student: Student, day: ScheduleDay) -> 
 def children_schedules(children, term: Term | None, today: dt.date) -> list[dict]:
     """For the guardian's page: each child's published week, day by day, with everything the
     child meets (作业辅导 with its room and tutor, fixed items such as 阅读写字, clubs), when
-    the day ends and how the child goes home; placements and the explanation.
+    the day ends and how the child goes home; and the explanation of the placement.
 
-    Each day is :func:`meetings_on` for that date, so withdrawal, homeroom mode and the
-    fixed items read exactly as attendance will."""
+    Each day is :meth:`TermMeetings.for_student`, the same answer as :func:`meetings_on`, so
+    withdrawal, homeroom mode and the fixed items read exactly as attendance will; it is
+    loaded once for all the children, so the page's queries do not grow with them."""
     if term is None:
         return []
     arrangement = published_arrangement(term)
     dates = schedule_week(term, today)
+    children = list(children)
+    ids = [child.pk for child in children]
+    applications = list(Application.objects.filter(term=term, student__in=ids))
+    apps = {a.student_id: a for a in applications}
+    week = notes = unplaced = None
+    if arrangement is not None and ids:
+        week = TermMeetings(term, students=children, applications=applications,
+                            run=arrangement)
+        notes = defaultdict(list)
+        for student_id, note in (active_placements(arrangement.placements.filter(
+                student__in=ids), today).exclude(note="").order_by("pk")
+                                 .values_list("student_id", "note")):
+            notes[student_id].append(note)
+        unplaced = dict(arrangement.unplaced.filter(student__in=ids)
+                        .values_list("student_id", "reason"))
     result = []
-    apps = {a.student_id: a for a in Application.objects.filter(term=term, student__in=children)}
     for child in children:
         application = apps.get(child.pk)
         entry = {"student": child, "application": application, "days": [],
-                 "placements": [], "explanation": "", "arrangement": arrangement,
-                 "withdrawn": None}
-        if arrangement is not None and application is not None and \
+                 "explanation": "", "arrangement": arrangement, "withdrawn": None}
+        if week is not None and application is not None and \
                 application.status in (Application.Status.PLACED, Application.Status.WITHDRAWN):
             if application.status == Application.Status.WITHDRAWN:
                 entry["withdrawn"] = application.withdrawn_on
             for date in dates:
-                meetings = meetings_on(date, student=child)
+                meetings = week.for_student(child.pk, date)
                 if meetings:
                     day = ScheduleDay(date=date, meetings=meetings)
                     day.going_home = going_home(application, child, day)
                     entry["days"].append(day)
-            entry["placements"] = list(placements_detailed(
-                active_placements(arrangement.placements.filter(student=child), today)))
-            unplaced = arrangement.unplaced.filter(student=child).first()
-            notes = [p.note for p in entry["placements"] if p.note]
-            entry["explanation"] = unplaced.reason if unplaced else (notes[0] if notes else "")
+            entry["explanation"] = (unplaced.get(child.pk)
+                                    or next(iter(notes[child.pk]), ""))
         result.append(entry)
     return result
 
@@ -366,47 +378,82 @@ class TermMeetings:
     queries, whatever the size of the school), so attendance can generate a whole term's
     lessons without a query per student or per date. ``on(date, weekday=...)`` answers one
     date; ``weekday`` lets a 调休 make-up day run the timetable of another weekday.
+    :meth:`for_student` answers for one student, as :func:`meetings_on` does.
+
+    ``students`` loads only what those students meet, for a page about a few children (their
+    sections, their homerooms' sections, their homework groups); ``on`` then answers for them
+    only. A caller that has the published ``run`` or the students' ``applications`` of the
+    term already passes them instead of their look-ups.
     """
 
-    def __init__(self, term: Term):
+    def __init__(self, term: Term, *, students: list[Student] | None = None,
+                 applications: list[Application] | None = None,
+                 run: Arrangement | None = None):
         self.term = term
-        self.run = published_arrangement(term)
+        self.run = run or published_arrangement(term)
         self.periods = list(term.periods.all())
+        self.period_by_id = {p.pk: p for p in self.periods}
         self.homework_period = homework_period(term)
         self.mode_ranges = list(HomeroomModePeriod.objects.filter(term=term)
                                 .values_list("start_date", "end_date"))
-        self.homerooms = {h.pk: h for h in Homeroom.objects.filter(school_id=term.school_id)
-                          .select_related("grade", "head_teacher")}
+        ids = [s.pk for s in students] if students is not None else None
+        homerooms = Homeroom.objects.filter(school_id=term.school_id)
+        if students is not None:
+            homerooms = homerooms.filter(pk__in={s.homeroom_id for s in students})
+        self.homerooms = {h.pk: h for h in homerooms.select_related("grade", "head_teacher")}
         if self.run is None:
             return
         self.run.term = term
+        mine = Q(student_id__in=ids) if students is not None else Q()
+        taking_part = (Application.Status.PLACED, Application.Status.WITHDRAWN)
+        if applications is None:
+            applications = (Application.objects.filter(mine, term=term, status__in=taking_part)
+                            .only("student_id", "status", "withdrawn_on", "weekdays"))
         # student id -> (status, withdrawn_on, attending weekdays)
         self.applications = {
             a.student_id: (a.status, a.withdrawn_on, set(attending_weekdays(a, term)))
-            for a in Application.objects.filter(
-                term=term, status__in=(Application.Status.PLACED, Application.Status.WITHDRAWN))
-            .only("student_id", "status", "withdrawn_on", "weekdays")}
-        self.homeroom_of = dict(Student.objects.filter(pk__in=list(self.applications))
-                                .values_list("pk", "homeroom_id"))
+            for a in applications if a.status in taking_part}
+        if students is not None:
+            self.homeroom_of = {s.pk: s.homeroom_id for s in students
+                                if s.pk in self.applications}
+        else:
+            self.homeroom_of = dict(Student.objects.filter(pk__in=list(self.applications))
+                                    .values_list("pk", "homeroom_id"))
         self.students_of_homeroom: dict[int, list[int]] = defaultdict(list)
         for student_id, homeroom_id in sorted(self.homeroom_of.items()):
             self.students_of_homeroom[homeroom_id].append(student_id)
+        # section id -> [(student id, ended_on)], and student id -> [(section id, ended_on)]
         self.placements: dict[int, list[tuple[int, dt.date | None]]] = defaultdict(list)
-        for student_id, section_id, ended_on in (self.run.placements.order_by("student_id")
+        self.seats_of: dict[int, list[tuple[int, dt.date | None]]] = defaultdict(list)
+        for student_id, section_id, ended_on in (self.run.placements.filter(mine)
+                                                 .order_by("student_id", "pk")
                                                  .values_list("student_id", "section_id",
                                                               "ended_on")):
             self.placements[section_id].append((student_id, ended_on))
-        self.sections = {s.pk: s for s in Section.objects.filter(course__term=term)
-                         .select_related("course", "homeroom__grade")
-                         .prefetch_related("slots__period", "tutors")}
-        self.groups = list(self.run.homework_groups.select_related("tutor")
-                           .prefetch_related("homerooms"))
+            self.seats_of[student_id].append((section_id, ended_on))
+        sections = Section.objects.filter(course__term=term)
+        if students is not None:
+            sections = sections.filter(Q(pk__in=list(self.placements))
+                                       | Q(homeroom_id__in=list(self.homerooms)))
+        # A slot's period is one of the term's, loaded above (see _period).
+        self.sections = {s.pk: s for s in sections.select_related("course", "homeroom__grade")
+                         .prefetch_related("slots", "tutors")}
+        groups = self.run.homework_groups.select_related("tutor")
+        if students is not None:
+            # The homerooms of each group serve only on() in homeroom mode, for the school.
+            groups = groups.filter(members__student_id__in=ids).distinct()
+        else:
+            groups = groups.prefetch_related("homerooms")
+        self.groups = list(groups)
         self.members: dict[int, list[int]] = defaultdict(list)
+        self.groups_of: dict[int, list[HomeworkGroup]] = defaultdict(list)
+        group_by_id = {g.pk: g for g in self.groups}
         for group_id, student_id in (HomeworkGroupMember.objects
-                                     .filter(group__arrangement=self.run)
+                                     .filter(mine, group__arrangement=self.run)
                                      .order_by("student_id")
                                      .values_list("group_id", "student_id")):
             self.members[group_id].append(student_id)
+            self.groups_of[student_id].append(group_by_id[group_id])
 
     def is_homeroom_mode(self, date: dt.date) -> bool:
         return any(start <= date <= end for start, end in self.mode_ranges)
@@ -425,6 +472,74 @@ class TermMeetings:
 
     def _slots(self, section: Section, weekday: int):
         return [slot for slot in section.slots.all() if slot.weekday == weekday]
+
+    def _period(self, slot) -> Period:
+        return self.period_by_id.get(slot.period_id) or slot.period
+
+    def _lesson(self, section: Section, slot, weekday: int) -> Meeting:
+        return Meeting(weekday=weekday, kind=COURSE, title=f"{section.course.name}（{section.name}）",
+                       period=self._period(slot), venue=section.venue,
+                       tutors=list(section.tutors.all()), section=section)
+
+    def _homework(self, group: HomeworkGroup, weekday: int) -> Meeting:
+        return Meeting(weekday=weekday, kind=HOMEWORK, title=f"作业辅导（{group.name}）",
+                       period=self.homework_period, venue=group.room,
+                       tutors=[group.tutor] if group.tutor else [], group=group)
+
+    def _fixed(self, homeroom_id: int, weekday: int) -> list[Meeting]:
+        """The homeroom's sections of courses everybody attends, on ``weekday``."""
+        return [Meeting(weekday=weekday, kind=FIXED,
+                        title=f"{section.course.name}（{section.homeroom.name}）",
+                        period=self._period(slot), venue=section.venue,
+                        tutors=list(section.tutors.all()), section=section,
+                        homeroom=section.homeroom)
+                for section in self.sections.values()
+                if section.homeroom_id == homeroom_id and section.course.is_fixed
+                and section.course.is_active
+                for slot in self._slots(section, weekday)]
+
+    def _homeroom_meetings(self, homeroom: Homeroom, weekday: int) -> list[Meeting]:
+        """特色课程+作业辅导 in the homeroom itself, for a day in a homeroom-mode range."""
+        head = homeroom.head_teacher
+        meetings = [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
+                            title=f"{homeroom.name}：作业辅导", period=self.homework_period,
+                            tutors=[head] if head else [], homeroom=homeroom)]
+        for section in self.sections.values():
+            if section.homeroom_id != homeroom.pk or not section.course.is_active:
+                continue
+            meetings += [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
+                                 title=f"{homeroom.name}：{section.course.name}",
+                                 period=self._period(slot), venue=section.venue,
+                                 tutors=list(section.tutors.all()), section=section,
+                                 homeroom=homeroom)
+                         for slot in self._slots(section, weekday)]
+        if len(meetings) == 1:
+            meetings[0].title = f"{homeroom.name}：特色课程+作业辅导"
+        return meetings
+
+    def for_student(self, student_id: int, date: dt.date) -> list[Meeting]:
+        """What one student meets on ``date``: the answer of :func:`meetings_on` for them."""
+        if self.run is None or not (self.term.start_date <= date <= self.term.end_date):
+            return []
+        if not self._attends(student_id, date):
+            return []
+        weekday = date.isoweekday()
+        meetings = [self._lesson(section, slot, weekday)
+                    for section_id, ended_on in self.seats_of.get(student_id, ())
+                    if ended_on is None or ended_on > date
+                    if (section := self.sections.get(section_id)) is not None
+                    for slot in self._slots(section, weekday)]
+        meetings += [self._homework(group, weekday)
+                     for group in self.groups_of.get(student_id, ()) if group.weekday == weekday]
+        homeroom = self.homerooms.get(self.homeroom_of.get(student_id))
+        if self.is_homeroom_mode(date):
+            # Mixed clubs pause; a child who would have come meets in their own homeroom.
+            meetings = self._homeroom_meetings(homeroom, weekday) if meetings and homeroom else []
+        elif homeroom is not None and weekday in self.applications[student_id][2]:
+            meetings += self._fixed(homeroom.pk, weekday)
+        for meeting in meetings:
+            meeting.date = date
+        return sorted(meetings, key=lambda m: m.sort_key)
 
     def on(self, date: dt.date, *, weekday: int | None = None) -> list[ExpectedMeeting]:
         """Every meeting of the school on ``date`` with its expected students (none empty)."""
@@ -447,18 +562,13 @@ class TermMeetings:
             if not slots:
                 continue
             students = self._section_students(section_id, date)
-            found += [ExpectedMeeting(Meeting(
-                weekday=weekday, kind=COURSE, title=f"{section.course.name}（{section.name}）",
-                period=slot.period, venue=section.venue, tutors=list(section.tutors.all()),
-                section=section), students) for slot in slots]
+            found += [ExpectedMeeting(self._lesson(section, slot, weekday), students)
+                      for slot in slots]
         for group in self.groups:
             if group.weekday != weekday:
                 continue
             students = [s for s in self.members.get(group.pk, ()) if self._attends(s, date)]
-            found.append(ExpectedMeeting(Meeting(
-                weekday=weekday, kind=HOMEWORK, title=f"作业辅导（{group.name}）",
-                period=self.homework_period, tutors=[group.tutor] if group.tutor else [],
-                group=group), students))
+            found.append(ExpectedMeeting(self._homework(group, weekday), students))
         for section in self.sections.values():
             if not (section.course.is_fixed and section.course.is_active
                     and section.homeroom_id is not None):
@@ -470,7 +580,7 @@ class TermMeetings:
                         if self._attends(s, date) and weekday in self.applications[s][2]]
             found += [ExpectedMeeting(Meeting(
                 weekday=weekday, kind=FIXED, title=f"{section.course.name}（{section.homeroom.name}）",
-                period=slot.period, venue=section.venue, tutors=list(section.tutors.all()),
+                period=self._period(slot), venue=section.venue, tutors=list(section.tutors.all()),
                 section=section, homeroom=section.homeroom), students) for slot in slots]
         return found
 
@@ -493,20 +603,6 @@ class TermMeetings:
             if homeroom is None:
                 continue
             students = [s for s in self.students_of_homeroom.get(homeroom_id, ()) if s in coming]
-            head = homeroom.head_teacher
-            meetings = [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
-                                title=f"{homeroom.name}：作业辅导", period=self.homework_period,
-                                tutors=[head] if head else [], homeroom=homeroom)]
-            for section in self.sections.values():
-                if section.homeroom_id != homeroom_id or not section.course.is_active:
-                    continue
-                meetings += [Meeting(weekday=weekday, kind=HOMEROOM_GROUP,
-                                     title=f"{homeroom.name}：{section.course.name}",
-                                     period=slot.period, venue=section.venue,
-                                     tutors=list(section.tutors.all()), section=section,
-                                     homeroom=homeroom)
-                             for slot in self._slots(section, weekday)]
-            if len(meetings) == 1:
-                meetings[0].title = f"{homeroom.name}：特色课程+作业辅导"
-            found += [ExpectedMeeting(m, list(students)) for m in meetings]
+            found += [ExpectedMeeting(m, list(students))
+                      for m in self._homeroom_meetings(homeroom, weekday)]
         return found
