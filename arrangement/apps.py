@@ -7,16 +7,20 @@ class ArrangementConfig(AppConfig):
 
     def ready(self):
         # A tutor sees the children of their sections, the home page shows each person's part
-        # of the arrangement, a withdrawal frees the seat, and the demo fills in the choices.
+        # of the arrangement, a withdrawal frees the seat, the catalog's clash checks see the
+        # homework groups, and the demo fills in the choices.
         from afterschool.access import register_student_scope
         from afterschool.demo import register_demo_step
         from afterschool.home import register_panel
+        from courses.occupancy import register_occupancy
 
         from . import panels, receivers
         from .access import tutor_student_scope
         from .demo import preferences_demo, publication_demo
+        from .occupancy import homework_occupancy
 
         register_student_scope(tutor_student_scope)
+        register_occupancy(homework_occupancy)
         for panel in (panels.coordinator_panel, panels.guardian_panel, panels.tutor_panel):
             register_panel(panel)
         receivers.connect()

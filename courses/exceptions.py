@@ -23,6 +23,9 @@ TUTOR_MUST_BE_EXTERNAL = "「{course}」须由校外教师担任，{tutor}是校
 TUTOR_MUST_BE_INTERNAL = "「{course}」须由校内教师担任，{tutor}是校外教师。"
 TUTOR_CLASH = "{tutor}在{slot}已任教「{section}」，同一时间不能再带其他教学班。"
 VENUE_CLASH = "{venue}在{slot}已安排给「{section}」，请换一个上课地点或时间。"
+# The same, for what another app holds at that time (e.g. a homework group, courses.occupancy).
+TUTOR_BUSY_OUTSIDE = "{tutor}在{slot}已带{what}，同一时间不能再带其他教学班。"
+VENUE_BUSY_OUTSIDE = "{venue}在{slot}已安排给{what}，请换一个上课地点或时间。"
 NOT_PER_HOMEROOM = "只有按班级开展的课程才能为每个班级生成教学班。"
 NO_HOMEROOMS = "该课程面向的年级还没有班级，请先导入学生名册。"
 

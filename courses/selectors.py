@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from afterschool.formatting import WEEKDAY_LABELS
 from afterschool.models import Grade, Homeroom, School, Staff, Term
 
-from . import staffing
+from . import occupancy, staffing
 from .demand import demand_annotations
 from .models import BUILTIN_CATEGORIES, Course, Section, SectionSlot
 
@@ -138,6 +138,8 @@ class StaffingInput:
     staff: list[Staff]
     units: list[staffing.Unit]
     tutors: list[staffing.Tutor]
+    # Each tutor's slots held outside the catalog (homework groups).
+    held: dict[int, set[tuple[int, int]]] = field(default_factory=dict)
 
 
 def staffing_input(term: Term) -> StaffingInput:
@@ -154,12 +156,24 @@ def staffing_input(term: Term) -> StaffingInput:
         assigned=tuple(t.pk for t in section.tutors.all() if t.pk in active),
         label=str(section),
     ) for section in sections]
+    elsewhere = _held_elsewhere(term)
     tutors = [staffing.Tutor(
         id=s.pk, weekdays=frozenset(s.available_weekdays or []),
         subjects=frozenset(s.subject_list), is_external=s.is_external,
         max_load=s.max_weekly_lessons, name=s.name,
+        busy=frozenset(elsewhere.get(s.pk, ())), base_load=len(elsewhere.get(s.pk, ())),
     ) for s in staff]
-    return StaffingInput(sections=sections, staff=staff, units=units, tutors=tutors)
+    return StaffingInput(sections=sections, staff=staff, units=units, tutors=tutors,
+                         held=elsewhere)
+
+
+def _held_elsewhere(term: Term) -> dict[int, set[tuple[int, int]]]:
+    """Each tutor's slots held outside the catalog (homework groups): taken and counted."""
+    held: dict[int, set[tuple[int, int]]] = {}
+    for item in occupancy.occupied(term):
+        if item.tutor_id is not None:
+            held.setdefault(item.tutor_id, set()).add((item.weekday, item.period_number))
+    return held
 
 
 @dataclass
@@ -192,6 +206,8 @@ def staffing_proposal(term: Term, *, time_limit: float = 10) -> StaffingProposal
     unstaffed = [{"section": sections[u.unit_id], "missing": u.missing, "reason": u.reason}
                  for u in result.unstaffed]
     before = dict(staff_with_load(term).values_list("pk", "load"))
+    for tid, slots in data.held.items():
+        before[tid] = before.get(tid, 0) + len(slots)
     loads = sorted(({"staff": staff[tid], "load": load, "before": before.get(tid, 0)}
                     for tid, load in result.loads.items()),
                    key=lambda row: (-row["load"], row["staff"].name))

@@ -19,7 +19,7 @@ from afterschool.formatting import weekdays_text
 from afterschool.models import Grade, Homeroom, Period, Role, Staff, Term
 from afterschool.norms import STUDENTS_PER_TUTOR
 
-from . import exceptions, staffing
+from . import exceptions, occupancy, staffing
 from .demand import times_chosen
 from .models import Course, Section, SectionSlot
 from .selectors import homerooms_with_size
@@ -184,7 +184,8 @@ def _check_homeroom(course: Course, homeroom: Homeroom | None) -> None:
 
 def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int, int]],
                     tutors: list[Staff], venue: str) -> None:
-    """Refuse a tutor or a venue in two sections of the term at the same weekday and period.
+    """Refuse a tutor or a venue in two sections of the term at the same weekday and period,
+    or at a slot an app above the catalog holds them (:mod:`courses.occupancy`).
 
     The tutors' rows are locked first, so two offices assigning the same teacher at once
     wait for each other instead of both passing the check; a venue has no row of its own,
@@ -215,6 +216,18 @@ def _check_schedule(*, term: Term, section: Section | None, slots: set[tuple[int
         if clash:
             raise exceptions.ScheduleClash(exceptions.VENUE_CLASH.format(venue=venue, slot=clash,
                                                                          section=clash.section))
+    outside = sorted((o for o in occupancy.occupied(term) if (o.weekday, o.period_id) in slots),
+                     key=lambda o: (o.weekday, o.period_number, o.label))
+    for tutor in tutors:
+        hit = next((o for o in outside if o.tutor_id == tutor.pk), None)
+        if hit:
+            raise exceptions.ScheduleClash(exceptions.TUTOR_BUSY_OUTSIDE.format(
+                tutor=tutor.name, slot=hit.slot_label, what=hit.label))
+    if venue:
+        hit = next((o for o in outside if o.venue.casefold() == venue.casefold()), None)
+        if hit:
+            raise exceptions.ScheduleClash(exceptions.VENUE_BUSY_OUTSIDE.format(
+                venue=venue, slot=hit.slot_label, what=hit.label))
 
 
 def _save_slots(section: Section, slots: set[tuple[int, int]]) -> None:

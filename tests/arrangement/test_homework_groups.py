@@ -6,8 +6,12 @@ import pytest
 
 from afterschool.access import actor_for
 from afterschool.models import Role, Staff
+from arrangement import services
 from arrangement.models import HomeworkGroup
+from courses import exceptions as catalog_errors
+from courses import services as catalog
 from tests import factories
+from tests.courses.factories import period
 
 from .factories import make_application, make_course, run_now
 
@@ -109,3 +113,33 @@ def test_only_free_teachers_tutor_never_the_principal_or_the_office(
         if g.tutor_id:
             per_slot[g.weekday, g.tutor_id].append(g)
     assert all(len(v) == 1 for v in per_slot.values())
+
+
+def test_the_catalog_refuses_a_section_at_a_homework_groups_time_tutor_and_room(
+        world, office, django_capture_on_commit_callbacks):
+    _grade_seven(world)
+    run = run_now(world.term, office, django_capture_on_commit_callbacks)
+    group = run.homework_groups.get(weekday=2, name="七年级1班")
+    assert group.tutor is not None
+    course = make_course(world.term, "剪纸", grades=[world.homeroom.grade], sections=())
+    first = period(world.term, 1)
+    with pytest.raises(catalog_errors.ScheduleClash) as caught:
+        catalog.section_create(actor=office, course=course, name="1班", slots=[(2, first)],
+                               tutors=[group.tutor])
+    assert caught.value.message == catalog_errors.TUTOR_BUSY_OUTSIDE.format(
+        tutor=group.tutor.name, slot="周二第1节", what="作业辅导「七年级1班」（第1版草稿）")
+    with pytest.raises(catalog_errors.ScheduleClash) as caught:
+        catalog.section_create(actor=office, course=course, name="1班", slots=[(2, first)],
+                               venue="七年级1班教室")
+    assert "七年级1班教室在周二第1节已安排给作业辅导「七年级1班」" in caught.value.message
+    # Another period, or a day the group does not meet, is free.
+    catalog.section_create(actor=office, course=course, name="1班",
+                           slots=[(2, period(world.term, 2))], tutors=[group.tutor],
+                           venue="七年级1班教室")
+    # Published, the run holds them as it did as a draft.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.arrangement_publish(arrangement=run, actor=office)
+    with pytest.raises(catalog_errors.ScheduleClash) as caught:
+        catalog.section_create(actor=office, course=course, name="3班", slots=[(2, first)],
+                               tutors=[group.tutor])
+    assert caught.value.message.endswith("（第1版），同一时间不能再带其他教学班。")
