@@ -57,6 +57,8 @@ EXPECTED_EDGES = {
     ("evaluation", "courses"),
     ("evaluation", "attendance"),
     ("evaluation", "safety"),
+    # Guardians' satisfaction per tutor for the assessment (surveys.selectors).
+    ("evaluation", "surveys"),
     # The dashboards sit on top: the capacity planner reads the forms and the catalog; the
     # aggregate tables count the records, placements, patrols, statements and surveys.
     ("dashboards", "afterschool"),

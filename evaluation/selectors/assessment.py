@@ -10,8 +10,10 @@ absent. The weights and penalties come from the school's scheme (a snapshot dict
 - 按时点名: roll calls on time ÷ delivered;
 - 巡查情况: 100 − penalty × patrol findings against the teacher (late, absent, misuse);
 - 整改情况: 100 − penalty × follow-ups still open;
-- 家长满意度: the share of satisfied answers for the teacher's sections, once the survey
-  exists and enough answers are in.
+- 家长满意度: the share of 满意 and 非常满意 among the answers about the teacher in the term's
+  published satisfaction surveys (``surveys.selectors.satisfaction_by_tutor``: the families of
+  the children the tutor taught), present only with enough answers — the survey's own minimum
+  and the scheme's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from afterschool.models import Term
+from surveys.models import Survey
+from surveys.selectors import satisfaction_by_tutor
 
 from ..display import INDICATORS
 from . import duties
@@ -63,18 +69,46 @@ def _pct(part: int, whole: int) -> float:
     return round(100 * part / whole, 1)
 
 
-def satisfaction_of(staff_id: int, first: dt.date, last: dt.date, min_answers: int):
-    """Guardians' satisfaction with the teacher's sections: (value, detail).
-
-    No satisfaction survey is collected yet (it comes with its own issue), so this is absent
-    for everyone, and says so.
-    """
-    return None, "尚无家长满意度调查数据（不计入得分）"
+def term_of(school, first: dt.date, last: dt.date) -> Term | None:
+    """The school's term the period falls in (the one overlapping it most)."""
+    terms = list(Term.objects.filter(school=school, start_date__lte=last, end_date__gte=first))
+    return max(terms, key=lambda t: (min(t.end_date, last) - max(t.start_date, first)).days,
+               default=None)
 
 
-def scores(school_id: int, counts: dict[int, StaffCounts], first: dt.date, last: dt.date,
+def surveys_published(school, term: Term) -> bool:
+    return Survey.objects.filter(school=school, term=term).exclude(
+        status=Survey.Status.DRAFT).exists()
+
+
+class Satisfaction:
+    """The term's satisfaction per tutor, read once for every teacher of an assessment."""
+
+    def __init__(self, school, first: dt.date, last: dt.date, min_answers: int):
+        self.term = term_of(school, first, last)
+        self.min_answers = min_answers
+        self.by_tutor = satisfaction_by_tutor(school, self.term) if self.term else {}
+        self.surveyed = bool(self.by_tutor) or (
+            self.term is not None and surveys_published(school, self.term))
+
+    def of(self, staff_id: int) -> tuple[float | None, str]:
+        if not self.surveyed:
+            return None, "本学期尚无家长满意度调查（不计入得分）"
+        found = self.by_tutor.get(staff_id)
+        if found is None or found.responses < self.min_answers:
+            n = found.responses if found else 0
+            return None, (f"本学期家长问卷中评价该教师的答卷 {n} 份，不足 {self.min_answers} 份"
+                          "（不计入得分）" if n else "本学期家长问卷中没有足够的答卷评价该教师"
+                          "（不计入得分）")
+        return found.rate, (f"本学期家长问卷 {found.responses} 份答卷，"
+                            f"满意 {found.satisfied}/{found.answered}")
+
+
+def scores(school, counts: dict[int, StaffCounts], first: dt.date, last: dt.date,
            scheme: dict) -> list[Score]:
     """A score for each member of staff with a lesson due in the period."""
+    school_id = school.pk
+    satisfaction = Satisfaction(school, first, last, scheme["satisfaction_min_answers"])
     findings = duties.findings_by_teacher(school_id, first, last)
     open_follow_ups = duties.open_follow_ups_by_teacher(school_id, first, last)
     patrolled = duties.patrolled_teachers(school_id, first, last)
@@ -112,8 +146,7 @@ def scores(school_id: int, counts: dict[int, StaffCounts], first: dt.date, last:
         else:
             row.indicators.append(Indicator("follow_up", scheme["weight_follow_up"], None,
                                             "本期没有巡查到该教师的课"))
-        value, detail = satisfaction_of(staff_id, first, last,
-                                        scheme["satisfaction_min_answers"])
+        value, detail = satisfaction.of(staff_id)
         row.indicators.append(Indicator("satisfaction", scheme["weight_satisfaction"], value,
                                         detail))
         out.append(row)

@@ -91,7 +91,7 @@ def assessment_compute(*, actor: Actor, school: School, period: str,
     if assessment is not None and assessment.status == A.CONFIRMED:
         raise e.EvaluationError(e.ASSESSMENT_CONFIRMED.format(label=assessment.label))
     counts = staff_counts(school, first, until, workload_policy_for(school))
-    rows = scores(school.pk, counts, first, until, scheme)
+    rows = scores(school, counts, first, until, scheme)
     if assessment is None:
         assessment = Assessment(school=school, period=period, term=term, start_date=first,
                                 end_date=last, measured_until=until, label=label,

@@ -136,7 +136,7 @@ def test_statements_dispute_assessment_and_the_publication(browser, live_server,
         entry = page.locator(f"#entry-{assessment.entries.get(staff=world.tutor).pk}")
         expect(entry.get_by_label("表彰")).to_be_checked()
         entry.get_by_text("得分构成").click()
-        expect(entry).to_contain_text("尚无家长满意度调查数据")
+        expect(entry).to_contain_text("尚无家长满意度调查")
         shot(page, "evaluation-06-principal-lists")
         page.get_by_role("button", name="确认表彰和通报名单").click()
         expect(page.get_by_text("已确认2024年11月的表彰名单（1 人）和通报名单（1 人）。")) \

@@ -205,7 +205,7 @@ def test_the_pages_of_the_assessment(world, patrolled, login):
                        {"period": "month", "month": "2024-11"}).status_code == 302
     assessment = Assessment.objects.get()
     page = client.get(reverse("evaluation:assessment", args=[assessment.pk])).content.decode()
-    assert "得分构成" in page and "尚无家长满意度调查数据" in page and "确认表彰" not in page
+    assert "得分构成" in page and "尚无家长满意度调查" in page and "确认表彰" not in page
     client = login(world.principal)
     page = client.get(reverse("evaluation:assessment", args=[assessment.pk])).content.decode()
     assert "确认表彰和通报名单" in page
@@ -235,3 +235,23 @@ def test_the_commendation_list_keeps_the_best_within_its_places(world, patrolled
     # 81.7 and 77.8 pass the line of 70; one place: the better one.
     assert entries == {world.homeroom_teacher.pk: "commend", world.tutor.pk: "",
                        world.external.pk: ""}
+
+
+def test_satisfaction_counts_when_enough_families_answered_the_terms_survey(world):
+    from tests.surveys.builders import survey_world
+    from tests.surveys.test_results import crowd
+
+    sw = survey_world(world)
+    crowd(world, sw, world.homeroom, [5, 5, 4, 2, 1])
+    crowd(world, sw, world.other_homeroom, [5], club=False)
+    AssessmentScheme.objects.create(school=world.school, satisfaction_min_answers=6)
+    entries = {x.staff_id: x for x in compute(world).entries.all()}
+    tutor, external = entries[world.tutor.pk], entries[world.external.pk]
+    # 赵老师: six families answered about him, four satisfied (the survey's own count).
+    assert breakdown(tutor)["satisfaction"] == round(400 / 6, 1)
+    assert next(i["detail"] for i in tutor.breakdown
+                if i["code"] == "satisfaction").startswith("本学期家长问卷 6 份答卷")
+    # 钱教练: five — enough for the survey's results, not for this scheme's six: absent.
+    assert breakdown(external)["satisfaction"] is None
+    assert "不足 6 份" in next(i["detail"] for i in external.breakdown
+                             if i["code"] == "satisfaction")
