@@ -5,13 +5,7 @@ from __future__ import annotations
 from afterschool.xlsx import Book
 
 from .models import Arrangement
-from .selectors import (
-    active_placements,
-    homework_groups_detailed,
-    placements_detailed,
-    run_statistics,
-    unplaced_detailed,
-)
+from .selectors import active_placements, homework_groups_with_rosters, run_statistics
 
 ROSTER_HEADER = ["课程", "教学班", "时间", "地点", "教师", "学生", "学籍号", "班级", "志愿"]
 
@@ -40,36 +34,46 @@ def safety_roster_workbook(title: str, rows, *, with_student_no: bool,
 
 
 def arrangement_workbook(arrangement: Arrangement) -> bytes:
-    """One run as a workbook: the flat roster, the unplaced, homework groups, statistics."""
+    """One run as a workbook: the flat roster, the unplaced, homework groups, statistics.
+
+    The sections come once, with the statistics; each sheet's rows are one query: the same
+    handful of queries for any size of school."""
     book = Book()
+    stats = run_statistics(arrangement)
+    sections = {fill.section.pk: fill.section for course in stats.courses
+                for fill in course.sections}
 
     roster = book.sheet("名单", widths=[14, None, 22])
     roster.header(ROSTER_HEADER)
-    placements = placements_detailed(active_placements(arrangement.placements.all())).order_by(
-        "course__name", "section__name", "student__homeroom__grade__number",
-        "student__homeroom__number", "student__student_no")
+    placements = (active_placements(arrangement.placements.all())
+                  .select_related("student__homeroom__grade", "course", "section")
+                  .order_by("course__name", "section__name", "student__homeroom__grade__number",
+                            "student__homeroom__number", "student__student_no"))
     for p in placements.iterator(chunk_size=500):
-        section = p.section
-        roster.row([
-            p.course.name, section.name, "、".join(str(s) for s in section.slots.all()),
-            section.venue, "、".join(t.name for t in section.tutors.all()), p.student.name,
-            p.student.student_no, p.student.homeroom.name, p.rank_label])
+        # A seat in a section the run's statistics do not list (not expected) still reads.
+        section = sections.get(p.section_id)
+        slots = "、".join(str(s) for s in section.slots.all()) if section else ""
+        tutors = "、".join(t.name for t in section.tutors.all()) if section else ""
+        roster.row([p.course.name, p.section.name, slots, p.section.venue, tutors,
+                    p.student.name, p.student.student_no, p.student.homeroom.name,
+                    p.rank_label])
 
     unplaced = book.sheet("未安排")
     unplaced.header(["学生", "学籍号", "班级", "原因"])
-    for u in unplaced_detailed(arrangement):
+    for u in (arrangement.unplaced.select_related("student__homeroom__grade")
+              .order_by("student__homeroom__grade__number", "student__homeroom__number",
+                        "student__student_no")):
         unplaced.row([u.student.name, u.student.student_no, u.student.homeroom.name,
                       u.reason])
 
     homework = book.sheet("作业辅导")
     homework.header(["星期", "组别", "辅导教师", "人数", "学生", "学籍号", "班级"])
-    for group in homework_groups_detailed(arrangement):
+    for group in homework_groups_with_rosters(arrangement):
         tutor = group.tutor.name if group.tutor else f"未配（{group.unstaffed_reason}）"
-        for m in group.members.all():
+        for m in group.roster:
             homework.row([group.weekday_label, group.name, tutor, group.size,
                           m.student.name, m.student.student_no, m.student.homeroom.name])
 
-    stats = run_statistics(arrangement)
     summary = book.sheet("统计")
     summary.header(["项目", "数值"])
     summary.row(["版本", f"第{arrangement.version}版（{arrangement.get_status_display()}）"])

@@ -21,7 +21,6 @@ from .runs import (
     ARRANGED_STATUSES,
     active_placements,
     arrangement_sections,
-    homework_groups_detailed,
 )
 
 
@@ -53,12 +52,13 @@ def homeroom_roster(arrangement: Arrangement, homeroom: Homeroom) -> QuerySet[St
             .order_by("student_no").distinct())
 
 
-def tutor_sections(arrangement: Arrangement | None, staff) -> list[dict]:
-    """A tutor's sections of a published run, each with its roster."""
+def tutor_sections(arrangement: Arrangement | None, staff) -> list[Section]:
+    """A tutor's sections of a published run, each with its slots and its ``roster``."""
     if arrangement is None or staff is None:
         return []
     sections = (arrangement_sections(arrangement.term).filter(tutors=staff)
-                .prefetch_related(Prefetch(
+                .prefetch_related(None)
+                .prefetch_related("slots__period", Prefetch(
                     "placements",
                     queryset=active_placements(arrangement.placements.all())
                     .select_related("student__homeroom__grade")
@@ -69,9 +69,31 @@ def tutor_sections(arrangement: Arrangement | None, staff) -> list[dict]:
 
 
 def tutor_homework_groups(arrangement: Arrangement | None, staff) -> list[HomeworkGroup]:
+    """A tutor's homework groups of a run, each with its ``roster`` of members and ``size``:
+    two queries, whether the tutor has groups or not."""
     if arrangement is None or staff is None:
         return []
-    return list(homework_groups_detailed(arrangement).filter(tutor=staff))
+    groups = list(arrangement.homework_groups.filter(tutor=staff))
+    return _with_rosters(groups, HomeworkGroupMember.objects.filter(
+        group__arrangement=arrangement, group__tutor=staff))
+
+
+def _with_rosters(groups: list[HomeworkGroup], members) -> list[HomeworkGroup]:
+    rosters: dict[int, list[HomeworkGroupMember]] = {g.pk: [] for g in groups}
+    for member in (members.select_related("student__homeroom__grade")
+                   .order_by("student__homeroom__number", "student__student_no")):
+        rosters.setdefault(member.group_id, []).append(member)
+    for group in groups:
+        group.roster = rosters[group.pk]
+        group.size = len(group.roster)
+    return groups
+
+
+def homework_groups_with_rosters(arrangement: Arrangement) -> list[HomeworkGroup]:
+    """Every homework group of a run with its ``roster`` and ``size``, in two queries."""
+    groups = list(arrangement.homework_groups.select_related("tutor"))
+    return _with_rosters(groups, HomeworkGroupMember.objects.filter(
+        group__arrangement=arrangement))
 
 
 # ------------------------------------------------------------------ safety details

@@ -53,7 +53,7 @@ def run_sections(arrangement: Arrangement) -> QuerySet[Section]:
     may open a section while adjusting it); publishing freezes them, so a section created
     after publishing is not part of the published run.
 
-    A run published before the snapshot existed has none recorded and shows the term's.
+    A published run with no sections recorded shows the term's.
     """
     sections = arrangement_sections(arrangement.term)
     if arrangement.status != Arrangement.Status.DRAFT and arrangement.sections.exists():
@@ -87,7 +87,10 @@ def latest_arrangement(qs: QuerySet[Arrangement], term: Term | None) -> Arrangem
 
 
 def published_arrangement(term: Term) -> Arrangement | None:
-    return Arrangement.objects.filter(term=term, status=Arrangement.Status.PUBLISHED).first()
+    run = Arrangement.objects.filter(term=term, status=Arrangement.Status.PUBLISHED).first()
+    if run is not None:
+        run.term = term  # the caller's term, with whatever it has prefetched
+    return run
 
 
 def placements_detailed(qs: QuerySet[Placement]) -> QuerySet[Placement]:

@@ -187,6 +187,8 @@ def test_export_is_a_workbook(world, login, draft):
     assert rows[0] == ("课程", "教学班", "时间", "地点", "教师", "学生", "学籍号", "班级", "志愿")
     assert len(rows) == 1 + 6
     assert {r[0] for r in rows[1:]} == {"篮球", "书法", "机器人"}
+    assert all(r[2].startswith("周") for r in rows[1:])  # each section's times
+    assert {r[4] for r in rows[1:] if r[0] == "书法"} == {world.tutor.name}
 
 
 # ------------------------------------------------------------------ adjustment
