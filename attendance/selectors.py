@@ -199,9 +199,11 @@ def lesson_roster(lesson: Lesson) -> list[dict]:
                    .order_by("student__homeroom__grade__number", "student__homeroom__number",
                              "student__name", "student_id"))
     leaves = approved_leave_for(lesson)
+    # order_by(): the model's default ordering would join the student, homeroom and grade
+    # only to sort rows that are put into a dict.
     forms = {a["student_id"]: a for a in Application.objects.filter(
-        term_id=lesson.term_id, student_id__in=[r.student_id for r in records]).values(
-        "student_id", "health_notes", "allergies", "dismissal")}
+        term_id=lesson.term_id, student_id__in=[r.student_id for r in records]).order_by()
+        .values("student_id", "health_notes", "allergies", "dismissal")}
     roster = []
     for record in records:
         form = forms.get(record.student_id, {})

@@ -45,20 +45,21 @@ def _user(actor: Actor | None):
 
 @transaction.atomic
 def alerts_for_roll_call(*, lesson: Lesson, records: Iterable[AttendanceRecord],
-                         actor: Actor | None, now: dt.datetime | None = None
-                         ) -> list[AbsenceAlert]:
+                         actor: Actor | None, now: dt.datetime | None = None,
+                         on_leave: dict | None = None) -> list[AbsenceAlert]:
     """Raise, keep or close the absence alerts of these just-written records of ``lesson``.
 
     Called at the end of the roll-call service (and of a correction) in its transaction.
     Idempotent: a record has at most one alert; submitting the same roll call again raises
     nothing new. Returns the alerts raised (or raised again) now; their notices go out after
-    commit.
+    commit. ``on_leave`` is :func:`approved_leave_for` of the lesson when the caller has it.
     """
     now = now or timezone.now()
     records = [r for r in records if r.lesson_id == lesson.pk]
     if not records:
         return []
-    on_leave = approved_leave_for(lesson)
+    if on_leave is None:
+        on_leave = approved_leave_for(lesson)
     existing = {a.record_id: a for a in AbsenceAlert.objects.select_for_update().filter(
         record__in=[r.pk for r in records])}
     raised: list[AbsenceAlert] = []

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from afterschool.access import Actor
@@ -53,7 +54,8 @@ def may_take_roll_call(actor: Actor, lesson: Lesson) -> bool:
         return False
     if lesson.substitute_id is not None:
         return lesson.substitute_id == staff.pk
-    return lesson.tutors.filter(pk=staff.pk).exists()
+    # all(): the page has the tutors prefetched; otherwise one small query.
+    return any(tutor.pk == staff.pk for tutor in lesson.tutors.all())
 
 
 @transaction.atomic
@@ -66,7 +68,8 @@ def roll_call_submit(*, lesson: Lesson, actor: Actor, marks: dict[int, str], rev
     a student who is not on the lesson refuses the whole submission.
     """
     now = now or timezone.now()
-    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    lesson = Lesson.objects.select_for_update(of=("self",)).select_related("term").get(
+        pk=lesson.pk)
     if token and lesson.roll_call_token == token:
         return RollCallResult(lesson=lesson, changed=[], duplicate=True)
     if not may_take_roll_call(actor, lesson):
@@ -98,6 +101,11 @@ def roll_call_submit(*, lesson: Lesson, actor: Actor, marks: dict[int, str], rev
     notes = notes or {}
     leaves = approved_leave_for(lesson)
     changed = []
+    # Absences, new or taken back, are what the alerts look at.
+    alarm_relevant = []
+    # One UPDATE per distinct (status, note, leave): a roll call has a handful of those,
+    # cheaper than bulk_update's CASE over every record and field.
+    groups: dict[tuple[str, str, int | None], list[int]] = {}
     for student_id, record in records.items():
         status = marks[student_id]
         note = (notes.get(student_id) or "").strip()[:200]
@@ -105,26 +113,34 @@ def roll_call_submit(*, lesson: Lesson, actor: Actor, marks: dict[int, str], rev
         leave_id = leave.pk if leave else None
         if (record.status, record.note, record.leave_id) == (status, note, leave_id):
             continue
+        if RecordStatus.ABSENT in (record.status, status):
+            alarm_relevant.append(record)
         record.status, record.note, record.leave_id = status, note, leave_id
         record.marked_at, record.marked_by = now, actor.user
         record.revision += 1
         changed.append(record)
-    AttendanceRecord.objects.bulk_update(
-        changed, ["status", "note", "leave", "marked_at", "marked_by", "revision"])
+        groups.setdefault((status, note, leave_id), []).append(record.pk)
+    for (status, note, leave_id), ids in groups.items():
+        AttendanceRecord.objects.filter(pk__in=ids).update(
+            status=status, note=note, leave_id=leave_id, marked_at=now, marked_by=actor.user,
+            revision=F("revision") + 1)
     if lesson.roll_call_at is None:
         lesson.roll_call_at, lesson.roll_call_by = now, actor.staff
     lesson.roll_call_revision += 1
     lesson.roll_call_token = token
     lesson.save(update_fields=["roll_call_at", "roll_call_by", "roll_call_revision",
                                "roll_call_token"])
-    _raise_alerts(lesson, changed, actor, now)
+    if alarm_relevant:
+        _raise_alerts(lesson, alarm_relevant, actor, now, leaves)
     return RollCallResult(lesson=lesson, changed=changed)
 
 
-def _raise_alerts(lesson: Lesson, changed: list[AttendanceRecord], actor: Actor,
-                  now: dt.datetime) -> None:
+def _raise_alerts(lesson: Lesson, records: list[AttendanceRecord], actor: Actor,
+                  now: dt.datetime, on_leave: dict) -> None:
     """Absences without approved leave are alarms: the alerts module raises them (after commit
-    it tells the guardians and the homeroom teacher)."""
+    it tells the guardians and the homeroom teacher). A record that was not absent before
+    and is not now has no open alert, so only absences new or taken back are passed."""
     from .alerts import alerts_for_roll_call
 
-    alerts_for_roll_call(lesson=lesson, records=changed, actor=actor, now=now)
+    alerts_for_roll_call(lesson=lesson, records=records, actor=actor, now=now,
+                         on_leave=on_leave)

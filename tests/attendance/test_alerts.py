@@ -79,7 +79,9 @@ def test_the_same_roll_call_again_raises_nothing_new(world, people, hw, absent,
                                      now=ROLL_CALL + dt.timedelta(minutes=3))
         take(hw, people, {world.child.pk: "absent", world.other_child.pk: "present"},
              token="t2", now=ROLL_CALL + dt.timedelta(minutes=3))
-    assert fresh == [] and not callbacks
+    # Other apps may react to the roll call after commit (the dashboards' aggregates); what
+    # matters is that no alert is raised and nobody is told again.
+    assert fresh == [] and all("alerts" not in repr(c) for c in callbacks)
     assert AbsenceAlert.objects.count() == 1
     assert Notice.objects.count() == 2
 
