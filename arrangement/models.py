@@ -293,7 +293,7 @@ class HomeroomModePeriod(models.Model):
     created_at = models.DateTimeField("设置时间", default=timezone.now)
     # Ending early keeps the row: the first normal day, who decided and when, and the end
     # that had been planned. A range ended on or before its first day never ran (its
-    # ``end_date`` is then the day before ``start_date``).
+    # ``end_date``, the day before ``ended_on``, is then before ``start_date``).
     ended_on = models.DateField("恢复正常日期", null=True, blank=True)
     planned_end_date = models.DateField("原定结束日期", null=True, blank=True)
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

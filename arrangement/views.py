@@ -549,11 +549,13 @@ class HomeroomModeView(ActorMixin, TemplateView):
         form = HomeroomModeForm(request.POST)
         if form.is_valid():
             try:
-                services.homeroom_mode_start(term=term, actor=self.actor, **form.cleaned_data)
+                period = services.homeroom_mode_start(term=term, actor=self.actor,
+                                                      **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, "已设置按班级开展时段，期间暂停走班社团。")
+                messages.success(request, "已设置按班级开展时段，期间暂停走班社团。"
+                                 f"{period.notice_summary}。")
                 return redirect(reverse("arrangement:homeroom_mode") + f"?term={term.pk}")
         return self.render_to_response(self.get_context_data(form=form))
 
@@ -564,12 +566,16 @@ class HomeroomModeEndView(ActorMixin, View):
     def post(self, request, pk):
         period = get_object_or_404(homeroom_mode_periods_visible_to(self.actor), pk=pk)
         try:
-            kept = services.homeroom_mode_end(period=period, actor=self.actor)
+            ended = services.homeroom_mode_end(period=period, actor=self.actor)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "已恢复正常走班安排。" if kept is None or
-                             kept.end_date < timezone.localdate() else "已调整按班级开展时段。")
+            if not ended.notice_summary:
+                messages.info(request, "该时段已结束，无需恢复。")
+            else:
+                messages.success(request, ("已取消该时段。" if ended.never_ran
+                                           else "已从今天起恢复正常走班安排。")
+                                 + f"{ended.notice_summary}。")
         return redirect(reverse("arrangement:homeroom_mode") + f"?term={period.term_id}")
 
 

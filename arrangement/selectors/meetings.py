@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from afterschool import formatting
 from afterschool.models import Homeroom, Period, Staff, Student, Term
@@ -76,7 +76,9 @@ def homeroom_mode_now_or_next(term: Term, today: dt.date
                               ) -> tuple[HomeroomModePeriod | None, HomeroomModePeriod | None]:
     """The homeroom-mode range ``today`` is in, else the next one: ``(current, None)`` or
     ``(None, next)`` (ranges of a term never overlap)."""
-    first = (HomeroomModePeriod.objects.filter(term=term, end_date__gte=today)
+    # A range cancelled before it began ends before it starts: it never comes.
+    first = (HomeroomModePeriod.objects.filter(term=term, end_date__gte=today,
+                                               start_date__lte=F("end_date"))
              .order_by("start_date").first())
     if first is None:
         return None, None
@@ -91,7 +93,8 @@ def service_mode_on(term: Term, date: dt.date) -> str:
 
 
 def homeroom_mode_periods(term: Term) -> QuerySet[HomeroomModePeriod]:
-    return term.homeroom_mode_periods.select_related("created_by").order_by("start_date")
+    return (term.homeroom_mode_periods.select_related("created_by", "ended_by")
+            .order_by("start_date"))
 
 
 # ------------------------------------------------------------------ builders
