@@ -35,6 +35,7 @@ from .forms import (
     SectionTutorsForm,
     slot_grid,
 )
+from .homework import attach_homework_groups
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 
@@ -115,6 +116,7 @@ class CatalogListView(TermMixin, ActorMixin, TemplateView):
         ctx["filter_form"] = form
         ctx["courses"] = (list(selectors.catalog_courses(courses, term=term, category=category,
                                                          grade=grade)) if term else [])
+        attach_homework_groups(ctx["courses"], term, grade=grade, drafts=True)
         ctx["filtered"] = bool(category or grade)
         return ctx
 
@@ -166,6 +168,8 @@ class CourseDetailView(ActorMixin, DetailView):
         ctx = super().get_context_data(**kwargs)
         ctx["sections"] = [(s, services.section_warnings(section=s))
                            for s in self.object.visible_sections]
+        attach_homework_groups([self.object], self.object.term,
+                               drafts=self.actor.is_school_wide)
         return ctx
 
 
@@ -435,6 +439,7 @@ class CatalogBrowseView(ActorMixin, TemplateView):
             courses = list(selectors.catalog_for_grade(access.courses_visible_to(self.actor),
                                                        term=term, grade=grade,
                                                        sections=sections))
+            attach_homework_groups(courses, term, grade=grade)
         ctx.update(children=children, student=student, grade=grade, term=term,
                    fixed=[c for c in courses if c.is_fixed],
                    optional=[c for c in courses if not c.is_fixed])

@@ -143,3 +143,40 @@ def test_the_catalog_refuses_a_section_at_a_homework_groups_time_tutor_and_room(
         catalog.section_create(actor=office, course=course, name="3班", slots=[(2, first)],
                                tutors=[group.tutor])
     assert caught.value.message.endswith("（第1版），同一时间不能再带其他教学班。")
+
+
+def test_the_catalogs_homework_entry_shows_its_real_groups(
+        world, login, office, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from courses.models import Course
+    from tests.courses.factories import CourseFactory
+
+    _grade_seven(world)
+    grade = world.homeroom.grade
+    CourseFactory(term=world.term, name="作业辅导", category="作业辅导", is_fixed=True,
+                  mode=Course.Mode.HOMEROOM, grades=[grade])
+    office_page = login(world.coordinator)
+    listing = reverse("courses:catalog_list") + f"?term={world.term.pk}"
+    browse = reverse("courses:catalog_browse") + f"?grade={grade.pk}"
+    before = office_page.get(listing).content.decode()
+    assert "统筹安排时按班级分成作业辅导组" in before
+    # The only course without sections is 作业辅导, and it does not ask for any.
+    assert "还没有教学班" not in before and "名额 <strong>0</strong>" not in before
+
+    run = run_now(world.term, office, django_capture_on_commit_callbacks)
+    page = office_page.get(listing).content.decode()
+    assert "作业辅导组 <strong>2</strong> 个" in page and "学生 <strong>52</strong> 人" in page
+    assert "周一、周二、周三、周四" in page and "第1节 16:40–17:20" in page
+    assert "七年级1班教室、七年级2班教室" in page and "据第1版草稿" in page
+    # Families see nothing of a draft.
+    guardian = login(world.guardian.user).get(
+        reverse("courses:catalog_browse") + f"?student={world.child.pk}").content.decode()
+    assert "统筹安排时按班级分成作业辅导组" in guardian and "上课时间待定" not in guardian
+    with django_capture_on_commit_callbacks(execute=True):
+        services.arrangement_publish(arrangement=run, actor=office)
+    guardian = login(world.guardian.user).get(
+        reverse("courses:catalog_browse") + f"?student={world.child.pk}").content.decode()
+    assert "2 个作业辅导组，共 52 名学生" in guardian and "第1节 16:40–17:20" in guardian
+    assert "据第1版" not in guardian
+    assert "上课时间待定" not in login(world.coordinator).get(browse).content.decode()
