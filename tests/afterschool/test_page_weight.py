@@ -114,12 +114,17 @@ def test_theme_colours_reach_aa_contrast_on_the_page_background():
         high, low = sorted([luminance(a), luminance(b)], reverse=True)
         return (high + 0.05) / (low + 0.05)
 
-    for name in ("primary", "secondary", "success", "link-color"):
+    for name in ("primary", "secondary", "success", "danger", "link-color",
+                 "form-invalid-color"):
         colour = re.search(rf"--bs-{name}:\s*(#[0-9a-f]{{6}})", css).group(1)
         assert contrast(colour, "#f8f9fa") >= 4.5, name  # bg-body-tertiary, the page
         assert contrast(colour, "#ffffff") >= 4.5, name  # cards
     # The same colours are what the outline buttons write their text in.
     assert "--bs-btn-color: var(--bs-btn-bg-main)" in css
+    # Yellow and cyan are backgrounds: their text takes the emphasis shade.
+    for rule in (".text-warning { color: var(--bs-warning-text-emphasis)",
+                 ".text-info { color: var(--bs-info-text-emphasis)"):
+        assert rule in css
 
 
 @pytest.mark.django_db
