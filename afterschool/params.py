@@ -4,6 +4,7 @@ Every view that reads an id, a search box, a page target or the client's address
 these helpers.
 """
 
+import datetime as dt
 import ipaddress
 
 from django.conf import settings
@@ -42,6 +43,17 @@ def id_or_404(value, message: str = "找不到您要的记录。") -> int:
 def ids(values) -> list[int]:
     """The well-formed ids among ``values`` (a list from ``getlist``); the rest are dropped."""
     return [n for n in (parse_id(v) for v in values) if n is not None]
+
+
+def month_param(value) -> "dt.date | None":
+    """The first day of the month in ``?month=2026-10``; None when malformed or out of range."""
+    text = str(value or "").strip()
+    year, _, month = text.partition("-")
+    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        return None
+    if len(year) != 4 or not 1 <= int(month) <= 12:
+        return None
+    return dt.date(int(year), int(month), 1)
 
 
 def text_param(value, max_length: int = 100) -> str:

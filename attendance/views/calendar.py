@@ -18,6 +18,7 @@ from afterschool.access import grades_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import WEEKDAY_LABELS, Role
+from afterschool.params import month_param
 from afterschool.selectors import current_term
 
 from ..access import calendar_days_visible_to
@@ -31,12 +32,7 @@ OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 
 def _month(value: str | None, term) -> dt.date:
     """``?month=2026-10``; out of range or malformed: the current month inside the term."""
-    today = timezone.localdate()
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        first = dt.date(year, month, 1)
-    except (TypeError, ValueError):
-        first = today.replace(day=1)
+    first = month_param(value) or timezone.localdate().replace(day=1)
     lo, hi = term.start_date.replace(day=1), term.end_date.replace(day=1)
     return min(max(first, lo), hi)
 

@@ -15,7 +15,7 @@ from afterschool.access import grades_visible_to, homerooms_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
-from afterschool.params import parse_id
+from afterschool.params import month_param, parse_id
 from afterschool.xlsx import xlsx_response
 from courses.models import Course
 
@@ -38,11 +38,7 @@ def _date(value, default=None) -> dt.date | None:
 
 
 def _first_of_month(value) -> dt.date:
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        return dt.date(year, month, 1)
-    except (TypeError, ValueError):
-        return timezone.localdate().replace(day=1)
+    return month_param(value) or timezone.localdate().replace(day=1)
 
 
 class HomeroomDayView(ActorMixin, TemplateView):
