@@ -1,7 +1,9 @@
 """Reads of the core: querysets with their joins applied, so no template queries per row."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from . import access
 from .cleaning import mask_phone
 from .models import (
     AccountLink,
@@ -51,6 +53,17 @@ def notice_preference_of(user) -> NoticePreference:
 
 def pending_account_link_count(user) -> int:
     return AccountLink.objects.filter(user=user, status=AccountLink.Status.PENDING).count()
+
+
+def schools_and_pending_links(user) -> tuple[list[School], int]:
+    """The login's schools (the home page's switcher) and how many account links wait for its
+    answer: one query, each school row carrying the same count."""
+    pending = (AccountLink.objects.filter(user=user, status=AccountLink.Status.PENDING)
+               .values("user").annotate(n=Count("pk")).values("n"))
+    schools = list(access.schools_of(user).annotate(pending_links=Coalesce(Subquery(pending), 0)))
+    if not schools:
+        return [], pending_account_link_count(user)
+    return schools, schools[0].pending_links
 
 
 def account_links_with_details(qs: QuerySet[AccountLink]) -> QuerySet[AccountLink]:

@@ -34,8 +34,11 @@ def coordinator_panel(actor: Actor):
     if not actor.is_school_wide:
         return None
     term = term_of(actor)
-    run = selectors.latest_arrangement(arrangements_visible_to(actor), term)
-    published = published_of(actor)
+    run = published = None
+    if term is not None:
+        run, published = selectors.latest_and_published(arrangements_visible_to(actor), term)
+        # The other panels ask for the published run too: it is known now.
+        actor.remember(("published_arrangement", term.pk), lambda: published)
     return {"template": "arrangement/_panel_office.html", "order": 30, "term": term,
             "run": run, "published": published}
 
@@ -56,7 +59,11 @@ def guardian_panel(actor: Actor):
         .prefetch_related(Prefetch("section__slots",
                                    queryset=SectionSlot.objects.select_related("period"))))
     # A child the run could not place is told so, with the reason: never left out silently.
-    unplaced = list(run.unplaced.filter(student__in=children).select_related("student"))
+    # Looked for only when some child has no seat (most families: every child has one).
+    seated = {p.student_id for p in placements}
+    unseated = [child for child in children if child.pk not in seated]
+    unplaced = (list(run.unplaced.filter(student__in=unseated).select_related("student"))
+                if unseated else [])
     return {"template": "arrangement/_panel_guardian.html", "order": 20, "run": run,
             "placements": placements, "unplaced": unplaced, "children": children}
 

@@ -215,15 +215,19 @@ def staffing_proposal(term: Term, *, time_limit: float = 10) -> StaffingProposal
 
 
 def catalog_summary(school: School, term: Term) -> dict:
-    """Counts for the office's home panel."""
-    # Two aggregates, not five counts: the home page asks for this on every visit.
-    courses = Course.objects.filter(school=school, term=term).aggregate(
-        courses=Count("pk", filter=Q(is_active=True)),
-        closed=Count("pk", filter=Q(is_active=False)))
-    sections = Section.objects.filter(course__school=school, course__term=term,
-                                      course__is_active=True).aggregate(
-        sections=Count("pk"), seats=Sum("capacity"),
-        untutored=Count("pk", filter=~Exists(
-            Section.tutors.through.objects.filter(section_id=OuterRef("pk")))))
-    return {**courses, "sections": sections["sections"], "seats": sections["seats"] or 0,
-            "untutored": sections["untutored"]}
+    """Counts for the office's home panel, in one aggregate: the home page asks on every visit.
+
+    Courses joined to their sections (a course without one still counts): courses by
+    distinct id, the open courses' sections and seats once per section row."""
+    open_section = Q(is_active=True, sections__isnull=False)
+    untutored = ~Exists(Section.tutors.through.objects.filter(section_id=OuterRef("sections")))
+    # Aliases other than "sections": an aggregate of that name would hide the relation.
+    found = Course.objects.filter(school=school, term=term).aggregate(
+        open_courses=Count("pk", filter=Q(is_active=True), distinct=True),
+        closed_courses=Count("pk", filter=Q(is_active=False), distinct=True),
+        open_sections=Count("sections", filter=open_section),
+        open_seats=Sum("sections__capacity", filter=open_section),
+        without_tutor=Count("sections", filter=open_section & Q(untutored)))
+    return {"courses": found["open_courses"], "closed": found["closed_courses"],
+            "sections": found["open_sections"], "seats": found["open_seats"] or 0,
+            "untutored": found["without_tutor"]}

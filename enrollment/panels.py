@@ -59,10 +59,11 @@ def office_panel(actor: Actor) -> dict | None:
     term = term_of(actor)
     if term is None:
         return None
-    counts = selectors.review_counts(students=reviewable_students(actor), term=term)
+    # The school's statistics hold the office's two numbers too (the forms waiting for the
+    # homeroom teacher and for the school): two queries for the whole panel.
     stats = selectors.participation_statistics(
         homerooms=actor.school.homerooms.all(), term=term, with_totals=True)
     return {"template": "enrollment/_panel_office.html", "order": 15, "term": term,
-            "to_recheck": counts.get("class_approved", 0),
-            "pending": counts.get("submitted", 0), "total": stats.total,
-            "unfinished": len(stats.unfinished), "is_coordinator": actor.is_coordinator}
+            "to_recheck": stats.total.class_approved, "pending": stats.total.pending,
+            "total": stats.total, "unfinished": len(stats.unfinished),
+            "is_coordinator": actor.is_coordinator}

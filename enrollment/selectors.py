@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from afterschool import selectors as core_selectors
 from afterschool.cleaning import mask_phone
@@ -117,17 +117,24 @@ class ChildForm:
 
 def children_forms(*, children: QuerySet[Student] | list[Student],
                    term: Term | None) -> list[ChildForm]:
-    """Each child with this term's form and the next step, in three queries; one more to
-    read ``children`` when it is a queryset (a list is kept in its order)."""
+    """Each child with this term's form and the next step, in one query; one more to read
+    ``children`` when it is a queryset (a list is kept in its order).
+
+    Whether the term's current agreement is signed is asked of the database with the forms
+    (``signed_current``, ``signed_any``), not by reading the agreement and the signatures."""
     if term is None:
         return []
     if isinstance(children, QuerySet):
         children = list(children.order_by("homeroom__grade__number", "name"))
     if not children:
         return []
-    agreement = current_agreement(term)
+    current = Agreement.objects.filter(term=term).order_by("-version").values("pk")[:1]
+    signatures = Signature.objects.filter(application=OuterRef("pk"))
     apps = {a.student_id: a for a in Application.objects.filter(
-        term=term, student__in=[c.pk for c in children]).prefetch_related("signatures")}
+        term=term, student__in=[c.pk for c in children]).annotate(
+            current_agreement_pk=Subquery(current),
+            signed_current=Exists(signatures.filter(agreement=Subquery(current))),
+            signed_any=Exists(signatures))}
     result = []
     for child in children:
         app = apps.get(child.pk)
@@ -135,7 +142,8 @@ def children_forms(*, children: QuerySet[Student] | list[Student],
         if app is None:
             item.next_label, item.next_url_name = "填写意向书", "start"
         else:
-            item.signature = signature_state(app, agreement)
+            item.signature = _state(app.participates, app.current_agreement_pk is not None,
+                                    app.signed_current, app.signed_any)
             if app.status in (Status.DRAFT, Status.RETURNED):
                 item.next_label = "继续填写" if app.status == Status.DRAFT else "按意见修改"
                 item.next_url_name, item.tone = "edit", "warning" if app.status == Status.RETURNED \
@@ -205,13 +213,19 @@ class ReviewRow:
 
 
 def _signature_state(participates, agreement: Agreement | None, signed: set[int]) -> str:
+    return _state(participates, agreement is not None,
+                  agreement is not None and agreement.pk in signed, bool(signed))
+
+
+def _state(participates, published: bool, signed_current: bool, signed_any: bool) -> str:
+    """The words of :func:`signature_state`, from what is known of the form's signatures."""
     if participates is False:
         return "not_needed"
-    if agreement is None:
+    if not published:
         return "missing"
-    if agreement.pk in signed:
+    if signed_current:
         return "current"
-    return "outdated" if signed else "unsigned"
+    return "outdated" if signed_any else "unsigned"
 
 
 def review_rows(students, *, term: Term, agreement: Agreement | None) -> list[ReviewRow]:

@@ -28,9 +28,12 @@ pytestmark = pytest.mark.django_db
 
 PAGE_BUDGET = 20
 OVERHEAD_BUDGET = 3  # session, user, Actor
-# Pages known to spend more than the budget, each with its own ceiling so it cannot grow
-# unnoticed (none today).
-OVER_BUDGET: dict[str, int] = {}
+# Pages known to spend more than the budget for a role, each with its own ceiling so it cannot
+# grow unnoticed. The coordinator's home page: the core and the panels of the catalog, the
+# forms and the arrangement spend 12 (3 of them the signed-in overhead); the panels of
+# attendance (2), safety (2), surveys (1), evaluation (1) and dashboards (the capacity panel,
+# 7) spend 13 more. Drop the entry when those panels are lighter.
+OVER_BUDGET: dict[tuple[str, str], int] = {("coordinator", "school:home"): 25}
 
 
 def login(client, user):
@@ -131,7 +134,7 @@ def test_no_page_spends_more_than_twenty_queries_for_any_role(client, world, ids
             login(client, user)
             status, count, sql = queries_of(client, url)
             walked += status == 200
-            if count > OVER_BUDGET.get(name, PAGE_BUDGET):
+            if count > OVER_BUDGET.get((role, name), PAGE_BUDGET):
                 over.append(f"{role} {url} ({status}): {count} queries")
     assert walked > 40  # the walk reached the pages, not only their refusals
     assert not over, "\n".join(over)
@@ -213,7 +216,8 @@ def test_main_pages_spend_the_same_queries_on_five_times_the_rows(
     add_families(world, courses, 15, Status.CLASS_APPROVED)
     big = main_page_counts(client, world, publish_new_run(world, capture, 2), section)
 
-    over = {page: n for page, n in {**small, **big}.items() if n > PAGE_BUDGET}
+    over = {page: n for page, n in {**small, **big}.items()
+            if n > OVER_BUDGET.get(tuple(page.split(" ")), PAGE_BUDGET)}
     assert not over, over
     grew = {page: (small[page], big[page]) for page in small
             if big[page] > small[page] + KNOWN_GROWTH.get(page, 0)}

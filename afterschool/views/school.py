@@ -19,9 +19,9 @@ class HomeView(ActorMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["panels"] = panels_for(self.actor)
         ctx["notices"] = selectors.notices_for(self.request.user, self.actor.school)[:10]
-        ctx["schools"] = access.schools_of(self.request.user)
+        ctx["schools"], ctx["pending_links"] = selectors.schools_and_pending_links(
+            self.request.user)
         ctx["term"] = selectors.term_of(self.actor)
-        ctx["pending_links"] = selectors.pending_account_link_count(self.request.user)
         if self.actor.has(Role.DISTRICT_OFFICER):
             ctx["district_schools"] = selectors.district_schools_with_counts(
                 access.schools_visible_to(self.actor))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from afterschool.formatting import weekdays_text
@@ -80,10 +80,18 @@ def runs_with_counts(qs: QuerySet[Arrangement]) -> QuerySet[Arrangement]:
             .order_by("-version"))
 
 
-def latest_arrangement(qs: QuerySet[Arrangement], term: Term | None) -> Arrangement | None:
-    if term is None:
-        return None
-    return arrangement_with_people(qs.filter(term=term)).order_by("-version").first()
+def latest_and_published(qs: QuerySet[Arrangement], term: Term
+                         ) -> tuple[Arrangement | None, Arrangement | None]:
+    """The term's latest run and its published one (often the same), in one query."""
+    runs = qs.filter(term=term)
+    latest = runs.order_by("-version").values("pk")[:1]
+    found = list(arrangement_with_people(runs.filter(
+        Q(pk__in=Subquery(latest)) | Q(status=Arrangement.Status.PUBLISHED)))
+        .order_by("-version"))
+    for run in found:
+        run.term = term
+    published = next((r for r in found if r.status == Arrangement.Status.PUBLISHED), None)
+    return (found[0] if found else None), published
 
 
 def published_arrangement(term: Term) -> Arrangement | None:
