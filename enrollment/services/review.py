@@ -251,7 +251,9 @@ def applications_transition_bulk(
             transitions.append(MACHINE.history_row(
                 application, from_status=from_status, to_status=to_status, actor=actor,
                 role=roles[application.pk], comment=comment, at=now))
-    ApplicationTransition.objects.bulk_create(transitions, batch_size=500)
+    # One INSERT, split only where the backend's parameter limit needs it: placing a whole
+    # school on publishing stays a fixed number of queries.
+    ApplicationTransition.objects.bulk_create(transitions)
     if transitions and transitions[0].pk is None:  # a backend that returns no ids
         transitions = list(ApplicationTransition.objects.filter(application_id__in=ids, at=now,
                                                                 to_status=to_status))

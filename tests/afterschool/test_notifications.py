@@ -339,3 +339,27 @@ def test_preferences_page(world, login):
     assert client.post(url, {"email": "on"}).status_code == 302
     preference = NoticePreference.objects.get(user=world.guardian.user)
     assert (preference.email, preference.sms) == (True, False)
+
+
+@pytest.mark.postgres
+def test_a_notice_to_every_family_costs_the_queries_of_a_notice_to_a_class(world):
+    """1,300 guardians (a school's publishing) in the queries of 30: one insert of notices,
+    one of deliveries. On PostgreSQL; SQLite splits inserts by its parameter limit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from afterschool.models import User
+    from tests.conftest import require_service
+
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+    counts = []
+    for n, prefix in ((30, "1520"), (1300, "1530")):
+        users = User.objects.bulk_create([User(phone=f"{prefix}{i:07d}", password="!")
+                                          for i in range(n)])
+        with CaptureQueriesContext(connection) as queries:
+            report = notices_send(school=world.school, specs=[
+                NoticeSpec(user=u, title="安排已发布", body="已安排篮球。", url="/", sms=True)
+                for u in users])
+        counts.append(len(queries))
+        assert (len(report.notices), report.sms) == (n, n)
+    assert counts[0] == counts[1], counts

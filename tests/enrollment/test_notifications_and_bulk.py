@@ -5,10 +5,11 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from afterschool.models import Notice
+from afterschool.models import Notice, Student
 from enrollment import exceptions, services
 from enrollment.models import Application, ApplicationTransition
 from tests import factories as core
+from tests.conftest import require_service
 
 from .factories import ApplicationFactory
 
@@ -193,3 +194,31 @@ def test_bulk_approve_by_the_office_moves_each_to_its_next_step(world, actors):
                                   expected_revisions={a.pk: a.revision, b.pk: b.revision})
     assert Application.objects.get(pk=a.pk).status == Status.CLASS_APPROVED
     assert Application.objects.get(pk=b.pk).status == Status.SCHOOL_APPROVED
+
+
+@pytest.mark.postgres
+def test_placing_a_whole_school_costs_the_queries_of_placing_a_class(world, actors):
+    """Publishing places every approved form of the school at once: 700 rows (past any batch
+    of a few hundred) in the queries of 20. On PostgreSQL, whose inserts take any number of
+    rows; SQLite splits an insert every hundred or so rows by its parameter limit."""
+    require_service("PostgreSQL", connection.vendor == "postgresql")
+
+    def approved(n: int, start: int) -> list[int]:
+        students = Student.objects.bulk_create([
+            Student(school=world.school, student_no=f"bulk{start + i:05d}", name=f"学生{i}",
+                    homeroom=world.homeroom) for i in range(n)])
+        return [a.pk for a in Application.objects.bulk_create([
+            Application(school=world.school, term=world.term, student=s,
+                        status=Status.SCHOOL_APPROVED, participates=True,
+                        weekdays=[1, 2, 3, 4])
+            for s in students])]
+
+    counts = []
+    for n, start in ((20, 0), (700, 100)):
+        ids = approved(n, start)
+        with CaptureQueriesContext(connection) as queries:
+            services.applications_place(application_ids=ids, actor=actors["coordinator"],
+                                        notify=False)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert ApplicationTransition.objects.filter(to_status=Status.PLACED).count() == 720
