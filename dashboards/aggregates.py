@@ -13,10 +13,11 @@ sees the old figures or the new ones, and two rebuilds of the same day at once (
 task and the beat) cannot collide on the unique constraints.
 
 What the counts mean is what the records say: ``expected`` is every record of a lesson that
-was not cancelled (a lesson's records are made for exactly the children expected at it),
-statuses are the corrected values, ``missing`` a record never marked; a lesson is *taken* when
-its roll call was stamped or any record marked, *on time* when stamped within the school's grace
-minutes (``AttendancePolicy.roll_call_grace_minutes``) — the same rules as the 公示.
+has started (a lesson later today is not counted yet) and was not cancelled (a lesson's
+records are made for exactly the children expected at it), statuses are the corrected values,
+``missing`` a record never marked; a lesson is *taken* when its roll call was stamped or any
+record marked, *on time* when stamped within the school's grace minutes
+(``AttendancePolicy.roll_call_grace_minutes``) — the same rules as the 公示.
 """
 
 from __future__ import annotations
@@ -70,8 +71,16 @@ def _status_counts(prefix: str = "") -> dict:
             "missing": Count("pk", filter=Q(**{f"{prefix}status": ""}))}
 
 
+def _not_ahead(prefix: str = "") -> Q:
+    """Lessons that have started: a lesson later today is not yet expected, nor missing."""
+    now = timezone.localtime()
+    return (Q(**{f"{prefix}date__lt": now.date()})
+            | Q(**{f"{prefix}date": now.date(), f"{prefix}start_time__lte": now.time()}))
+
+
 def _records(school_ids, first: dt.date, last: dt.date):
-    qs = AttendanceRecord.objects.filter(lesson__date__range=(first, last),
+    qs = AttendanceRecord.objects.filter(_not_ahead("lesson__"),
+                                         lesson__date__range=(first, last),
                                          lesson__is_cancelled=False)
     if school_ids is not None:
         qs = qs.filter(lesson__term__school_id__in=school_ids)
@@ -104,7 +113,8 @@ def _lesson_counts(school_ids, first: dt.date, last: dt.date) -> dict:
                  .values_list("school_id", "roll_call_grace_minutes"))
     default_grace = AttendancePolicy._meta.get_field("roll_call_grace_minutes").default
     marked = AttendanceRecord.objects.filter(lesson_id=OuterRef("pk"), status__gt="")
-    lessons = (_scoped(Lesson.objects.filter(date__range=(first, last), is_cancelled=False),
+    lessons = (_scoped(Lesson.objects.filter(_not_ahead(), date__range=(first, last),
+                                             is_cancelled=False),
                        "term__school_id", school_ids)
                .annotate(marked=Exists(marked))
                .values_list("term__school_id", "date", "start_time", "roll_call_at", "marked"))
@@ -119,7 +129,8 @@ def _lesson_counts(school_ids, first: dt.date, last: dt.date) -> dict:
                 minutes=grace.get(school_id, default_grace))
             if roll_call_at <= due:
                 row["lessons_on_time"] += 1
-    alerts = (_scoped(AbsenceAlert.objects.filter(lesson__date__range=(first, last),
+    alerts = (_scoped(AbsenceAlert.objects.filter(_not_ahead("lesson__"),
+                                                  lesson__date__range=(first, last),
                                                   lesson__is_cancelled=False),
                       "lesson__term__school_id", school_ids)
               .values_list("lesson__term__school_id", "lesson__date", "raised_at",

@@ -13,6 +13,7 @@ class DashboardsConfig(AppConfig):
         from .demo import dashboards_demo
 
         register_panel(panels.capacity_panel)
+        register_panel(panels.bureau_panel)
         register_demo_step(dashboards_demo)
 
         from . import receivers

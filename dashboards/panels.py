@@ -24,3 +24,14 @@ def capacity_panel(actor: Actor) -> dict | None:
     return {"template": "dashboards/_panel_capacity.html", "order": 14, "plan": plan,
             "short": short[:3]}
 
+
+
+def bureau_panel(actor: Actor) -> dict | None:
+    """教育局: the comparison, and the plans waiting for a decision."""
+    if not (actor.district and actor.has(Role.DISTRICT_OFFICER)):
+        return None
+    from .access import plans_visible_to
+    from .models import SchoolPlan
+
+    waiting = plans_visible_to(actor).filter(status=SchoolPlan.Status.SUBMITTED).count()
+    return {"template": "dashboards/_panel_bureau.html", "order": 3, "waiting": waiting}

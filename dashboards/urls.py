@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import capacity, principal
+from .views import capacity, district, plans, principal
 
 app_name = "dashboards"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("grades/<int:pk>/", principal.GradeView.as_view(), name="grade"),
     path("homerooms/<int:pk>/", principal.HomeroomView.as_view(), name="homeroom"),
     path("capacity/", capacity.CapacityView.as_view(), name="capacity"),
+    path("district/", district.DistrictView.as_view(), name="district"),
+    path("district/schools/<int:pk>/", district.DistrictSchoolView.as_view(),
+         name="district_school"),
+    path("plans/", plans.PlanListView.as_view(), name="plans"),
+    path("plans/<int:pk>/", plans.PlanDetailView.as_view(), name="plan"),
 ]

@@ -33,8 +33,12 @@ class CapacityView(ActorMixin, TemplateView):
         rows = [{"name": h.homeroom.name, "students": h.students, "applied": h.applied,
                  "days": [(h.by_weekday.get(d.weekday, 0), h.groups(d.weekday))
                           for d in plan.weekdays]} for h in plan.homerooms]
+        # What needs doing first: courses whose plan and first choices disagree.
+        attention = [c for c in plan.courses if c.first_choice and (c.gap or c.under_minimum)]
         return super().get_context_data(plan=plan, terms=terms, term=term, homeroom_rows=rows,
-                                        chart=weekday_chart(plan), **kwargs)
+                                        chart=weekday_chart(plan), attention=attention,
+                                        in_line=len(plan.courses) - len(attention),
+                                        **kwargs)
 
 
 def weekday_chart(plan) -> dict:

@@ -41,8 +41,8 @@ READ = [
     "change", "date",
     # evaluation (月报、考核、公示)
     "month", "version", "period", "form",
-    # surveys (满意度调查)
-    "by", "group", "format", "revision",
+    # surveys (满意度调查), dashboards (看板、方案)
+    "by", "group", "format", "revision", "sort", "order", "summary", "comment",
     # safety (值日、巡查、整改)
     "week", "loads", "staff", "venue", "show", "to_status",
 ]
@@ -159,6 +159,8 @@ def path_args(name: str, ids: dict) -> dict:
         "surveys:answer": {"pk": ids["survey"], "student_pk": ids["student"]},
         "dashboards:grade": {"pk": ids["grade"]},
         "dashboards:homeroom": {"pk": ids["homeroom"]},
+        "dashboards:district_school": {"pk": ids["school"]},
+        "dashboards:plan": {"pk": ids["plan"]},
         "attendance:pickup": {"student_pk": ids["student"]},
         "safety:swap_new": {"pk": ids["duty"]},
         "safety:swap_move": {"pk": ids["swap"]},
@@ -225,6 +227,7 @@ def ids(world, django_capture_on_commit_callbacks):
         **_evaluation_ids(world),
         **_safety_ids(world, st.term, attendance["lesson"]),
         **_survey_ids(world, st.term),
+        "school": world.school.pk, "plan": _plan_id(world),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
         "application": st.applications[0].pk, "course": course.pk,
@@ -310,6 +313,16 @@ def _survey_ids(world, term) -> dict:
                                            closes_at=timezone.now() + dt.timedelta(days=7))
     survey_services.survey_publish(actor=office, survey=survey)
     return {"survey": survey.pk, "question": survey.questions.order_by("number").first().pk}
+
+
+def _plan_id(world) -> int:
+    """A school plan sent to the bureau (the dashboards' plan page)."""
+    from django.utils import timezone
+
+    from dashboards.models import SchoolPlan
+
+    return SchoolPlan.objects.create(school=world.school, term=world.term, status="submitted",
+                                     submitted_at=timezone.now()).pk
 
 
 def _safety_ids(world, term, lesson_id) -> dict:

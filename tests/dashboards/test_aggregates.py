@@ -56,8 +56,8 @@ def test_every_figure_equals_a_count_of_the_records(world, month):
         for name, value in hand_count(world.school, day, day).items():
             assert getattr(row, name) == value, (day, name)
     # Homerooms: the same as the 公示's table, child by child of each homeroom.
-    published = {row["id"]: row for row in tables.homeroom_table(
-        world.school.pk, NOVEMBER, dt.date(2024, 11, 30))}
+    homerooms, _ = tables.attendance_tables(world.school.pk, NOVEMBER, dt.date(2024, 11, 30))
+    published = {row["id"]: row for row in homerooms}
     ours = MonthlyHomeroomStat.objects.filter(school=world.school, month=NOVEMBER,
                                               expected__gt=0)
     assert {r.homeroom_id for r in ours} == set(published)
