@@ -348,3 +348,25 @@ def test_the_beat_entry_runs_on_the_first_at_six():
     assert (schedule.day_of_month, schedule.hour, schedule.minute) == ({1}, {6}, {0})
     assert django_settings.CELERY_TIMEZONE == "Asia/Shanghai"
     assert publication_build_task.acks_late and publication_build_task.reject_on_worker_lost
+
+
+def test_the_progress_part_refreshes_itself_while_the_build_runs(world, month, login):
+    from django.core.cache import cache
+
+    from evaluation.services.publications import progress_key
+
+    job = PublicationJob.objects.create(school=world.school, month=D(2024, 11, 1),
+                                        trigger="manual:p", status="running", attempts=2,
+                                        requested_by=world.coordinator)
+    cache.set(progress_key(job.pk), {"step": 1, "of": 5, "label": "统计班级与课程出勤"})
+    client = login(world.coordinator)
+    part = client.get(reverse("evaluation:publication_job", args=[job.pk]),
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in part and "<html" not in part
+    assert "正在统计班级与课程出勤（2/5）" in part and "第 2 次执行" in part
+    publication_build(job_id=job.pk)
+    part = client.get(reverse("evaluation:publication_job", args=[job.pk]),
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in part and "查看公示" in part
+    assert login(world.tutor.user).get(
+        reverse("evaluation:publication_job", args=[job.pk])).status_code == 403

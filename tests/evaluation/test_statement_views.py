@@ -152,3 +152,23 @@ def test_the_home_page_says_what_waits_for_each_person(login, issued, world):
                               measured_until=dt.date(2024, 11, 30), label="2024年11月")
     page = login(world.principal).get(reverse("school:home")).content.decode()
     assert "考核名单待确认 1" in page
+
+
+def test_the_settings_page_saves_weights_and_rates_for_the_office_only(login, world):
+    from evaluation.models import WorkloadPolicy
+
+    data = {"form": "policy", "weight_course": "1.5", "weight_homework": "1",
+            "weight_homeroom": "1", "weight_fixed": "0.5", "weight_reading": "0.5",
+            "weight_duty": "1", "weight_patrol": "0.5", "rate_teacher": "30",
+            "rate_external": "120"}
+    response = login(world.principal).post(reverse("evaluation:settings"), data)
+    assert response.status_code == 400 and "只有课后服务办公室可以修改课时与补助标准" in \
+        response.content.decode()
+    assert not WorkloadPolicy.objects.exists()
+    bad = login(world.coordinator).post(reverse("evaluation:settings"),
+                                        {**data, "weight_course": "-1"})
+    assert bad.status_code == 400 and not WorkloadPolicy.objects.exists()
+    assert login(world.coordinator).post(reverse("evaluation:settings"), data).status_code == 302
+    policy = WorkloadPolicy.objects.get()
+    assert (policy.weight_course, policy.rate_external) == (Decimal("1.50"), Decimal("120.00"))
+    assert login(world.tutor.user).get(reverse("evaluation:settings")).status_code == 403
