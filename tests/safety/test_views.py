@@ -306,3 +306,25 @@ def test_list_pages_do_not_grow_with_rows(client, world, role, name,
     budget = 20 if name != "school:home" else 40  # the home page is everyone's panels
     with django_assert_max_num_queries(budget):
         client.get(url)
+
+
+def test_the_panels_share_one_query_and_work_without_a_staff_row(client, world,
+                                                                 django_assert_max_num_queries):
+    from afterschool.access import actor_for
+    from afterschool.models import Role
+    from safety import panels
+
+    term_around_today(world.term)
+    patrol_record(actor=office(world), lesson=lesson_now(world), presence="late")
+    actor = actor_for(world.coordinator, world.school)
+    with django_assert_max_num_queries(1):
+        assert panels.office_patrol_panel(actor)["text"] == "今日巡查 1 次，发现问题 1 个"
+        panels.duty_panel(actor)
+    # An office login with no staff row of its own (granted the role only).
+    bare = f.UserFactory(name="办公室干事")
+    f.grant(bare, Role.COORDINATOR, world.school)
+    panel = panels.office_patrol_panel(actor_for(bare, world.school))
+    assert panel["open"] == {"total": 1, "unassigned": 1, "overdue": 0}
+    assert panels.duty_panel(actor_for(bare, world.school)) is None
+    home = sign_in(client, bare).get(reverse("school:home")).content.decode()
+    assert "今日巡查 1 次，发现问题 1 个" in home
