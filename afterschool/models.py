@@ -687,3 +687,18 @@ class NoticePreference(models.Model):
 
     def __str__(self):
         return f"{self.user} 的通知方式"
+
+
+class StatusChange(models.Model):
+    """The columns every state machine's history row shares (:mod:`afterschool.workflow`
+    writes them): who moved it, in which role, when, and why. A concrete history model adds
+    its subject and ``from_status`` / ``to_status`` with its own status choices."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name="操作人")
+    actor_role = models.CharField("操作身份", max_length=30, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("说明", blank=True)
+
+    class Meta:
+        abstract = True

@@ -41,7 +41,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from afterschool.models import Grade, Homeroom, Period, School, Staff, Student, Term
+from afterschool.models import Grade, Homeroom, Period, School, Staff, StatusChange, Student, Term
 
 
 class AttendancePolicy(models.Model):
@@ -331,18 +331,13 @@ class LeaveRequest(models.Model):
         return f"{self.student} {self.start_date}–{self.end_date} {self.get_status_display()}"
 
 
-class LeaveRequestChange(models.Model):
+class LeaveRequestChange(StatusChange):
     """The history of a leave request's moves (codes, as :mod:`afterschool.workflow` writes)."""
 
     leave = models.ForeignKey(LeaveRequest, on_delete=models.CASCADE, related_name="changes",
                               verbose_name="请假")
     from_status = models.CharField("原状态", max_length=20, choices=LeaveRequest.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=LeaveRequest.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name="操作人")
-    actor_role = models.CharField("操作身份", max_length=30, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         verbose_name = "请假记录"

@@ -29,7 +29,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from afterschool.models import School, Staff, Term
+from afterschool.models import School, Staff, StatusChange, Term
 from attendance.models import Lesson
 
 ZERO = Decimal("0")
@@ -202,18 +202,13 @@ class StatementLine(models.Model):
         return self.weight
 
 
-class StatementChange(models.Model):
+class StatementChange(StatusChange):
     """The history of a statement's moves (codes, as :mod:`afterschool.workflow` writes)."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="changes",
                                   verbose_name="月报")
     from_status = models.CharField("原状态", max_length=20, choices=Statement.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=Statement.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name="操作人")
-    actor_role = models.CharField("操作身份", max_length=30, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         verbose_name = "月报记录"
@@ -370,16 +365,11 @@ class AssessmentEntry(models.Model):
         return f"{self.staff} {self.score if self.score is not None else '—'}"
 
 
-class AssessmentChange(models.Model):
+class AssessmentChange(StatusChange):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="changes",
                                    verbose_name="考核")
     from_status = models.CharField("原状态", max_length=20, choices=Assessment.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=Assessment.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name="操作人")
-    actor_role = models.CharField("操作身份", max_length=30, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         verbose_name = "考核记录"

@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from afterschool.models import School, Staff, Term
+from afterschool.models import School, Staff, StatusChange, Term
 from afterschool.storage import private_storage
 from attendance.models import Lesson
 
@@ -189,18 +189,13 @@ class DutySwap(models.Model):
                 f"{self.partner}（{self.partner_date:%m月%d日}）")
 
 
-class DutySwapChange(models.Model):
+class DutySwapChange(StatusChange):
     """The history of a swap's moves (codes, as :mod:`afterschool.workflow` writes them)."""
 
     swap = models.ForeignKey(DutySwap, on_delete=models.CASCADE, related_name="changes",
                              verbose_name="调班")
     from_status = models.CharField("原状态", max_length=20, choices=DutySwap.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=DutySwap.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name="操作人")
-    actor_role = models.CharField("操作身份", max_length=30, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         verbose_name = "调班记录"
@@ -332,18 +327,13 @@ class FollowUp(models.Model):
         return f"整改：{self.patrol}（{self.get_status_display()}）"
 
 
-class FollowUpChange(models.Model):
+class FollowUpChange(StatusChange):
     """The history of a follow-up's moves (codes, as :mod:`afterschool.workflow` writes)."""
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="changes",
                                   verbose_name="整改")
     from_status = models.CharField("原状态", max_length=20, choices=FollowUp.Status.choices)
     to_status = models.CharField("新状态", max_length=20, choices=FollowUp.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name="操作人")
-    actor_role = models.CharField("操作身份", max_length=30, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
-    comment = models.TextField("说明", blank=True)
 
     class Meta:
         verbose_name = "整改记录"
