@@ -14,6 +14,7 @@ class DashboardsConfig(AppConfig):
 
         register_panel(panels.capacity_panel)
         register_panel(panels.bureau_panel)
+        register_panel(panels.dashboard_panel)
         register_demo_step(dashboards_demo)
 
         from . import receivers

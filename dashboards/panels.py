@@ -35,3 +35,21 @@ def bureau_panel(actor: Actor) -> dict | None:
 
     waiting = plans_visible_to(actor).filter(status=SchoolPlan.Status.SUBMITTED).count()
     return {"template": "dashboards/_panel_bureau.html", "order": 3, "waiting": waiting}
+
+
+def dashboard_panel(actor: Actor) -> dict | None:
+    """校长、办公室: this month's headline figures, one query, and the way to the dashboard."""
+    if actor.school is None or not actor.is_school_wide:
+        return None
+    from django.utils import timezone
+
+    from .models import MonthlySchoolStat
+    from .selectors import Figures
+
+    stat = (MonthlySchoolStat.objects.filter(school=actor.school,
+                                             month__lte=timezone.localdate())
+            .order_by("-month").first())
+    if stat is None:
+        return None
+    return {"template": "dashboards/_panel_dashboard.html", "order": 30, "stat": stat,
+            "figures": Figures(stat)}

@@ -76,3 +76,12 @@ def test_the_bureau_compares_the_demo_district_and_the_office_plans(browser, liv
     shot(page, "dashboard-08-capacity-phone")
     context.close()
     assert not errors, errors
+
+    context, page, errors = _page(browser, live_server, DESKTOP, demo.COORDINATOR.phone)
+    page.goto("/dashboards/capacity/")
+    drawn(page)
+    shot(page, "dashboard-09-capacity-desktop")
+    page.goto("/")
+    expect(page.get_by_text("容量预估（意向书征集中）")).to_be_visible()
+    context.close()
+    assert not errors, errors

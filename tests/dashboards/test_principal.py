@@ -112,3 +112,12 @@ def test_the_page_takes_a_fixed_number_of_queries(client, login, world, built, e
     login(world.principal)
     with django_assert_max_num_queries(14):
         assert client.get(f"{URL}?month=2024-11").status_code == 200
+
+
+def test_the_home_panel_shows_the_latest_month(client, login, world, built):
+    login(world.principal)
+    home = client.get("/").content.decode()
+    rate = round(100 * (built.present + built.late) / built.expected, 1)
+    assert "课后服务看板 · 2024年11月" in home and f"{rate}%" in home
+    login(world.tutor.user)
+    assert "课后服务看板 ·" not in client.get("/").content.decode()
