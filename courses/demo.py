@@ -188,7 +188,8 @@ def build_demo_catalog(*, term: Term, participants: int | None = None,
     if Course.objects.filter(term=term).exists():
         return None
     school = term.school
-    rng = random.Random(seed + school.pk)
+    # Seeded by the school code, not its id: ids depend on what the database made before.
+    rng = random.Random(f"{seed}:{school.code}")
     office = _office(school)
     grades = list(school.grades.order_by("number"))
     periods = sorted(term.periods.all(), key=lambda p: p.number)

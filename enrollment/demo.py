@@ -74,7 +74,8 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
     term = selectors.current_term(school)
     if term is None or Application.objects.filter(term=term).exists():
         return 0
-    rng = random.Random(seed + school.pk)
+    # Seeded by the school code, not its id: ids depend on what the database made before.
+    rng = random.Random(f"{seed}:{school.code}")
     office = _coordinator(school)
     if not term.window_is_open():
         now = timezone.now()

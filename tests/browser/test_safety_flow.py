@@ -69,6 +69,8 @@ def test_patrol_with_a_finding_assigned_and_closed(browser, live_server, world, 
         expect(page.get_by_text("今天您值日")).to_be_visible()
         shot(page, "safety-02-duty-home")
         page.get_by_role("link", name="记录巡查").first.click()
+        # The venue's change handler is attached at DOMContentLoaded: choose after it.
+        page.wait_for_load_state("domcontentloaded")
         with page.expect_navigation():  # safety.js submits the venue at once
             page.get_by_label("按地点找课次").select_option("301教室")
         expect(page.get_by_role("link", name="篮球")).to_have_count(0)
