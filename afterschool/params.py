@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 # PostgreSQL's integer and bigint keys: anything longer than this is not an id of ours.
 MAX_ID = 2**63 - 1
+# The years a ``?month=`` may name; anything else is not a month of this service.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 # A ``next=`` target longer than this is not one of our pages.
 MAX_NEXT_LENGTH = 2000
 # The message of a text field's ``max_length`` (Django's own reads "确保该变量包含不超过…").
@@ -51,7 +53,7 @@ def month_param(value) -> "dt.date | None":
     year, _, month = text.partition("-")
     if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
         return None
-    if len(year) != 4 or not 1 <= int(month) <= 12:
+    if not (MIN_YEAR <= int(year) <= MAX_YEAR and 1 <= int(month) <= 12):
         return None
     return dt.date(int(year), int(month), 1)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from afterschool.months import month_text
+
 from .models import Assessment, PublicationJob, Statement, StatementLine
 
 S = Statement.Status
@@ -42,7 +44,7 @@ INDICATORS = {
 
 def month_label(month: dt.date) -> str:
     """2024年11月."""
-    return f"{month.year}年{month.month}月"
+    return month_text(month)
 
 
 def number(value) -> str:

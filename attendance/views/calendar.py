@@ -18,6 +18,7 @@ from afterschool.access import grades_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import WEEKDAY_LABELS, Role
+from afterschool.months import shift
 from afterschool.params import month_param
 from afterschool.selectors import current_term
 
@@ -35,11 +36,6 @@ def _month(value: str | None, term) -> dt.date:
     first = month_param(value) or timezone.localdate().replace(day=1)
     lo, hi = term.start_date.replace(day=1), term.end_date.replace(day=1)
     return min(max(first, lo), hi)
-
-
-def _shift(first: dt.date, months: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 class CalendarView(ActorMixin, TemplateView):
@@ -78,9 +74,9 @@ class CalendarView(ActorMixin, TemplateView):
         lessons_left = Lesson.objects.filter(term=term, date__gte=today, is_cancelled=False)
         return super().get_context_data(
             term=term, first=first, weeks=weeks, weekday_labels=WEEKDAY_LABELS,
-            prev_month=_shift(first, -1) if _shift(first, -1) >= term.start_date.replace(day=1)
+            prev_month=shift(first, -1) if shift(first, -1) >= term.start_date.replace(day=1)
             else None,
-            next_month=_shift(first, 1) if _shift(first, 1) <= term.end_date else None,
+            next_month=shift(first, 1) if shift(first, 1) <= term.end_date else None,
             form=form or CalendarDayForm(grades=grades_visible_to(self.actor),
                                          initial={"date": self.request.GET.get("date")}),
             month_entries=[d for date, days in sorted(entries.items()) for d in days

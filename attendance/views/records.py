@@ -15,6 +15,7 @@ from afterschool.access import grades_visible_to, homerooms_visible_to
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
+from afterschool.months import shift
 from afterschool.params import month_param, parse_id
 from afterschool.xlsx import xlsx_response
 from courses.models import Course
@@ -24,7 +25,6 @@ from .. import selectors as sel
 from ..access import lessons_visible_to, records_visible_to
 from ..forms import CorrectionForm
 from ..services import record_correct
-from .calendar import _shift
 from .lessons import lessons_with_state
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
@@ -60,7 +60,7 @@ class HomeroomMonthView(ActorMixin, TemplateView):
         first = _first_of_month(self.request.GET.get("month"))
         return super().get_context_data(
             homeroom=homeroom, month=sel.homeroom_month(homeroom, first),
-            prev_month=_shift(first, -1), next_month=_shift(first, 1), **kwargs)
+            prev_month=shift(first, -1), next_month=shift(first, 1), **kwargs)
 
 
 class MyHomeroomsView(ActorMixin, TemplateView):

@@ -18,7 +18,7 @@ from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
-from afterschool.params import text_param
+from afterschool.params import month_param, text_param
 from attendance.policy import starts_at
 
 from .. import selectors as sel
@@ -177,14 +177,6 @@ class PatrolPhotoView(ActorMixin, StaffGate, View):
         return response
 
 
-def _month(value) -> dt.date:
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        return dt.date(year, month, 1)
-    except (TypeError, ValueError, OverflowError):
-        return timezone.localdate().replace(day=1)
-
-
 class MonthSummaryView(ActorMixin, TemplateView):
     """Per teacher over a month: duties, patrols recorded, findings by kind, open follow-ups;
     and the month's days of patrols. For the office and the principal."""
@@ -193,7 +185,8 @@ class MonthSummaryView(ActorMixin, TemplateView):
     template_name = "safety/summary.html"
 
     def get_context_data(self, **kwargs):
-        first = _month(self.request.GET.get("month"))
+        first = (month_param(self.request.GET.get("month"))
+                 or timezone.localdate().replace(day=1))
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         school = self.actor.school
         total = sel.patrol_summary(school, first, last)
