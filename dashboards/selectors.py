@@ -76,10 +76,6 @@ class Figures:
         return pct(self.stat.survey_satisfied, self.stat.survey_answered)
 
     @property
-    def alerts_open(self) -> int:
-        return self.stat.alerts - self.stat.alerts_handled
-
-    @property
     def alert_mean_minutes(self):
         s = self.stat
         return round(s.alert_minutes / s.alerts_handled) if s.alerts_handled else None
@@ -319,9 +315,5 @@ def district_totals(rows: list[SchoolRow]) -> dict:
         "findings": sum(findings) if findings else None,
     }
 
-
-def district_months(schools) -> list[dt.date]:
-    return list(MonthlySchoolStat.objects.filter(school__in=schools)
-                .values_list("month", flat=True).distinct().order_by("-month")[:24])
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, Q
 
 from afterschool.models import School
 
-from .models import DutyAssignment, DutyKind, DutySwap, FollowUp, PatrolReport
+from .models import DutyAssignment, DutyKind, FollowUp, PatrolReport
 
 P = PatrolReport.Presence
 A = PatrolReport.Activity
@@ -190,11 +190,6 @@ def swaps_listed(qs):
     return qs.select_related("requester", "partner", "mine", "theirs").prefetch_related(
         Prefetch("changes", queryset=DutySwapChange.objects.select_related("actor")
                  .order_by("at", "pk")))
-
-
-def pending_swaps_for(staff) -> int:
-    """Swaps waiting for this person's answer."""
-    return DutySwap.objects.filter(partner=staff, status=DutySwap.Status.REQUESTED).count()
 
 
 # ---------------------------------------------------------------------------- patrols

@@ -38,10 +38,6 @@ def may_edit(actor: Actor) -> bool:
     return actor.school is not None and actor.has(*OFFICE)
 
 
-def may_read_results(actor: Actor) -> bool:
-    return actor.school is not None and actor.has(*READERS)
-
-
 def policy_of(school) -> SurveyPolicy:
     """The school's settings (unsaved defaults when it has none)."""
     found = SurveyPolicy.objects.filter(school=school).first()

@@ -20,7 +20,7 @@ from afterschool.xlsx import xlsx_response
 
 from . import exceptions as e
 from . import services
-from .access import may_edit, policy_of, surveys_visible_to
+from .access import READERS, may_edit, policy_of, surveys_visible_to
 from .display import CUTS, SCALE_LABELS, SURVEY_MOVE_LABELS, SURVEY_TONE, rate_chart
 from .exports import results_workbook
 from .forms import PolicyForm, QuestionForm, ReopenForm, SurveyCreateForm
@@ -28,7 +28,6 @@ from .models import Question, Survey
 from .selectors import group_results, questions_of, survey_results, surveys_with_counts
 from .transitions import SURVEY_MACHINE
 
-READERS = (Role.COORDINATOR, Role.PRINCIPAL)
 OFFICE = (Role.COORDINATOR,)
 
 

@@ -25,7 +25,7 @@ from afterschool.access import children_of
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
-from afterschool.params import parse_id
+from afterschool.params import ids, parse_id
 
 from .. import selectors
 from ..access import dismissal_lessons_visible_to, on_duty, pickup_changes_visible_to
@@ -45,10 +45,6 @@ from ..services import (
     pickup_code_lookup,
 )
 from ..services.dismissal import CODE_FAILURE_LIMIT, CODE_FAILURE_MINUTES
-
-
-def _ids(values) -> list[int]:
-    return [i for i in (parse_id(v) for v in values) if i is not None]
 
 
 def _post(request, name: str, limit: int = 50) -> str:
@@ -89,7 +85,7 @@ class DismissalView(ActorMixin, TemplateView):
                 released = dismissal_release_group(
                     lesson=lesson, actor=self.actor, way=_post(request, "way", 20),
                     route=_post(request, "route"),
-                    student_ids=_ids(request.POST.getlist("students")))
+                    student_ids=ids(request.POST.getlist("students")))
                 names = "、".join(r.student.name for r in released[:5])
                 more = f"等 {len(released)} 人" if len(released) > 5 else ""
                 messages.success(request, f"{names}{more}：{dismissal_text(released[0])}。")

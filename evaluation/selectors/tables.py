@@ -14,7 +14,6 @@ a few grouped queries (:mod:`.ledger`); no row per child or per record reaches P
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import connection
 
@@ -150,7 +149,3 @@ def totals(rows: list[dict]) -> dict:
     out = {key: sum(r[key] for r in rows) for key in ("expected", *STATUSES, "missing")}
     out["rate"] = rate(out["present"], out["late"], out["expected"])
     return out
-
-
-def decimal_sum(values) -> Decimal:
-    return sum((Decimal(str(v)) for v in values), Decimal("0"))

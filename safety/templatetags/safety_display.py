@@ -25,11 +25,6 @@ def role_label(code: str) -> str:
 
 
 @register.filter
-def swap_tone(status: str) -> str:
-    return display.SWAP_TONE.get(status, "secondary")
-
-
-@register.filter
 def follow_up_tone(status: str) -> str:
     return display.FOLLOW_UP_TONE.get(status, "secondary")
 
