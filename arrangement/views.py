@@ -19,11 +19,11 @@ from afterschool.access import children_of, homerooms_visible_to, staff_visible_
 from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role, Term
+from afterschool.models import Role
 from afterschool.params import id_or_404, parse_id, text_param
 from afterschool.selectors import current_term
 from afterschool.xlsx import xlsx_response
-from courses.access import terms_visible_to
+from courses.access import NO_TERM, term_or_current, terms_visible_to
 from courses.services import section_warnings
 
 from . import exports, selectors, services
@@ -49,14 +49,6 @@ from .forms import (
 from .models import Arrangement, Placement
 
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
-NO_TERM = "找不到该学期。"
-
-
-def _term_or_current(actor, wanted) -> Term | None:
-    """``?term=``: one of the school's terms (404 when malformed or not ours), else the current."""
-    if wanted:
-        return get_object_or_404(terms_visible_to(actor), pk=id_or_404(wanted, NO_TERM))
-    return current_term(actor.school)
 
 
 class RunMixin(ActorMixin):
@@ -88,7 +80,7 @@ class ArrangementListView(ActorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         terms = terms_visible_to(self.actor)
-        term = _term_or_current(self.actor, self.request.GET.get("term"))
+        term = term_or_current(self.actor, self.request.GET.get("term"))
         runs = (list(selectors.runs_with_counts(arrangements_visible_to(self.actor)
                                                 .filter(term=term)))
                 if term else [])
@@ -196,7 +188,7 @@ class ArrangementCompareView(ActorMixin, TemplateView):
         ids = [parse_id(self.request.GET.get("a")), parse_id(self.request.GET.get("b"))]
         if None in ids:
             # No pair chosen yet: the chooser, with the term's computed runs.
-            term = _term_or_current(self.actor, self.request.GET.get("term"))
+            term = term_or_current(self.actor, self.request.GET.get("term"))
             choices = list(visible.filter(term=term).exclude(finished_at__isnull=True)
                            .exclude(status=Arrangement.Status.FAILED).order_by("-version")
                            ) if term else []
@@ -529,7 +521,7 @@ class HomeroomModeView(ActorMixin, TemplateView):
 
     def term(self):
         wanted = self.request.GET.get("term") or self.request.POST.get("term")
-        term = _term_or_current(self.actor, wanted)
+        term = term_or_current(self.actor, wanted)
         if term is None:
             raise Http404("本校尚未设置学期。")
         return term

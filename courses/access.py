@@ -7,13 +7,17 @@ fetch through these, so "missing" and "not yours" both answer 404.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from afterschool.access import Actor, children_of
 from afterschool.models import Role, Term
+from afterschool.params import id_or_404
+from afterschool.selectors import current_term
 
 from .models import Course, Section
 
 TUTORS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR)
+NO_TERM = "找不到该学期。"
 
 
 def terms_visible_to(actor: Actor) -> QuerySet[Term]:
@@ -21,6 +25,13 @@ def terms_visible_to(actor: Actor) -> QuerySet[Term]:
     if actor.school is None:
         return Term.objects.none()
     return Term.objects.filter(school=actor.school)
+
+
+def term_or_current(actor: Actor, wanted) -> Term | None:
+    """``?term=``: one of the school's terms (404 when malformed or not ours), else the current."""
+    if wanted:
+        return get_object_or_404(terms_visible_to(actor), pk=id_or_404(wanted, NO_TERM))
+    return current_term(actor.school)
 
 
 def courses_visible_to(actor: Actor) -> QuerySet[Course]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.views.generic import TemplateView
 
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role, Term
-from afterschool.params import parse_id
-from afterschool.selectors import current_term
+from afterschool.models import Role
+from courses.access import term_or_current, terms_visible_to
 
 from ..capacity import capacity_plan
 
@@ -20,14 +18,9 @@ class CapacityView(ActorMixin, TemplateView):
     template_name = "dashboards/capacity.html"
 
     def get_context_data(self, **kwargs):
-        terms = Term.objects.filter(school=self.actor.school).order_by("-start_date")
-        wanted = parse_id(self.request.GET.get("term"))
-        if self.request.GET.get("term") and wanted is None:
-            raise Http404("找不到该学期。")
-        term = terms.filter(pk=wanted).first() if wanted else current_term(self.actor.school)
+        terms = terms_visible_to(self.actor).order_by("-start_date")
+        term = term_or_current(self.actor, self.request.GET.get("term"))
         if term is None:
-            if wanted:
-                raise Http404("找不到该学期。")
             return super().get_context_data(plan=None, terms=terms, **kwargs)
         plan = capacity_plan(term)
         rows = [{"name": h.homeroom.name, "students": h.students, "applied": h.applied,
