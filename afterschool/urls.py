@@ -26,6 +26,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("afterschool.views.urls")),
 ]
 if settings.DEBUG:

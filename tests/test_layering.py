@@ -1,7 +1,7 @@
 """The apps are layers, and each imports only the apps below it (CONVENTIONS.md, README).
 
     afterschool ← courses ← enrollment ← arrangement ← attendance ← safety ← surveys ← evaluation
-        ← dashboards
+        ← dashboards ← privacy
 
 This walks every ``.py`` file of every app with :mod:`ast` (no import is executed) and records,
 for each file, which other apps it reaches:
@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
-          "surveys", "evaluation", "dashboards"]
+          "surveys", "evaluation", "dashboards", "privacy"]
 RANK = {app: i for i, app in enumerate(LAYERS)}
 EXEMPT = ("afterschool/settings/", "afterschool/urls.py")
 RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
@@ -69,6 +69,12 @@ EXPECTED_EDGES = {
     ("dashboards", "safety"),
     ("dashboards", "surveys"),
     ("dashboards", "evaluation"),
+    # A family's rights sit above everything: the download reads every app's rows about the
+    # family, deletion anonymises them, and purge_expired clears what outlived its term.
+    ("privacy", "afterschool"),
+    ("privacy", "enrollment"),
+    ("privacy", "attendance"),
+    ("privacy", "surveys"),
 }
 
 

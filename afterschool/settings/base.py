@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "surveys",
     "evaluation",
     "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
                              "schedule": crontab(day_of_month=1, hour=6, minute=0)},
     "publication-jobs-sweep": {"task": "evaluation.tasks.publication_jobs_sweep_task",
                                "schedule": 300.0},
+    # Personal details past each school's retention after their term ends (privacy.retention),
+    # and the access log past ACCESS_LOG_RETENTION_DAYS: nightly, safe to run twice.
+    "privacy-purge-expired": {"task": "privacy.tasks.purge_expired_task",
+                              "schedule": crontab(hour=3, minute=40)},
 }
 # Login lockout rows (django-axes) and wrong activation codes are kept this many days.
 LOGIN_RECORDS_RETENTION_DAYS = env.int("LOGIN_RECORDS_RETENTION_DAYS", default=30)
