@@ -120,7 +120,7 @@ def _tell_office(request: DataRequest) -> None:
 
 
 def _locked(request: DataRequest, actor: Actor) -> DataRequest:
-    request = (DataRequest.objects.select_for_update()
+    request = (DataRequest.objects.select_for_update(of=("self",))
                .select_related("school", "guardian__user", "student").get(pk=request.pk))
     if request.school_id != actor.school.pk:
         raise e.PrivacyError(e.OFFICE_ONLY)
@@ -168,6 +168,8 @@ def data_request_carry_out(*, actor: Actor, request: DataRequest, comment: str) 
         summary = "、".join(f"{kind} {n} 条" for kind, n in done.items() if n)
         comment = "；".join(filter(None, [comment, f"已匿名化：{summary}"]))
         request.refresh_from_db(fields=["text", "outcome"])
+        # A guardian with no other child was anonymised with the child: no login to tell.
+        request.guardian.refresh_from_db()
     REQUEST_MACHINE.transition(request, S.DONE, actor=actor, comment=comment, values={
         "outcome": comment, "decided_by": actor.user, "decided_at": timezone.now()})
     _tell_family(request)
