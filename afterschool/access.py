@@ -29,6 +29,7 @@ from .models import (
     Role,
     RoleAssignment,
     School,
+    SensitiveAccess,
     Staff,
     Student,
     StudentGuardian,
@@ -440,3 +441,17 @@ def deliveries_visible_to(actor: Actor) -> QuerySet[Delivery]:
     if actor.school is None or not actor.is_coordinator:
         return Delivery.objects.none()
     return Delivery.objects.filter(notice__school=actor.school)
+
+
+def sensitive_access_visible_to(actor: Actor) -> QuerySet[SensitiveAccess]:
+    """The access log of children's sensitive details: the principal reads the school's; a
+    guardian the entries about their own children; nobody else (the office is among those
+    the log watches)."""
+    if actor.school is None:
+        return SensitiveAccess.objects.none()
+    qs = SensitiveAccess.objects.filter(school=actor.school)
+    if actor.has(Role.PRINCIPAL):
+        return qs
+    if actor.has(Role.GUARDIAN) and actor.guardian is not None:
+        return qs.filter(student__in=children_of(actor).values("pk"))
+    return qs.none()

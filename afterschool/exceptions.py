@@ -54,3 +54,22 @@ class LinkClosed(DomainError):
 
 class LinkNeedsCode(DomainError):
     message = "确认孩子的关联需要输入《致家长的一封信》上的激活码。"
+
+
+class FullPhonesOfficeOnly(DomainError):
+    message = "只有课后服务办公室可以导出完整手机号；其他导出中的手机号均为隐去中间四位。"
+
+
+class ExportReasonRequired(DomainError):
+    message = "勾选“含完整手机号”时须填写导出原因（至少 4 个字），例如：逐一电话通知家长停课。"
+
+
+class OffboardingRefused(DomainError):
+    message = "无法办理。"
+
+
+OFFBOARD_SELF = "不能停用自己的账号或移除自己的角色，请由本校另一位课后服务办公室人员办理。"
+OFFBOARD_ROLE_NOT_HELD = "{name}在本校没有“{role}”这个角色，无需移除。"
+OFFBOARD_ROLE_NOT_REMOVABLE = ("“{role}”不能在这里移除：校长由系统管理员调整；辅导教师、校外教师"
+                               "随“停用”一起取消。")
+OFFBOARD_ALREADY_INACTIVE = "{name}已停用。"

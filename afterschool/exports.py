@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from openpyxl.styles import Font
 
 from . import selectors
+from .cleaning import mask_phone
 from .formatting import weekdays_text
 from .models import Staff, Student
 from .roster import (
@@ -37,12 +38,14 @@ def _widths(headers: list[str]) -> list[int]:
     return [WIDTHS.get(header, 12) for header in headers]
 
 
-def student_row(student: Student) -> list[str]:
-    """One student in the import's columns (first two guardians, the primary one first)."""
+def student_row(student: Student, *, full_phones: bool = False) -> list[str]:
+    """One student in the import's columns (first two guardians, the primary one first);
+    phones 138****8000 unless ``full_phones`` (the office, asked with a reason)."""
     links = list(student.guardian_links.all())  # prefetched, primary first
     guardian_cells = []
     for link in links[:2]:
-        guardian_cells += [link.guardian.name, link.guardian.phone, link.relation]
+        phone = link.guardian.phone if full_phones else mask_phone(link.guardian.phone)
+        guardian_cells += [link.guardian.name, phone, link.relation]
     guardian_cells += [""] * (6 - len(guardian_cells))
     homeroom = student.homeroom
     # Every value is a string: a 学籍号 or phone written as text stays text when the file
@@ -52,30 +55,36 @@ def student_row(student: Student) -> list[str]:
             "是" if student.is_boarder else "否", *guardian_cells]
 
 
-def students_workbook(students: QuerySet[Student], *, title: str = "学生名册") -> bytes:
-    """The active students of ``students`` with their guardians, by grade, homeroom, 学籍号."""
+def students_workbook(students: QuerySet[Student], *, title: str = "学生名册",
+                      full_phones: bool = False) -> bytes:
+    """The active students of ``students`` with their guardians, by grade, homeroom, 学籍号.
+
+    Guardians' phones are masked unless ``full_phones``: only then does the file import back
+    (the import needs whole numbers), and only the office, giving a reason, gets it."""
     book = Book()
     sheet = book.sheet(title, widths=_widths(STUDENT_HEADERS), freeze="A2")
     sheet.header(STUDENT_HEADERS)
     queryset = selectors.students_with_guardians(students.filter(is_active=True)).order_by(
         "homeroom__grade__number", "homeroom__number", "student_no")
     for student in queryset:
-        sheet.row(student_row(student))
+        sheet.row(student_row(student, full_phones=full_phones))
     return book.to_bytes()
 
 
-def staff_row(person: Staff) -> list[str]:
+def staff_row(person: Staff, *, full_phones: bool = True) -> list[str]:
     headed = sorted(person.homerooms.all(), key=lambda h: (h.grade.number, h.number))
-    return [person.name, person.phone, person.subjects, "校外" if person.is_external else "校内",
+    phone = person.phone if full_phones else mask_phone(person.phone)
+    return [person.name, phone, person.subjects, "校外" if person.is_external else "校内",
             "、".join(homeroom_label(h) for h in headed), weekdays_text(person.available_weekdays or [])]
 
 
-def staff_workbook(staff: QuerySet[Staff], *, title: str = "教职工名册") -> bytes:
+def staff_workbook(staff: QuerySet[Staff], *, title: str = "教职工名册",
+                   full_phones: bool = True) -> bytes:
     book = Book()
     sheet = book.sheet(title, widths=_widths(STAFF_HEADERS), freeze="A2")
     sheet.header(STAFF_HEADERS)
     for person in selectors.staff_with_roles(staff.filter(is_active=True)):
-        sheet.row(staff_row(person))
+        sheet.row(staff_row(person, full_phones=full_phones))
     return book.to_bytes()
 
 

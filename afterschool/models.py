@@ -579,6 +579,8 @@ class AccountEvent(models.Model):
         LINK_REFUSED = "link_refused", "本人拒绝关联"
         CODE_REISSUED = "code_reissued", "重新发放激活码"
         LETTER_PRINTED = "letter_printed", "打印家长信"
+        STAFF_DEACTIVATED = "staff_deactivated", "教职工停用（离职）"
+        ROLE_REMOVED = "role_removed", "移除角色"
 
     kind = models.CharField("事项", max_length=30, choices=Kind.choices)
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True,
@@ -607,6 +609,57 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class SensitiveAccess(models.Model):
+    """One child's sensitive details seen or exported by one person: the access log that the
+    principal reads and that a guardian reads about their own child (PIPL art. 28, 31).
+
+    Written by :func:`afterschool.audit.log_access` only, one row per child per page view or
+    export (all rows of a request in one insert); removed past
+    ``settings.ACCESS_LOG_RETENTION_DAYS`` by :func:`afterschool.audit.sensitive_access_purge`.
+    """
+
+    class Kind(models.TextChoices):
+        HEALTH = "health", "健康情况与过敏史"
+        PICKUP = "pickup", "授权接送人"
+        PHONE = "phone", "完整手机号"
+        FULL_PHONE_EXPORT = "full_phone_export", "导出完整手机号"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name="查看人")
+    # The name when it happened: the log still reads after a login is renamed or removed.
+    user_name = models.CharField("查看人姓名", max_length=50, blank=True)
+    role = models.CharField("身份", max_length=30, choices=Role.choices)
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="sensitive_accesses", verbose_name="学生")
+    # Codes of Kind: what the page or file showed of this child.
+    kinds = models.JSONField("查看内容", default=list)
+    place = models.CharField("页面或文件", max_length=120)
+    is_export = models.BooleanField("导出", default=False)
+    path = models.CharField("网址", max_length=200, blank=True)
+    reason = models.CharField("导出原因", max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "敏感信息访问记录"
+        verbose_name_plural = "敏感信息访问记录"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"]),
+                   models.Index(fields=["student", "-at"]),
+                   models.Index(fields=["user", "-at"]),
+                   models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_name} {self.place}"
+
+    @property
+    def kind_labels(self) -> list[str]:
+        labels = dict(self.Kind.choices)
+        return [labels.get(k, k) for k in self.kinds]
 
 
 class ActivationFailure(models.Model):

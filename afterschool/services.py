@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import exceptions as errors
 from .access import Actor, login_is_within, may_reset_password, require
 from .exceptions import (
     ActivationFailed,
@@ -21,6 +22,7 @@ from .exceptions import (
     CodeUsed,
     LinkClosed,
     LinkNeedsCode,
+    OffboardingRefused,
     ResetOwnPassword,
     ResetRefused,
 )
@@ -34,6 +36,7 @@ from .models import (
     Notice,
     NoticePreference,
     Role,
+    RoleAssignment,
     School,
     Staff,
     new_activation_code,
@@ -479,3 +482,100 @@ def delivery_retry(*, actor: Actor, delivery_ids) -> int:
 def notice_mark_read(*, user, notice_ids) -> int:
     return Notice.objects.filter(user=user, pk__in=notice_ids, read_at__isnull=True).update(
         read_at=timezone.now())
+
+
+# ------------------------------------------------------------------ offboarding
+# Roles follow from rows (afterschool/access.py reads them afresh on every request), so taking
+# a row away takes the role away from the next request: there is no session or cache to clear.
+
+# Roles the office removes one at a time; a tutor's or external instructor's role is the staff
+# row itself (停用), and a principal's is changed by the system administrator.
+REMOVABLE_ROLES = (Role.COORDINATOR, Role.DUTY_TEACHER, Role.HOMEROOM_TEACHER)
+
+
+def _offboard_check(actor: Actor, staff: Staff) -> None:
+    require(actor, Role.COORDINATOR)
+    if actor.school is None or staff.school_id != actor.school.pk:
+        raise PermissionDenied("您没有权限操作其他学校的教职工。")
+    if staff.user_id is not None and staff.user_id == getattr(actor.user, "pk", None):
+        raise OffboardingRefused(errors.OFFBOARD_SELF)
+
+
+def _login_keeps_a_role(user) -> bool:
+    """Whether the login still makes someone of anybody anywhere: a guardian row (a parent
+    keeps signing in as a parent), an active staff row or a granted role in any school."""
+    return (Guardian.objects.filter(user=user).exists()
+            or Staff.objects.filter(user=user, is_active=True).exists()
+            or RoleAssignment.objects.filter(user=user).exists())
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: Actor, staff: Staff, reason: str = "",
+                     ip_address: str = "") -> Staff:
+    """停用 (a member of staff leaves): the staff row inactive, the roles granted in this school
+    removed, their homerooms without a 班主任. The login is closed unless it still holds a
+    role somewhere — a teacher who is also a parent keeps signing in, as a parent only."""
+    _offboard_check(actor, staff)
+    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    if not staff.is_active:
+        raise OffboardingRefused(errors.OFFBOARD_ALREADY_INACTIVE.format(name=staff.name))
+    staff.is_active = False
+    staff.full_clean()
+    staff.save(update_fields=["is_active"])
+    parts = []
+    homerooms = list(Homeroom.objects.filter(head_teacher=staff).select_related("grade"))
+    if homerooms:
+        Homeroom.objects.filter(pk__in=[h.pk for h in homerooms]).update(head_teacher=None)
+        parts.append("不再担任" + "、".join(h.name for h in homerooms) + "班主任")
+    user = staff.user
+    if user is not None:
+        grants = RoleAssignment.objects.filter(user=user, school=actor.school)
+        labels = [g.get_role_display() for g in grants]
+        if labels:
+            grants.delete()
+            parts.append("移除" + "、".join(labels))
+        if not _login_keeps_a_role(user):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            parts.append("登录账号已停用")
+        else:
+            parts.append("登录账号保留（仍有其他身份，如家长）")
+    if reason:
+        parts.append(f"原因：{reason}")
+    account_event_record(kind=AccountEvent.Kind.STAFF_DEACTIVATED, school=actor.school,
+                         actor_user=actor.user, target=user, staff=staff,
+                         ip_address=ip_address, detail="；".join(parts))
+    return staff
+
+
+@transaction.atomic
+def staff_role_remove(*, actor: Actor, staff: Staff, role: str, reason: str = "",
+                      ip_address: str = "") -> Staff:
+    """Take one role from a member of staff, from their next request on: 课后服务办公室 or
+    值日教师 (the grant), 班主任 (their homerooms are left without one). The rest stays."""
+    _offboard_check(actor, staff)
+    label = Role(role).label if role in Role.values else str(role)
+    if role not in REMOVABLE_ROLES:
+        raise OffboardingRefused(errors.OFFBOARD_ROLE_NOT_REMOVABLE.format(role=label))
+    not_held = OffboardingRefused(errors.OFFBOARD_ROLE_NOT_HELD.format(name=staff.name,
+                                                                       role=label))
+    if role == Role.HOMEROOM_TEACHER:
+        homerooms = list(Homeroom.objects.filter(head_teacher=staff).select_related("grade"))
+        if not homerooms:
+            raise not_held
+        Homeroom.objects.filter(pk__in=[h.pk for h in homerooms]).update(head_teacher=None)
+        detail = f"移除“{label}”（" + "、".join(h.name for h in homerooms) + "）"
+    else:
+        if staff.user_id is None:
+            raise not_held
+        deleted, _ = RoleAssignment.objects.filter(user_id=staff.user_id, school=actor.school,
+                                                   role=role).delete()
+        if not deleted:
+            raise not_held
+        detail = f"移除“{label}”"
+    if reason:
+        detail += f"；原因：{reason}"
+    account_event_record(kind=AccountEvent.Kind.ROLE_REMOVED, school=actor.school,
+                         actor_user=actor.user, target=staff.user, staff=staff,
+                         ip_address=ip_address, detail=detail)
+    return staff

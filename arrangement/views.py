@@ -16,10 +16,11 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from afterschool.access import children_of, homerooms_visible_to, staff_visible_to
+from afterschool.audit import acting_role, export_choice, export_kinds, log_access
 from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role
+from afterschool.models import Role, SensitiveAccess
 from afterschool.params import id_or_404, parse_id, text_param
 from afterschool.selectors import current_term
 from afterschool.xlsx import xlsx_response
@@ -422,7 +423,56 @@ class HomeworkGroupsView(RunMixin, TemplateView):
                                         **kwargs)
 
 
-class SectionRosterView(ActorMixin, DetailView):
+ROSTER_KINDS = (SensitiveAccess.Kind.HEALTH, SensitiveAccess.Kind.PICKUP)
+ROSTER_ROLES = (Role.COORDINATOR, Role.PRINCIPAL, Role.TUTOR, Role.EXTERNAL_INSTRUCTOR,
+                Role.HOMEROOM_TEACHER)
+
+
+class SafetyRosterMixin:
+    """The safety roster's page and its .xlsx, each logged (afterschool/audit.py).
+
+    The page shows full phone numbers to the tutor and the office (the sheet they ring from),
+    masked to the principal. The .xlsx is masked for everyone unless the office asks for
+    含完整手机号 with a reason (a POST)."""
+
+    def page_phones_full(self) -> bool:
+        return self.actor.is_coordinator or not self.actor.is_school_wide
+
+    def rows(self, *, mask_phones: bool):
+        raise NotImplementedError
+
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def page_rows(self):
+        full = self.page_phones_full()
+        rows = self.rows(mask_phones=not full)
+        log_access(self.request, self.actor, [row.student for row in rows],
+                   kinds=[*ROSTER_KINDS, *([SensitiveAccess.Kind.PHONE] if full else [])],
+                   place=f"名单：{self.label()}", role=acting_role(self.actor, *ROSTER_ROLES))
+        return rows
+
+    def export(self, request, filename: str, fallback: str, **options):
+        try:
+            choice = export_choice(request, self.actor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(request.path)
+        rows = self.rows(mask_phones=not choice.full_phones)
+        log_access(request, self.actor, [row.student for row in rows],
+                   kinds=export_kinds(choice, *ROSTER_KINDS), place=f"名单表格：{self.label()}",
+                   role=acting_role(self.actor, *ROSTER_ROLES), export=True,
+                   reason=choice.reason)
+        content = exports.safety_roster_workbook(
+            self.label(), rows, with_student_no=self.actor.is_school_wide, **options)
+        return xlsx_response(content, filename, fallback=fallback)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.download(request)
+
+
+class SectionRosterView(SafetyRosterMixin, ActorMixin, DetailView):
     """A printable roster of one section: the office, or the section's own tutor."""
 
     allowed_roles = OFFICE + TUTORS
@@ -437,29 +487,33 @@ class SectionRosterView(ActorMixin, DetailView):
             sections = sections.filter(tutors=self.actor.staff)
         return get_object_or_404(sections, pk=self.kwargs["section"])
 
-    def rows(self):
+    def rows(self, *, mask_phones: bool):
         return selectors.section_safety_roster(self.run, self.object,
-                                               placements=placements_visible_to(self.actor))
+                                               placements=placements_visible_to(self.actor),
+                                               mask_phones=mask_phones)
+
+    def label(self) -> str:
+        return f"{self.object.course.name} {self.object.name}"
+
+    def download(self, request):
+        return self.export(request, f"名单-{self.object.course.name}-{self.object.name}.xlsx",
+                           f"roster-section-{self.object.pk}.xlsx", with_rank=True)
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx":
             self.object = self.get_object()
-            content = exports.safety_roster_workbook(
-                f"{self.object.course.name} {self.object.name}", self.rows(),
-                with_student_no=self.actor.is_school_wide, with_rank=True)
-            return xlsx_response(content, f"名单-{self.object.course.name}-{self.object.name}.xlsx",
-                                 fallback=f"roster-section-{self.object.pk}.xlsx")
+            return self.download(request)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         # 学籍号 often holds the child's ID-card number: the office only.
-        ctx.update(run=self.run, roster=self.rows(), today=timezone.localdate(),
+        ctx.update(run=self.run, roster=self.page_rows(), today=timezone.localdate(),
                    show_student_no=self.actor.is_school_wide)
         return ctx
 
 
-class HomeworkRosterView(ActorMixin, DetailView):
+class HomeworkRosterView(SafetyRosterMixin, ActorMixin, DetailView):
     """A printable roster of one homework group: the office, or the group's own tutor."""
 
     template_name = "arrangement/roster_homework.html"
@@ -473,21 +527,26 @@ class HomeworkRosterView(ActorMixin, DetailView):
         self.run = group.arrangement
         return group
 
+    def rows(self, *, mask_phones: bool):
+        return selectors.homework_group_safety_roster(self.object, mask_phones=mask_phones)
+
+    def label(self) -> str:
+        return f"作业辅导 {self.object.weekday_label} {self.object.name}"
+
+    def download(self, request):
+        return self.export(
+            request, f"名单-作业辅导-{self.object.weekday_label}-{self.object.name}.xlsx",
+            f"roster-homework-{self.object.pk}.xlsx")
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "xlsx":
             self.object = self.get_object()
-            content = exports.safety_roster_workbook(
-                f"{self.object.weekday_label} {self.object.name}",
-                selectors.homework_group_safety_roster(self.object),
-                with_student_no=self.actor.is_school_wide)
-            return xlsx_response(
-                content, f"名单-作业辅导-{self.object.weekday_label}-{self.object.name}.xlsx",
-                fallback=f"roster-homework-{self.object.pk}.xlsx")
+            return self.download(request)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(run=self.run, roster=selectors.homework_group_safety_roster(self.object),
+        ctx.update(run=self.run, roster=self.page_rows(),
                    period=selectors.homework_period(self.run.term), today=timezone.localdate(),
                    show_student_no=self.actor.is_school_wide)
         return ctx

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from afterschool.cleaning import mask_phone
+
 from .models import AttendanceRecord, LeaveRequest, Lesson
 
 LeaveStatus = LeaveRequest.Status
@@ -341,7 +343,7 @@ class AuthorisedPerson:
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone
+        return mask_phone(self.phone)
 
 
 @dataclass

@@ -18,10 +18,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from afterschool.access import children_of, homerooms_visible_to
+from afterschool.audit import acting_role, log_access
 from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role
+from afterschool.models import Role, SensitiveAccess
 from afterschool.params import parse_id, safe_next
 from afterschool.xlsx import xlsx_response
 
@@ -148,12 +149,21 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
         agreement = selectors.current_agreement(app.term)
         is_guardian = is_guardian_of(self.actor, app.student_id)
         signature = selectors.signature_state(app, agreement)
+        # The family and the office read the numbers in full; the homeroom teacher and the
+        # principal review, they do not ring (afterschool/audit.py). Logged unless the family.
+        full_phones = is_guardian or self.actor.is_coordinator
+        if not is_guardian:
+            kinds = [SensitiveAccess.Kind.HEALTH, SensitiveAccess.Kind.PICKUP]
+            log_access(self.request, self.actor, [app.student_id],
+                       kinds=kinds + ([SensitiveAccess.Kind.PHONE] if full_phones else []),
+                       place="意向书详情", role=acting_role(
+                           self.actor, Role.COORDINATOR, Role.HOMEROOM_TEACHER, Role.PRINCIPAL))
         ctx.update({
             "application": app, "student": app.student, "term": app.term,
             "agreement": agreement, "signature": signature,
             "latest_signature": selectors.latest_signature(app),
             "status_sentence": status_sentence(app),
-            "is_guardian": is_guardian,
+            "is_guardian": is_guardian, "full_phones": full_phones,
             "can_edit": is_guardian and app.status in EDITABLE,
             "can_sign": is_guardian and signature in ("unsigned", "outdated")
             and app.status not in (Status.WITHDRAWN, Status.CLASS_REJECTED, Status.SCHOOL_REJECTED),

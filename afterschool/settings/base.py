@@ -120,6 +120,11 @@ LOGOUT_REDIRECT_URL = "login"
 # and REMOTE_ADDR is the client; afterschool.params.client_ip reads it for logins and signatures.
 TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
 
+# Days the access log of children's sensitive details (afterschool.SensitiveAccess) is kept;
+# older rows are deleted by afterschool.audit.sensitive_access_purge. 180: the Cybersecurity
+# Law (art. 21) asks for network logs to be kept at least six months.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=180)
+
 # Login rate limiting (django-axes): one count per phone number, another per client address,
 # each with its own limit (afterschool/login_limits.py says why a handler of our own).
 AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")

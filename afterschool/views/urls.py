@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import accounts, notices, roster, school
+from . import access_log, accounts, notices, offboarding, roster, school
 
 app_name = "school"
 
@@ -24,6 +24,12 @@ urlpatterns = [
          name="guardian_reset_activation"),
     path("account/links/", accounts.AccountLinksView.as_view(), name="account_links"),
     path("account/events/", accounts.AccountEventListView.as_view(), name="account_events"),
+    path("staff/<int:pk>/offboard/", offboarding.OffboardView.as_view(), name="staff_offboard"),
+    # The access log of children's sensitive details (afterschool/audit.py).
+    path("access-log/", access_log.AccessLogView.as_view(), name="access_log"),
+    path("my-children/access/", access_log.ChildAccessView.as_view(), name="child_access_first"),
+    path("my-children/<int:student_pk>/access/", access_log.ChildAccessView.as_view(),
+         name="child_access"),
     # Rosters: import (with progress), export, templates.
     path("roster/import/", roster.RosterUploadView.as_view(), name="roster_upload"),
     path("roster/import/<int:pk>/", roster.ImportJobView.as_view(), name="roster_job"),

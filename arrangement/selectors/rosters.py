@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from afterschool.cleaning import mask_phone
 from afterschool.models import Homeroom, Student
 from courses.models import Section
 from enrollment.models import Application
@@ -126,32 +127,35 @@ def way_home(application: Application | None, student: Student) -> str:
 
 
 def _safety_row(number: int, student: Student, application: Application | None,
-                rank_label: str = "") -> SafetyRow:
-    pickups = [f"{p.name}（{p.relation}）{p.phone}"
+                rank_label: str = "", mask_phones: bool = False) -> SafetyRow:
+    shown = mask_phone if mask_phones else str
+    pickups = [f"{p.name}（{p.relation}）{shown(p.phone)}"
                for p in (application.pickup_persons.all() if application else [])]
     return SafetyRow(number=number, student=student, way_home=way_home(application, student),
                      pickups=pickups,
                      allergies=application.allergies if application else "",
                      health_notes=application.health_notes if application else "",
-                     contact_phone=application.contact_phone if application else "",
+                     contact_phone=shown(application.contact_phone) if application else "",
                      rank_label=rank_label)
 
 
 def section_safety_roster(arrangement: Arrangement, section: Section,
-                          placements: QuerySet[Placement] | None = None) -> list[SafetyRow]:
+                          placements: QuerySet[Placement] | None = None, *,
+                          mask_phones: bool = False) -> list[SafetyRow]:
     """A section's children today with how they go home, who may fetch them and their health.
 
-    ``placements`` narrows the roster (the caller's scoping); two queries whatever the size."""
+    ``placements`` narrows the roster (the caller's scoping); ``mask_phones``: 138****8000
+    (who sees full numbers: afterschool/audit.py). Two queries whatever the size."""
     qs = section_roster(arrangement, section)
     if placements is not None:
         qs = qs.filter(pk__in=placements.values("pk"))
     qs = qs.prefetch_related("application__pickup_persons")
-    return [_safety_row(i, p.student, p.application, p.rank_label)
+    return [_safety_row(i, p.student, p.application, p.rank_label, mask_phones)
             for i, p in enumerate(qs, start=1)]
 
 
-def homework_group_safety_roster(group: HomeworkGroup,
-                                 on: dt.date | None = None) -> list[SafetyRow]:
+def homework_group_safety_roster(group: HomeworkGroup, on: dt.date | None = None, *,
+                                 mask_phones: bool = False) -> list[SafetyRow]:
     """A homework group's children still in the service on ``on`` (today when not given)."""
     on = on or timezone.localdate()
     term_id = group.arrangement.term_id
@@ -168,5 +172,6 @@ def homework_group_safety_roster(group: HomeworkGroup,
         if application is not None and application.status == Application.Status.WITHDRAWN \
                 and application.withdrawn_on is not None and application.withdrawn_on <= on:
             continue
-        rows.append(_safety_row(len(rows) + 1, member.student, application))
+        rows.append(_safety_row(len(rows) + 1, member.student, application,
+                                mask_phones=mask_phones))
     return rows

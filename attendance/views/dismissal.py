@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from afterschool.access import children_of
+from afterschool.audit import acting_role, log_access
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role
+from afterschool.models import Role, SensitiveAccess
 from afterschool.params import ids, parse_id
 
 from .. import selectors
@@ -51,6 +52,24 @@ def _post(request, name: str, limit: int = 50) -> str:
     return (request.POST.get(name) or "")[:limit]
 
 
+PICKUP, PHONE = SensitiveAccess.Kind.PICKUP, SensitiveAccess.Kind.PHONE
+DISMISSAL_ROLES = (Role.COORDINATOR, Role.DUTY_TEACHER, Role.TUTOR, Role.EXTERNAL_INSTRUCTOR,
+                   Role.HOMEROOM_TEACHER, Role.PRINCIPAL)
+
+
+def _shown(row: dict, *, with_list: bool, full_phones: bool) -> list[str]:
+    """What a dismissal page shows of one child's pickup details: the people on the list (with
+    their numbers, to ring), today's changes, or the person handed to the duty teacher."""
+    handover = row.get("handover")
+    kinds = []
+    if with_list or row["way"].day_persons or (handover and handover.person_name):
+        kinds.append(PICKUP)
+    if full_phones and ((with_list and row["way"].persons)
+                        or (handover and handover.person_phone)):
+        kinds.append(PHONE)
+    return kinds
+
+
 class DismissalView(ActorMixin, TemplateView):
     """GET: the lesson's children by way home; POST ``action``: ``group`` (one tap for the
     children of a group), ``person`` (a child to someone on the list), ``code`` (a child by
@@ -66,9 +85,20 @@ class DismissalView(ActorMixin, TemplateView):
         for row in data["rows"]:
             row["release_text"] = dismissal_text(row["release"]) if row["release"] else ""
         prefill = parse_id(self.request.GET.get("student"))
+        may = may_dismiss(self.actor, lesson)
+        is_today = lesson.date == timezone.localdate()
+        # The list of who may collect, with full numbers to ring a late family, is shown to
+        # whoever dismisses the child (afterschool/audit.py).
+        log_access(self.request, self.actor, entries=[
+            (row["student"], _shown(row, full_phones=may, with_list=(
+                may and is_today and row["way"].way == selectors.WAY_PICKED_UP
+                and not row["release"] and not row["handover"])))
+            for row in data["rows"]],
+            place=f"放学交接：{lesson.title}（{lesson.date.month}月{lesson.date.day}日）",
+            role=acting_role(self.actor, *DISMISSAL_ROLES))
         return super().get_context_data(
             lesson=lesson, data=data, error=error, error_student=error_student,
-            may=may_dismiss(self.actor, lesson), is_today=lesson.date == timezone.localdate(),
+            may=may, is_today=is_today,
             prefill_student=prefill, prefill_code=(self.request.GET.get("code") or "")[:6],
             via_tone=DISMISSAL_VIA_TONE, code_limit=CODE_FAILURE_LIMIT,
             code_minutes=CODE_FAILURE_MINUTES, tutors=list(lesson.tutors.all()), **kwargs)
@@ -130,9 +160,20 @@ class CampusDismissalView(ActorMixin, TemplateView):
     def get_context_data(self, error=None, error_student=None, **kwargs):
         today = timezone.localdate()
         data = selectors.campus_dismissal(self.actor.school.pk, today)
+        may = on_duty(self.actor, today)
+        # The duty teacher and the office ring the families still missing: full numbers; the
+        # principal follows the day's close with numbers masked (afterschool/audit.py).
+        full_phones = may or self.actor.is_coordinator
+        log_access(self.request, self.actor, entries=[
+            (row["student"], _shown(row, full_phones=full_phones, with_list=(
+                may and row["way"].way == selectors.WAY_PICKED_UP)))
+            for row in data["rows"]],
+            place=f"全校放学（{today.month}月{today.day}日）",
+            role=Role.DUTY_TEACHER if may and not self.actor.is_school_wide
+            else acting_role(self.actor, *DISMISSAL_ROLES))
         return super().get_context_data(
             data=data, today=today, today_label=day_label(today), error=error,
-            error_student=error_student, may=on_duty(self.actor, today),
+            error_student=error_student, may=may, full_phones=full_phones,
             prefill_student=parse_id(self.request.GET.get("student")),
             prefill_code=(self.request.GET.get("code") or "")[:6], **kwargs)
 

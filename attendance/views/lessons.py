@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from afterschool.audit import acting_role, log_access
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
-from afterschool.models import Role
+from afterschool.models import Role, SensitiveAccess
 from afterschool.params import parse_id
 
 from .. import policy as pol
@@ -23,6 +24,9 @@ from ..services import may_take_roll_call, roll_call_submit
 STAFF = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR,
          Role.PRINCIPAL)
 RecordStatus = AttendanceRecord.Status
+# Who sees the health markers on a roll call: those who look after the children then. The
+# principal reads attendance, not health (afterschool/audit.py).
+HEALTH_READERS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 TAPS = [(RecordStatus.PRESENT, "到", "success"), (RecordStatus.LATE, "迟到", "warning"),
         (RecordStatus.LEAVE, "请假", "info"), (RecordStatus.ABSENT, "缺勤", "danger")]
 
@@ -62,6 +66,14 @@ class RollCallView(ActorMixin, TemplateView):
         policy = pol.policy_for(lesson.term.school_id)
         now = timezone.now()
         roster = roster if roster is not None else sel.lesson_roster(lesson)
+        if not self.actor.has(*HEALTH_READERS):
+            for row in roster:
+                row["health"] = ""
+        log_access(self.request, self.actor, [row["student"] for row in roster if row["health"]],
+                   kinds=[SensitiveAccess.Kind.HEALTH],
+                   place=f"点名：{lesson.title}（{lesson.date.month}月{lesson.date.day}日）",
+                   role=acting_role(self.actor, Role.COORDINATOR, Role.TUTOR,
+                                    Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER))
         counts = {code: sum(1 for row in roster if row["status"] == code) for code, *_ in TAPS}
         return super().get_context_data(
             lesson=lesson, roster=roster, taps=TAPS, error=error,

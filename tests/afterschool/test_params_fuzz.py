@@ -106,6 +106,8 @@ def path_args(name: str, ids: dict) -> dict:
         "school:letters": {"pk": ids["homeroom"]},
         "school:roster_export_homeroom": {"pk": ids["homeroom"]},
         "school:staff_reset_password": {"pk": ids["staff"]},
+        "school:staff_offboard": {"pk": ids["staff"]},
+        "school:child_access": {"student_pk": ids["student"]},
         "school:guardian_reset_activation": {"pk": ids["guardian"]},
         "school:roster_job": {"pk": ids["job"]},
         "school:roster_job_status": {"pk": ids["job"]},
