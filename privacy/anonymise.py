@@ -53,6 +53,8 @@ from .models import DataRequest
 
 # What a blanked name reads as wherever it is still shown (rosters of past terms, the 公示).
 ERASED = "（已删除）"
+# An anonymised child's 学籍号 starts with this (the number stays unique per school).
+ERASED_NO_PREFIX = "已删除-"
 # Shortest text replaced inside notices: a one-character "name" would rewrite unrelated words.
 MIN_REPLACED = 2
 
@@ -134,14 +136,15 @@ def student_anonymise(student: Student) -> Counter:
     done["通知"] = _scrub_notices(student.school_id, texts)
 
     student.name = ERASED
-    student.student_no = f"已删除-{student.pk}"
+    student.student_no = f"{ERASED_NO_PREFIX}{student.pk}"
     student.gender = ""
     student.save(update_fields=["name", "student_no", "gender"])
     done["学生"] = 1
 
     for guardian in Guardian.objects.filter(student_links__student=student).distinct():
         others = (StudentGuardian.objects.filter(guardian=guardian)
-                  .exclude(student=student).exclude(student__student_no__startswith="已删除-"))
+                  .exclude(student=student)
+                  .exclude(student__student_no__startswith=ERASED_NO_PREFIX))
         if not others.exists():
             done["家长"] += guardian_anonymise(guardian)
     return done

@@ -11,7 +11,8 @@ SELF = "self"
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label="申请类型", choices=DataRequest.Kind.choices,
-                             widget=forms.RadioSelect)
+                             widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                             error_messages={"required": "请选择申请类型：更正或删除。"})
     subject = forms.ChoiceField(label="涉及谁的信息")
     text = forms.CharField(label="申请内容", max_length=1000, widget=forms.Textarea(attrs={
         "rows": 4, "placeholder": "例如：孩子的过敏史写错了，应为“花生过敏”；或：请删除孩子在课后服务中的个人信息。"}),
@@ -37,7 +38,8 @@ class CarryOutForm(forms.Form):
 
 
 class RefuseForm(forms.Form):
-    legal_reason = forms.ChoiceField(label="不予办理的法定理由", widget=forms.RadioSelect,
+    legal_reason = forms.ChoiceField(label="不予办理的法定理由",
+                                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                                      choices=DataRequest.LegalReason.choices,
                                      error_messages={"required": "请选择不予办理的法定理由。"})
     comment = forms.CharField(label="具体说明（家长可见）", required=False, max_length=1000,

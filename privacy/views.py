@@ -23,6 +23,7 @@ from afterschool.xlsx import content_disposition
 from . import exceptions as e
 from . import services
 from .access import OFFICE, READERS, data_requests_visible_to, own_requests
+from .anonymise import ERASED_NO_PREFIX
 from .display import REQUEST_MOVE_LABELS, REQUEST_TONE
 from .download import family_zip
 from .forms import CarryOutForm, RefuseForm, RequestForm, RetentionForm
@@ -55,6 +56,7 @@ class MineView(ActorMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         children = _family(self.actor)
+        askable = [c for c in children if not c.student_no.startswith(ERASED_NO_PREFIX)]
         requests = list(own_requests(self.actor).order_by("-created_at", "-pk"))
         history = _history(requests)
         for request in requests:
@@ -62,11 +64,12 @@ class MineView(ActorMixin, TemplateView):
             request.tone = REQUEST_TONE[request.status]
         return super().get_context_data(
             children=children, requests=requests,
-            form=form or RequestForm(children=children), purged=PURGED.values(),
+            form=form or RequestForm(children=askable), purged=PURGED.values(),
             retention=services.retention_policy_for(self.actor.school), **kwargs)
 
     def post(self, request):
-        children = _family(self.actor)
+        children = [c for c in _family(self.actor)
+                    if not c.student_no.startswith(ERASED_NO_PREFIX)]
         form = RequestForm(request.POST, children=children)
         if form.is_valid():
             try:

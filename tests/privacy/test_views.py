@@ -128,6 +128,9 @@ def test_the_office_carries_out_a_deletion(world, login, client):
     login(world.guardian.user)
     page = client.get(MINE).content.decode()
     assert "已办理" in page and "（课后服务办公室）" in page
+    # Nothing more to ask about the erased child.
+    assert f'<option value="{world.child.pk}"' not in page
+    assert f'<option value="{world.sibling.pk}"' in page
 
 
 def test_the_office_refuses_with_a_reason_or_is_told_what_is_missing(world, login, client):
