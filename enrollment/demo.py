@@ -20,7 +20,8 @@ from afterschool.access import Actor, actor_for
 from afterschool.models import Role, RoleAssignment, School, Student, StudentGuardian
 
 from . import selectors, services
-from .models import Application, PickupPerson, Preference, Signature
+from .models import Application, PickupPerson, Preference, PrivacyConsent, Signature
+from .notice_text import default_notice
 
 Status = Application.Status
 SEED = 20260910
@@ -87,6 +88,8 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
             voluntary_statement=term.voluntary_statement)
     agreement = selectors.current_agreement(term) or services.agreement_publish(
         term=term, actor=office, service_text=AGREEMENT_SERVICE, safety_text=AGREEMENT_SAFETY)
+    notice = selectors.current_notice(school) or services.privacy_notice_publish(
+        school=school, actor=office, **default_notice(school.name))
 
     links = (StudentGuardian.objects.filter(student__school=school, student__is_active=True)
              .select_related("guardian__user").order_by("-is_primary", "pk"))
@@ -127,9 +130,20 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
     applications = list(Application.objects.filter(term=term).select_related(
         "student__homeroom__head_teacher__user"))
 
-    pickups, prefs, signatures = [], [], []
+    pickups, prefs, signatures, consents = [], [], [], []
+    # Its own sequence, so the forms' choices stay what they were before consents existed.
+    consent_rng = random.Random(f"{seed}:{school.code}:consent")
     for app in applications:
         _, guardian, relation = plan[app.student_id]
+        # Every family that answers consented to the notice; those who wrote health notes or
+        # allergies, and some others, also to the sensitive part.
+        kinds = [PrivacyConsent.Kind.PERSONAL]
+        if app.health_notes or app.allergies or consent_rng.random() < 0.3:
+            kinds.append(PrivacyConsent.Kind.SENSITIVE)
+        consents += [PrivacyConsent(student_id=app.student_id, notice=notice, kind=kind,
+                                    guardian=guardian, given_by=guardian.user,
+                                    given_at=timezone.now(), ip_address="127.0.0.1")
+                     for kind in kinds]
         if app.dismissal == Application.Dismissal.PICKED_UP:
             pickups.append(PickupPerson(application=app, name=guardian.name,
                                         relation=relation or "家长", phone=guardian.phone))
@@ -148,6 +162,8 @@ def build_demo_applications(*, school: School, share: float = SHARE, seed: int =
     PickupPerson.objects.bulk_create(pickups, batch_size=500)
     Preference.objects.bulk_create(prefs, batch_size=500)
     Signature.objects.bulk_create(signatures, batch_size=500)
+    # A family that already consented to this version keeps its own row.
+    PrivacyConsent.objects.bulk_create(consents, batch_size=500, ignore_conflicts=True)
 
     def outcome_of(app):
         return plan[app.student_id][0]

@@ -52,6 +52,19 @@ WINDOW_ORDER = "意向书截止时间须晚于开放时间。"
 COORDINATOR_ONLY = "只有课后服务办公室可以执行此操作。"
 REMIND_WINDOW_CLOSED = "意向书填报时间未开放或已截止，现在不能提醒家长填写。"
 
+# Children's personal information (个人信息保护告知书 and the guardian's consent).
+NOTICE_MISSING = "学校尚未发布《个人信息保护告知书》，暂不能提交。请联系学校课后服务办公室。"
+CONSENT_REQUIRED = ("请先阅读《个人信息保护告知书》，并勾选同意学校为课后服务处理孩子的个人信息，"
+                    "否则不能提交意向书。")
+CONSENT_RENEW = ("学校更新了《个人信息保护告知书》（第{version}版），请阅读后重新勾选同意，"
+                 "否则不能提交意向书。")
+SENSITIVE_CONSENT_REQUIRED = ("健康情况和过敏史属于敏感个人信息，须单独勾选同意学校处理后才能填写；"
+                              "不同意请清空这两项。")
+SENSITIVE_NEEDS_PERSONAL = "同意处理敏感个人信息之前，须先同意学校处理孩子的个人信息。"
+CONSENT_NOT_STANDING = "该项同意已撤回或不存在，无需再撤回。"
+CONSENT_WITHDRAW_REASON_REQUIRED = "请填写撤回同意的原因。"
+NOTICE_TEXT_REQUIRED = "请填写告知书正文和敏感个人信息部分。"
+
 
 class EnrollmentError(DomainError):
     message = "意向书操作失败。"
@@ -92,6 +105,15 @@ class SignatureRefused(EnrollmentError):
 
     message = SIGNATURE_NAME_REQUIRED
     field = "signed_name"
+
+
+class ConsentMissing(ApplicationInvalid):
+    """The guardian has not consented (on the current notice) to what the form needs."""
+
+    message = CONSENT_REQUIRED
+
+    def __init__(self, message: str | None = None, field: str | None = "consent_personal"):
+        super().__init__(message, field=field)
 
 
 class NotAGuardian(EnrollmentError):

@@ -61,6 +61,13 @@ class ApplicationForm(forms.Form):
     contact_phone = forms.CharField(
         label="紧急联系电话", max_length=20, required=False, error_messages=TEXT,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    # The two separate consents; shown only while not given on the school's current notice.
+    consent_personal = forms.BooleanField(
+        label="我已阅读《个人信息保护告知书》，同意学校为课后服务处理孩子的个人信息",
+        required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    consent_sensitive = forms.BooleanField(
+        label="我单独同意学校处理孩子的健康情况和过敏史（敏感个人信息）",
+        required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, term: Term, courses, **kwargs):
@@ -132,6 +139,8 @@ class ApplicationForm(forms.Form):
             "health_notes": data["health_notes"],
             "allergies": data["allergies"],
             "contact_phone": data["contact_phone"],
+            "consent_personal": data["consent_personal"],
+            "consent_sensitive": data["consent_sensitive"],
             "expected_revision": data["revision"],
         }
 
@@ -260,3 +269,22 @@ class AgreementForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 8}))
     safety_text = forms.CharField(label="安全责任书", max_length=20000, error_messages=TEXT,
                                   widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class PrivacyNoticeForm(forms.Form):
+    text = forms.CharField(label="告知书正文", max_length=20000, error_messages=TEXT,
+                           widget=forms.Textarea(attrs={"rows": 14}),
+                           help_text="写清收集哪些信息、为什么收集、谁能看到、保存多久、家长有哪些权利。")
+    sensitive_text = forms.CharField(label="敏感个人信息（健康情况、过敏史）部分", max_length=5000,
+                                     error_messages=TEXT, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ConsentWithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤回原因", max_length=200,
+                             error_messages={**TEXT,
+                                             "required": exceptions.CONSENT_WITHDRAW_REASON_REQUIRED},
+                             widget=forms.TextInput(attrs={"class": "form-control",
+                                                           "placeholder": "如：不希望学校保存孩子的健康信息"}))
+    confirm = forms.BooleanField(label="我已了解撤回的后果，确认撤回", required=True,
+                                 error_messages={"required": "请勾选确认已了解撤回的后果。"},
+                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))

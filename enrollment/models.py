@@ -222,3 +222,95 @@ class ApplicationTransition(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class PrivacyNotice(models.Model):
+    """The school's 个人信息保护告知书 for the service: what is collected, why, who sees it, how
+    long it is kept, and the family's rights; a separate part for the sensitive information.
+
+    Versioned like the agreement: a new text is a new row, and consents point at the version
+    consented to, so a changed notice is asked again at the family's next edit or submission.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="privacy_notices",
+                               verbose_name="学校")
+    version = models.PositiveIntegerField("版本", validators=[MinValueValidator(1)])
+    text = models.TextField("告知书正文")
+    sensitive_text = models.TextField("敏感个人信息部分")
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="发布人")
+
+    class Meta:
+        verbose_name = "个人信息保护告知书"
+        verbose_name_plural = "个人信息保护告知书"
+        ordering = ["school", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "version"],
+                                    name="privacy_notice_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.school} 个人信息保护告知书第{self.version}版"
+
+
+class PrivacyConsent(models.Model):
+    """A guardian's consent for one child to one part of one notice version, and its withdrawal.
+
+    The two parts are separate rows (PIPL art. 29 asks for a separate consent to sensitive
+    information). Never deleted: a withdrawal fills in who, when and why, and a later consent
+    is a new row, so the history of every yes and no stays readable.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", "个人信息处理"
+        SENSITIVE = "sensitive", "敏感个人信息（健康情况、过敏史）处理"
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE,
+                                related_name="privacy_consents", verbose_name="学生")
+    notice = models.ForeignKey(PrivacyNotice, on_delete=models.PROTECT, related_name="consents",
+                               verbose_name="告知书版本")
+    kind = models.CharField("同意事项", max_length=20, choices=Kind.choices)
+    guardian = models.ForeignKey("afterschool.Guardian", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name="同意的监护人")
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name="操作账号")
+    given_at = models.DateTimeField("同意时间", default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="撤回账号")
+    withdrawn_guardian = models.ForeignKey("afterschool.Guardian", on_delete=models.SET_NULL,
+                                           null=True, blank=True, related_name="+",
+                                           verbose_name="撤回的监护人")
+    withdraw_reason = models.CharField("撤回原因", max_length=200, blank=True)
+    withdraw_ip_address = models.GenericIPAddressField("撤回 IP 地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息处理同意"
+        verbose_name_plural = "个人信息处理同意"
+        ordering = ["student", "-given_at", "-pk"]
+        constraints = [
+            # One standing consent per child, part and version: a double submit (or both
+            # parents at once) records one, and the loser reads the winner's row.
+            models.UniqueConstraint(fields=["student", "notice", "kind"],
+                                    condition=Q(withdrawn_at__isnull=True),
+                                    name="privacy_consent_one_standing"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdraw_reason=""),
+                name="privacy_consent_withdrawal_has_reason",
+                violation_error_message="撤回同意须填写原因。"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("given_at")),
+                name="privacy_consent_withdrawn_after_given"),
+        ]
+        indexes = [models.Index(fields=["student", "kind"])]
+
+    def __str__(self):
+        return f"{self.student} · {self.get_kind_display()} · 第{self.notice.version}版"
+
+    @property
+    def is_standing(self) -> bool:
+        return self.withdrawn_at is None

@@ -12,7 +12,15 @@ from afterschool.formatting import weekdays_text
 from afterschool.models import School, Student, StudentGuardian, Term
 from courses.models import Course
 
-from .models import Agreement, Application, ApplicationTransition, Preference, Signature
+from .models import (
+    Agreement,
+    Application,
+    ApplicationTransition,
+    Preference,
+    PrivacyConsent,
+    PrivacyNotice,
+    Signature,
+)
 from .transitions import ANSWERED, APPROVED, FINAL, REJECTED
 
 Status = Application.Status
@@ -412,3 +420,100 @@ def applications_for_export(*, term: Term, homerooms) -> QuerySet[Application]:
                                        queryset=Preference.objects.select_related("course")))
             .order_by("student__homeroom__grade__number", "student__homeroom__number",
                       "student__student_no"))
+
+
+# ---------------------------------------------------------------------------- privacy
+
+Kind = PrivacyConsent.Kind
+
+
+def current_notice(school: School | int | None) -> PrivacyNotice | None:
+    """The school's 个人信息保护告知书 in force: its latest version, or None if never published.
+
+    Takes the school or its id (a form's ``school_id`` needs no query for the school)."""
+    if school is None:
+        return None
+    return PrivacyNotice.objects.filter(school=school).order_by("-version").first()
+
+
+def consents_of(*, student: Student | None = None, guardian=None) -> QuerySet[PrivacyConsent]:
+    """Every consent (standing and withdrawn) of one child, or of all a guardian's children,
+    newest first, with the version and the people joined."""
+    qs = PrivacyConsent.objects.select_related(
+        "student", "notice", "guardian", "given_by", "withdrawn_by", "withdrawn_guardian")
+    if student is not None:
+        qs = qs.filter(student=student)
+    if guardian is not None:
+        qs = qs.filter(student__in=StudentGuardian.objects.filter(guardian=guardian)
+                       .values("student_id"))
+    if student is None and guardian is None:
+        return qs.none()
+    return qs.order_by("student_id", "-given_at", "-pk")
+
+
+def standing_kinds(*, student_ids, notice: PrivacyNotice | None) -> dict[int, set[str]]:
+    """For each child, the parts consented to on this notice version and not withdrawn: one
+    query for any number of children (the bulk submission reads it)."""
+    if notice is None:
+        return {}
+    result: dict[int, set[str]] = {}
+    for student_id, kind in (PrivacyConsent.objects
+                             .filter(student_id__in=list(student_ids), notice=notice,
+                                     withdrawn_at__isnull=True)
+                             .values_list("student_id", "kind")):
+        result.setdefault(student_id, set()).add(kind)
+    return result
+
+
+@dataclass
+class ConsentState:
+    """Where one child's consent stands against the school's current notice."""
+
+    notice: PrivacyNotice | None
+    personal: PrivacyConsent | None = None    # standing, on the current version
+    sensitive: PrivacyConsent | None = None
+    # Standing on an older version only: the family is asked again at the next edit.
+    personal_outdated: bool = False
+    sensitive_outdated: bool = False
+    history: list = field(default_factory=list)
+
+    @property
+    def has_personal(self) -> bool:
+        return self.personal is not None
+
+    @property
+    def has_sensitive(self) -> bool:
+        return self.sensitive is not None
+
+    @property
+    def any_standing(self) -> bool:
+        return any(c.withdrawn_at is None for c in self.history)
+
+    def standing(self, kind: str) -> bool:
+        return any(c.withdrawn_at is None and c.kind == kind for c in self.history)
+
+
+def consent_state(student: Student, notice: PrivacyNotice | None) -> ConsentState:
+    """The child's consents against ``notice`` (normally :func:`current_notice`), with the
+    whole history: one query."""
+    history = list(consents_of(student=student))
+    state = ConsentState(notice=notice, history=history)
+    for consent in history:
+        if consent.withdrawn_at is not None:
+            continue
+        current = notice is not None and consent.notice_id == notice.pk
+        if consent.kind == Kind.PERSONAL:
+            if current:
+                state.personal = consent
+            else:
+                state.personal_outdated = True
+        else:
+            if current:
+                state.sensitive = consent
+            else:
+                state.sensitive_outdated = True
+    if state.personal:
+        state.personal_outdated = False
+    if state.sensitive:
+        state.sensitive_outdated = False
+    return state

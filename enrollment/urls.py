@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "enrollment"
 
@@ -20,4 +20,11 @@ urlpatterns = [
     path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("statistics/export/", views.StatisticsExportView.as_view(), name="statistics_export"),
     path("settings/", views.TermSettingsView.as_view(), name="settings"),
+    path("privacy-notice/", privacy_views.PrivacyNoticeView.as_view(), name="privacy_notice"),
+    path("privacy-notice/publish/", privacy_views.PrivacyNoticePublishView.as_view(),
+         name="privacy_notice_publish"),
+    path("privacy-consent/<int:student_pk>/", privacy_views.ChildConsentView.as_view(),
+         name="privacy_child"),
+    path("privacy-consent/<int:student_pk>/withdraw/<str:kind>/",
+         privacy_views.ConsentWithdrawView.as_view(), name="privacy_withdraw"),
 ]

@@ -196,6 +196,7 @@ class ApplicationEditView(ApplicationMixin, View):
         self.courses = selectors.courses_open_to(
             term=self.term, grade_id=self.application.student.homeroom.grade_id)
         self.agreement = selectors.current_agreement(self.term)
+        self.notice = selectors.current_notice(self.application.school_id)
 
     def _refuse(self):
         app = self.application
@@ -217,7 +218,8 @@ class ApplicationEditView(ApplicationMixin, View):
             "formset": formset, "sign_form": sign_form, "agreement": self.agreement,
             "signature": selectors.signature_state(app, self.agreement),
             "status_sentence": status_sentence(app), "actor": self.actor,
-            "has_courses": bool(form.courses), "saved": saved})
+            "has_courses": bool(form.courses), "saved": saved, "notice": self.notice,
+            "consent": selectors.consent_state(app.student, self.notice)})
 
     def get(self, request, pk):
         self._load(pk)
@@ -249,7 +251,8 @@ class ApplicationEditView(ApplicationMixin, View):
         # A draft, or a submission not signed as it must be: the content is saved all the same.
         try:
             application = services.application_update(
-                application=self.application, actor=self.actor, **content)
+                application=self.application, actor=self.actor,
+                ip_address=_client_ip(self.request), **content)
         except DomainError as exc:
             return self._refused(form, formset, sign_form, exc)
         if sign_form.errors:
@@ -573,7 +576,8 @@ class TermSettingsView(ActorMixin, View):
         agreements = list(term.agreements.order_by("-version"))
         return render(self.request, self.template_name, {
             "term": term, "form": form, "agreement_form": agreement_form,
-            "agreements": agreements, "actor": self.actor, **_window_context(term)})
+            "agreements": agreements, "actor": self.actor,
+            "notice": selectors.current_notice(self.actor.school), **_window_context(term)})
 
     def _agreement_form(self, term, data=None):
         current = selectors.current_agreement(term)

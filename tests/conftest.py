@@ -78,6 +78,9 @@ def world(db):
     foreign_student = factories.StudentFactory(school=other_school, homeroom=foreign_homeroom)
     foreign_coord = factories.StaffFactory(school=other_school, name="外校主任")
     factories.grant(foreign_coord.user, Role.COORDINATOR, other_school)
+    for student, family in ((child, guardian), (sibling, guardian),
+                            (other_child, other_guardian), (foreign_student, None)):
+        factories.privacy_consent(student, guardian=family)
     return World(
         school=school, other_school=other_school, term=term, homeroom=homeroom,
         other_homeroom=other_homeroom, child=child, sibling=sibling, other_child=other_child,

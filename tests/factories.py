@@ -126,3 +126,18 @@ def link_guardian(student, guardian, relation="母亲", is_primary=True):
 
 def grant(user, role, school=None, **kw):
     return models.RoleAssignment.objects.create(user=user, role=role, school=school, **kw)
+
+
+def privacy_consent(student, *, sensitive=True, guardian=None):
+    """The school's privacy notice (v1 if it has none) and a guardian's standing consent for
+    this child (issue 15): without it a participating form cannot be submitted."""
+    from enrollment.models import PrivacyConsent, PrivacyNotice
+
+    notice = (PrivacyNotice.objects.filter(school_id=student.school_id).order_by("-version")
+              .first() or PrivacyNotice.objects.create(
+                  school_id=student.school_id, version=1, text="个人信息保护告知书正文",
+                  sensitive_text="敏感个人信息部分"))
+    kinds = [PrivacyConsent.Kind.PERSONAL] + ([PrivacyConsent.Kind.SENSITIVE] if sensitive else [])
+    return [PrivacyConsent.objects.get_or_create(
+        student=student, notice=notice, kind=kind, withdrawn_at=None,
+        defaults={"guardian": guardian})[0] for kind in kinds]

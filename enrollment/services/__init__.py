@@ -19,6 +19,12 @@ from .notifications import (
     transitions_notify,
     transitions_pending,
 )
+from .privacy import (
+    ConsentWithdrawal,
+    privacy_consent_give,
+    privacy_consent_withdraw,
+    privacy_notice_publish,
+)
 from .review import (
     application_place,
     application_rejoin,
@@ -33,6 +39,7 @@ from .term import TERM_ENROLLMENT_FIELDS, agreement_publish, term_update_enrollm
 
 __all__ = [
     "NOTICE_TEXT",
+    "ConsentWithdrawal",
     "TERM_ENROLLMENT_FIELDS",
     "Submission",
     "agreement_publish",
@@ -50,6 +57,9 @@ __all__ = [
     "applications_transition_bulk",
     "families_remind",
     "mark_not_notified",
+    "privacy_consent_give",
+    "privacy_consent_withdraw",
+    "privacy_notice_publish",
     "term_update_enrollment",
     "transitions_notify",
     "transitions_pending",

@@ -19,6 +19,7 @@ from ..models import Application, PickupPerson, Preference, Signature
 from ..selectors import courses_open_to, current_agreement, needs_signature
 from ..transitions import EDITABLE, FINAL
 from .common import create_once, full_clean, lock_application, require_guardian, status_label
+from .privacy import privacy_consent_give, require_sensitive_consent
 from .review import application_submit
 from .term import window_check
 
@@ -74,8 +75,16 @@ def application_update(
     health_notes: str = "",
     allergies: str = "",
     contact_phone: str = "",
+    consent_personal: bool = False,
+    consent_sensitive: bool = False,
+    ip_address: str | None = None,
 ) -> Application:
     """Save the form's content (a draft, or a returned form being corrected).
+
+    ``consent_personal``/``consent_sensitive`` are the form's two separate ticks: they record
+    the guardian's consent on the school's current notice (with this address) before the
+    content is checked. Health notes and allergies are refused without a standing consent to
+    the sensitive part; unticked boxes withdraw nothing (that is the consent page's).
 
     Refused when the row changed since the guardian loaded the form (``expected_revision``) —
     a teacher's decision is never overwritten by a stale edit — or when it is no longer
@@ -140,13 +149,20 @@ def application_update(
             alone_consent = False
         pickups = _clean_pickup_persons(pickup_persons)
 
+    if consent_personal or consent_sensitive:
+        privacy_consent_give(student=locked.student, actor=actor, personal=consent_personal,
+                             sensitive=consent_sensitive, ip_address=ip_address)
+    health_notes, allergies = health_notes.strip(), clean_text(allergies)
+    require_sensitive_consent(student=locked.student, health_notes=health_notes,
+                              allergies=allergies)
+
     locked.participates = participates
     locked.weekdays = weekdays
     locked.dismissal = dismissal
     locked.alone_consent = alone_consent
     locked.bus_route = bus_route
-    locked.health_notes = health_notes.strip()
-    locked.allergies = clean_text(allergies)
+    locked.health_notes = health_notes
+    locked.allergies = allergies
     locked.contact_phone = phone
     locked.revision += 1
     full_clean(locked)
@@ -227,6 +243,8 @@ def application_save_and_submit(
     health_notes: str = "",
     allergies: str = "",
     contact_phone: str = "",
+    consent_personal: bool = False,
+    consent_sensitive: bool = False,
     signed_name: str = "",
     ip_address: str | None = None,
 ) -> Submission:
@@ -243,7 +261,8 @@ def application_save_and_submit(
         participates=participates, weekdays=weekdays, preferences=preferences,
         dismissal=dismissal, alone_consent=alone_consent, bus_route=bus_route,
         pickup_persons=pickup_persons, health_notes=health_notes, allergies=allergies,
-        contact_phone=contact_phone)
+        contact_phone=contact_phone, consent_personal=consent_personal,
+        consent_sensitive=consent_sensitive, ip_address=ip_address)
     try:
         with transaction.atomic():
             if needs_signature(saved, current_agreement(saved.term),

@@ -23,8 +23,8 @@ from afterschool.models import Role, StudentGuardian
 
 from .. import exceptions
 from ..access import in_scope, is_guardian_of
-from ..models import Agreement, Application, ApplicationTransition
-from ..selectors import current_agreement
+from ..models import Agreement, Application, ApplicationTransition, PrivacyConsent, PrivacyNotice
+from ..selectors import current_agreement, current_notice, standing_kinds
 from ..signals import application_withdrawn
 from ..transitions import APPROVE_NEXT, EDITABLE, MACHINE, Move, move_for
 from .common import lock_application, status_label
@@ -32,10 +32,20 @@ from .notifications import mark_not_notified
 from .term import window_check
 
 Status = Application.Status
+# Consent refusals name the form's tick they are about.
+CONSENT_FIELDS = {exceptions.NOTICE_MISSING: "consent_personal",
+                  exceptions.CONSENT_REQUIRED: "consent_personal",
+                  exceptions.SENSITIVE_CONSENT_REQUIRED: "consent_sensitive"}
 
 
-def _missing_for_submit(application: Application, agreement: Agreement | None) -> str | None:
-    """Why this form cannot be submitted yet, or None. Uses prefetched rows when present."""
+def _missing_for_submit(application: Application, agreement: Agreement | None,
+                        notice: PrivacyNotice | None = None,
+                        consented: frozenset | set = frozenset()) -> str | None:
+    """Why this form cannot be submitted yet, or None. Uses prefetched rows when present.
+
+    ``consented`` are the parts of ``notice`` (the school's current one) the child's guardians
+    have consented to and not withdrawn.
+    """
     if application.participates is None:
         return exceptions.ANSWER_REQUIRED
     if application.participates is False:
@@ -49,6 +59,14 @@ def _missing_for_submit(application: Application, agreement: Agreement | None) -
         return exceptions.PICKUP_PERSON_REQUIRED
     if not application.contact_phone:
         return exceptions.CONTACT_PHONE_REQUIRED
+    if notice is None:
+        return exceptions.NOTICE_MISSING
+    if PrivacyConsent.Kind.PERSONAL not in consented:
+        return (exceptions.CONSENT_RENEW.format(version=notice.version) if notice.version > 1
+                else exceptions.CONSENT_REQUIRED)
+    if ((application.health_notes or application.allergies)
+            and PrivacyConsent.Kind.SENSITIVE not in consented):
+        return exceptions.SENSITIVE_CONSENT_REQUIRED
     if agreement is None:
         return exceptions.AGREEMENT_MISSING
     versions = {s.agreement_id for s in application.signatures.all()}
@@ -106,11 +124,26 @@ def _check_preconditions(applications: Sequence[Application], to_status: str,
             if application.status == Status.DRAFT:
                 window_check(application.term, now)
         prefetch_related_objects(filling, "pickup_persons", "signatures")
-        agreements = {}
+        agreements, notices, consented = {}, {}, {}
+        for application in filling:
+            if application.school_id not in notices:
+                notices[application.school_id] = current_notice(application.school_id)
+                consented.update(standing_kinds(
+                    student_ids=[a.student_id for a in filling
+                                 if a.school_id == application.school_id],
+                    notice=notices[application.school_id]))
         for application in filling:
             if application.term_id not in agreements:
                 agreements[application.term_id] = current_agreement(application.term)
-            problem = _missing_for_submit(application, agreements[application.term_id])
+            problem = _missing_for_submit(application, agreements[application.term_id],
+                                          notices[application.school_id],
+                                          consented.get(application.student_id, set()))
+            notice = notices[application.school_id]
+            if problem in CONSENT_FIELDS or (notice is not None and problem
+                                             == exceptions.CONSENT_RENEW.format(
+                                                 version=notice.version)):
+                raise exceptions.ConsentMissing(
+                    problem, field=CONSENT_FIELDS.get(problem, "consent_personal"))
             if problem:
                 unsigned = (exceptions.AGREEMENT_UNSIGNED, exceptions.AGREEMENT_RESIGN,
                             exceptions.AGREEMENT_MISSING)
