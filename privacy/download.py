@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from afterschool.access import Actor
+from afterschool.audit import viewer_for_family
 from afterschool.cleaning import mask_phone
 from afterschool.formatting import weekdays_text
-from afterschool.models import AccountEvent, Notice, Student, StudentGuardian
+from afterschool.models import AccountEvent, Notice, SensitiveAccess, Student, StudentGuardian
 from afterschool.xlsx import Book
 from arrangement.models import Arrangement, Placement
 from attendance.models import (
@@ -43,7 +44,7 @@ from enrollment.models import (
 from surveys.models import SurveyAnswer
 
 from .anonymise import child_responses, published_surveys
-from .models import DataRequest, DataRequestChange
+from .models import DataExport, DataRequest, DataRequestChange
 
 README = """本压缩包是学校课后服务管理系统中保存的、关于您本人和您孩子的全部个人信息（导出时间：{at}）。
 
@@ -293,13 +294,26 @@ def family_sections(actor: Actor) -> list[Section]:
             for c in DataRequestChange.objects.filter(request__guardian=guardian)
             .select_related("request").order_by("at", "pk")]))
 
+    sections.append(Section("access_log", "孩子信息的访问记录", [
+        ("child", "孩子"), ("at", "时间"), ("viewer", "查看人"), ("kinds", "查看内容"),
+        ("place", "页面或文件"), ("export", "导出")], [{
+            "child": name_of[a.student_id], "at": _moment(a.at), "viewer": viewer_for_family(a),
+            "kinds": "、".join(a.kind_labels), "place": a.place, "export": _yes(a.is_export)}
+            for a in SensitiveAccess.objects.filter(school=actor.school, student_id__in=ids)
+            .order_by("student_id", "at", "pk")]))
+
+    sections.append(Section("downloads", "下载记录", [
+        ("at", "时间"), ("ip_address", "IP 地址")], [{
+            "at": _moment(d.at), "ip_address": d.ip_address or ""}
+            for d in DataExport.objects.filter(guardian=guardian).order_by("at", "pk")]))
     return sections
 
 
-def family_zip(actor: Actor, *, now: dt.datetime | None = None) -> bytes:
+def family_zip(actor: Actor, *, sections: list[Section] | None = None,
+               now: dt.datetime | None = None) -> bytes:
     """The .zip: 说明.txt, 数据.json and 数据.xlsx with the same sections."""
     now = now or timezone.now()
-    sections = family_sections(actor)
+    sections = family_sections(actor) if sections is None else sections
     data = {
         "exported_at": timezone.localtime(now).isoformat(),
         "school": actor.school.name,

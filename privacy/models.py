@@ -135,3 +135,29 @@ class DataRequestChange(StatusChange):
 
     def __str__(self):
         return f"{self.request}: {self.from_status} → {self.to_status}"
+
+
+class DataExport(models.Model):
+    """A guardian's download of the family's data: who, when, from where, and how many rows of
+    each part were handed out. The access log (:class:`afterschool.models.SensitiveAccess`) is
+    of the school's access, not a family reading its own; this is the family's side."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+",
+                               verbose_name="学校")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="data_exports",
+                                 verbose_name="家长")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+", verbose_name="下载账号")
+    # Section key → rows handed out, e.g. {"attendance": 112}.
+    sections = models.JSONField("导出内容", default=dict)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "个人信息下载记录"
+        verbose_name_plural = "个人信息下载记录"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.guardian}"

@@ -14,9 +14,11 @@ For each school, the terms whose end date is more than ``retention_days`` ago ar
 
 What the 公示 and the statistics count (statuses, dates, attendance) stays. Each step selects
 only rows not yet cleared, so a second run changes nothing and counts zero (idempotent);
-``dry_run`` counts the same rows without touching them. The access log past
-``ACCESS_LOG_RETENTION_DAYS`` is the core's to delete (E2's service), called from here once it
-exists.
+``dry_run`` counts the same rows without touching them.
+
+The logs have their own retention, ``ACCESS_LOG_RETENTION_DAYS`` (the Cybersecurity Law's six
+months by default): the access log of children's details is deleted by the core's
+:func:`afterschool.audit.sensitive_access_purge`, and the families' download records here.
 """
 
 from __future__ import annotations
@@ -26,17 +28,19 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from afterschool.audit import sensitive_access_purge
 from afterschool.models import ImportJob, School, Term
 from attendance.models import Dismissal, DutyHandover, PickupChange, PickupCode
 from enrollment.models import Application, PickupPerson
 
 from .anonymise import ERASED
-from .models import RETENTION_DEFAULT_DAYS, RetentionPolicy
+from .models import RETENTION_DEFAULT_DAYS, DataExport, RetentionPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +159,7 @@ class PurgeReport:
     dry_run: bool
     schools: list[tuple[Expiry, Counter]]
     access_log: int = 0
+    downloads: int = 0
 
     @property
     def totals(self) -> Counter:
@@ -167,6 +172,8 @@ class PurgeReport:
 def purge_expired(*, today: dt.date | None = None, dry_run: bool = False) -> PurgeReport:
     """Clear (or count, ``dry_run``) every school's expired personal details. Safe to run
     twice: the second run finds nothing left."""
+    now = timezone.now() if today is None else timezone.make_aware(
+        dt.datetime.combine(today, timezone.localtime().time()))
     today = today or timezone.localdate()
     report = PurgeReport(dry_run=dry_run, schools=[])
     for expiry in expiries(today=today):
@@ -175,4 +182,8 @@ def purge_expired(*, today: dt.date | None = None, dry_run: bool = False) -> Pur
         else:
             counts = _clear(expiry)
         report.schools.append((expiry, counts))
+    report.access_log = sensitive_access_purge(now=now, dry_run=dry_run)
+    old = DataExport.objects.filter(
+        at__lt=now - dt.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS))
+    report.downloads = old.count() if dry_run else old.delete()[0]
     return report

@@ -21,7 +21,14 @@ from enrollment.models import Application
 
 from . import exceptions as e
 from .anonymise import student_anonymise
-from .models import RETENTION_MAX_DAYS, RETENTION_MIN_DAYS, DataRequest, RetentionPolicy
+from .download import family_sections, family_zip
+from .models import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    DataExport,
+    DataRequest,
+    RetentionPolicy,
+)
 from .transitions import REQUEST_MACHINE
 
 S = DataRequest.Status
@@ -68,6 +75,24 @@ def retention_policy_update(*, actor: Actor, retention_days) -> RetentionPolicy:
 
 
 # ---------------------------------------------------------------------------- the family
+
+
+@transaction.atomic
+def family_data_export(*, actor: Actor, ip_address: str | None = None) -> bytes:
+    """The family's .zip (:mod:`privacy.download`), recorded as a :class:`DataExport` with how
+    many rows of each part it handed out; the record is in the file too."""
+    if actor is None or actor.school is None or not actor.has(Role.GUARDIAN) \
+            or actor.guardian is None:
+        raise e.PrivacyError(e.NOT_GUARDIAN)
+    now = timezone.now()
+    export = DataExport(school=actor.school, guardian=actor.guardian, user=actor.user,
+                        ip_address=ip_address or None, at=now)
+    export.full_clean(exclude=["sections"])
+    export.save()
+    sections = family_sections(actor)
+    export.sections = {s.key: len(s.rows) for s in sections}
+    export.save(update_fields=["sections"])
+    return family_zip(actor, sections=sections, now=now)
 
 
 @transaction.atomic

@@ -9,4 +9,4 @@ def purge_expired_task() -> int:
     from .retention import purge_expired
 
     report = purge_expired()
-    return sum(report.totals.values()) + report.access_log
+    return sum(report.totals.values()) + report.access_log + report.downloads

@@ -18,6 +18,7 @@ from django.views.generic import ListView, TemplateView
 
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, Student
+from afterschool.params import client_ip
 from afterschool.xlsx import content_disposition
 
 from . import exceptions as e
@@ -25,9 +26,14 @@ from . import services
 from .access import OFFICE, READERS, data_requests_visible_to, own_requests
 from .anonymise import ERASED_NO_PREFIX
 from .display import REQUEST_MOVE_LABELS, REQUEST_TONE
-from .download import family_zip
 from .forms import CarryOutForm, RefuseForm, RequestForm, RetentionForm
-from .models import RETENTION_MAX_DAYS, RETENTION_MIN_DAYS, DataRequest, DataRequestChange
+from .models import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    DataExport,
+    DataRequest,
+    DataRequestChange,
+)
 from .retention import LABELS as PURGED
 
 GUARDIAN = (Role.GUARDIAN,)
@@ -64,6 +70,7 @@ class MineView(ActorMixin, TemplateView):
             request.tone = REQUEST_TONE[request.status]
         return super().get_context_data(
             children=children, requests=requests,
+            downloads=DataExport.objects.filter(guardian=self.actor.guardian)[:5],
             form=form or RequestForm(children=askable), purged=PURGED.values(),
             retention=services.retention_policy_for(self.actor.school), **kwargs)
 
@@ -91,7 +98,7 @@ class DownloadView(ActorMixin, View):
     allowed_roles = GUARDIAN
 
     def post(self, request):
-        content = family_zip(self.actor)
+        content = services.family_data_export(actor=self.actor, ip_address=client_ip(request))
         response = HttpResponse(content, content_type="application/zip")
         day = timezone.localdate()
         response["Content-Disposition"] = content_disposition(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from afterschool.access import actor_for
+from afterschool.audit import log_access
 from afterschool.models import Notice
 from arrangement.models import Arrangement, Placement
 from attendance.models import (
@@ -114,6 +115,9 @@ def two_families(world) -> Families:
                    section=section, lessons=[l1, l2], agreement=agreement)
     answer_as(world.guardian, sw.survey, A, 5, text="MINE孩子很喜欢")
     answer_as(world.other_guardian, sw.survey, B, 2, text=f"{OTHER}希望改进")
+    # The club's tutor opened the section's roster: health and pickup persons of all three.
+    log_access(None, actor_for(world.external.user, world.school), [A, B, C],
+               place="教学班名单（篮球1班）", kinds=["health", "pickup"])
     Notice.objects.create(user=world.guardian.user, school=world.school,
                           title="张小明已放学", body="张小明由MINE外婆1接走。")
     Notice.objects.create(user=world.other_guardian.user, school=world.school,

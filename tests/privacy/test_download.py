@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from privacy.download import family_sections, family_zip
+from privacy.models import DataExport
 
 from .builders import OTHER, guardian_actor, two_families
 
@@ -59,6 +60,9 @@ def test_the_download_holds_every_kind_of_record_of_both_children(world):
     texts = {a["answer"] for a in data["survey_answers"] if a["child"] == "张小明"}
     assert "MINE孩子很喜欢" in texts and 5 in texts
     assert "张小明由MINE外婆1接走。" in {n["body"] for n in data["notices"]}
+    assert [(a["child"], a["viewer"], a["kinds"], a["place"]) for a in data["access_log"]] == [
+        ("张小明", "钱老师（校外教师）", "健康情况与过敏史、授权接送人", "教学班名单（篮球1班）"),
+        ("张小红", "钱老师（校外教师）", "健康情况与过敏史、授权接送人", "教学班名单（篮球1班）")]
     # The workbook carries the same sections, one sheet each, header then rows.
     assert set(sheets) == {s["title"] for s in data["labels"].values()}
     assert sheets["课后服务意向书"][0][:3] == ("孩子", "学期", "状态")
@@ -80,6 +84,7 @@ def test_nothing_of_the_other_family_is_in_it(world):
     # Shared rows are the family's own only: the same lessons and section, two children.
     assert {r["child"] for r in data["attendance"]} == {"张小明", "张小红"}
     assert len(data["placements"]) == 2
+    assert {r["child"] for r in data["access_log"]} == {"张小明", "张小红"}
 
 
 def test_the_other_family_gets_its_own_and_not_the_siblings(world):
@@ -141,3 +146,10 @@ def test_the_download_view_answers_only_a_guardian(world, login, client):
     data, _, _ = unzip(response.content)
     assert [c["name"] for c in data["children"]] == ["张小明", "张小红"]
     assert client.get(url).status_code == 405
+    # Recorded, with what was handed out; the next download lists the first.
+    export = DataExport.objects.get()
+    assert (export.guardian, export.user, export.ip_address) == (
+        world.guardian, world.guardian.user, "127.0.0.1")
+    assert export.sections["children"] == 2 and export.sections["pickup_persons"] == 2
+    again, _, _ = unzip(client.post(url).content)
+    assert len(again["downloads"]) == 2 and DataExport.objects.count() == 2

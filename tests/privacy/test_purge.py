@@ -151,6 +151,7 @@ def test_the_command_prints_counts_and_dry_run_changes_nothing(world, old_and_ne
     assert "意向书（健康情况、过敏史、紧急联系电话）：将清除 1 条" in text
     assert "放学交接接收人：将清除 2 条" in text
     assert "合计将清除 8 条" in text
+    assert "超过 180 天的访问记录：将清除 0 条；家长下载记录：将清除 0 条。" in text
     assert Application.objects.get(pk=old_and_new["old_app"].pk).health_notes == "哮喘"
     out = StringIO()
     with mock.patch.object(timezone, "localdate", return_value=TODAY):
@@ -158,6 +159,30 @@ def test_the_command_prints_counts_and_dry_run_changes_nothing(world, old_and_ne
         assert "合计已清除 8 条" in out.getvalue()
         assert purge_expired_task.delay().get() == 0   # the beat's task, run again: nothing left
     assert Application.objects.get(pk=old_and_new["old_app"].pk).health_notes == ""
+
+
+def test_the_logs_go_after_their_own_retention(world, settings):
+    from afterschool.access import actor_for
+    from afterschool.audit import log_access
+    from afterschool.models import SensitiveAccess
+    from privacy.models import DataExport
+
+    settings.ACCESS_LOG_RETENTION_DAYS = 180
+    log_access(None, actor_for(world.tutor.user, world.school), [world.child, world.sibling],
+               place="点名", kinds=["health"])
+    SensitiveAccess.objects.filter(student=world.child).update(at=_aware(dt.date(2024, 8, 1)))
+    DataExport.objects.create(school=world.school, guardian=world.guardian,
+                              at=_aware(dt.date(2024, 8, 1)))
+    DataExport.objects.create(school=world.school, guardian=world.guardian,
+                              at=_aware(dt.date(2025, 2, 1)))
+    dry = purge_expired(today=TODAY, dry_run=True)
+    assert (dry.access_log, dry.downloads) == (1, 1) and SensitiveAccess.objects.count() == 2
+    report = purge_expired(today=TODAY)
+    assert (report.access_log, report.downloads) == (1, 1)
+    assert list(SensitiveAccess.objects.values_list("student", flat=True)) == [world.sibling.pk]
+    assert DataExport.objects.get().at.date() == dt.date(2025, 2, 1)
+    again = purge_expired(today=TODAY)
+    assert (again.access_log, again.downloads) == (0, 0)
 
 
 def test_the_beat_runs_it_nightly():

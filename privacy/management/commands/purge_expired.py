@@ -8,6 +8,7 @@ the same service nightly (``privacy-purge-expired`` in ``CELERY_BEAT_SCHEDULE``)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from privacy.retention import LABELS, purge_expired
@@ -33,4 +34,6 @@ class Command(BaseCommand):
             for key, label in LABELS.items():
                 self.stdout.write(f"  {label}：{verb} {counts.get(key, 0)} 条")
         totals = report.totals
-        self.stdout.write(f"合计{verb} {sum(totals.values())} 条；访问记录{verb} {report.access_log} 条。")
+        self.stdout.write(f"合计{verb} {sum(totals.values())} 条。")
+        self.stdout.write(f"超过 {settings.ACCESS_LOG_RETENTION_DAYS} 天的访问记录：{verb} "
+                          f"{report.access_log} 条；家长下载记录：{verb} {report.downloads} 条。")
