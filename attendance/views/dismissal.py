@@ -62,7 +62,8 @@ def _shown(row: dict, *, with_list: bool, full_phones: bool) -> list[str]:
     their numbers, to ring), today's changes, or the person handed to the duty teacher."""
     handover = row.get("handover")
     kinds = []
-    if with_list or row["way"].day_persons or (handover and handover.person_name):
+    if (with_list and row["way"].persons) or row["way"].day_persons or (
+            handover and handover.person_name):
         kinds.append(PICKUP)
     if full_phones and ((with_list and row["way"].persons)
                         or (handover and handover.person_phone)):

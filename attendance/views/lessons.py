@@ -24,9 +24,6 @@ from ..services import may_take_roll_call, roll_call_submit
 STAFF = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR,
          Role.PRINCIPAL)
 RecordStatus = AttendanceRecord.Status
-# Who sees the health markers on a roll call: those who look after the children then. The
-# principal reads attendance, not health (afterschool/audit.py).
-HEALTH_READERS = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR)
 TAPS = [(RecordStatus.PRESENT, "到", "success"), (RecordStatus.LATE, "迟到", "warning"),
         (RecordStatus.LEAVE, "请假", "info"), (RecordStatus.ABSENT, "缺勤", "danger")]
 
@@ -66,19 +63,23 @@ class RollCallView(ActorMixin, TemplateView):
         policy = pol.policy_for(lesson.term.school_id)
         now = timezone.now()
         roster = roster if roster is not None else sel.lesson_roster(lesson)
-        if not self.actor.has(*HEALTH_READERS):
+        may_take = may_take_roll_call(self.actor, lesson)
+        # Health markers only on the roll-call form itself, for the lesson's tutor or
+        # substitute who looks after the children now; the office, the homeroom teacher and
+        # the principal read attendance, not health (afterschool/audit.py).
+        if not (may_take and not pol.is_locked(lesson, policy, now) and not lesson.is_cancelled):
             for row in roster:
                 row["health"] = ""
         log_access(self.request, self.actor, [row["student"] for row in roster if row["health"]],
                    kinds=[SensitiveAccess.Kind.HEALTH],
                    place=f"点名：{lesson.title}（{lesson.date.month}月{lesson.date.day}日）",
-                   role=acting_role(self.actor, Role.COORDINATOR, Role.TUTOR,
-                                    Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER))
+                   role=acting_role(self.actor, Role.TUTOR, Role.EXTERNAL_INSTRUCTOR,
+                                    Role.HOMEROOM_TEACHER, Role.COORDINATOR))
         counts = {code: sum(1 for row in roster if row["status"] == code) for code, *_ in TAPS}
         return super().get_context_data(
             lesson=lesson, roster=roster, taps=TAPS, error=error,
             tap_counts=[(code, label, color, counts[code]) for code, label, color in TAPS],
-            token=secrets.token_urlsafe(16), may_take=may_take_roll_call(self.actor, lesson),
+            token=secrets.token_urlsafe(16), may_take=may_take,
             locked=pol.is_locked(lesson, policy, now), locks_at=pol.locks_at(lesson, policy),
             state_label=pol.STATE_LABELS[pol.lesson_state(lesson, policy, now)],
             punctual=pol.is_punctual(lesson, policy),
