@@ -314,3 +314,14 @@ class PrivacyConsent(models.Model):
     @property
     def is_standing(self) -> bool:
         return self.withdrawn_at is None
+
+    @property
+    def giver_name(self) -> str:
+        """Who consented, as the school knows them (select ``guardian`` and ``given_by``)."""
+        person = self.guardian or self.given_by
+        return person.name if person else ""
+
+    @property
+    def withdrawer_name(self) -> str:
+        person = self.withdrawn_guardian or self.withdrawn_by
+        return person.name if person else ""
