@@ -70,9 +70,12 @@ class ApplicationForm(forms.Form):
         required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, term: Term, courses, **kwargs):
+    def __init__(self, *args, term: Term, courses, consent=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.term = term
+        # The child's ``ConsentState`` before this request, to name every missing consent at
+        # once (the services refuse the same, one at a time); None skips these checks.
+        self.consent = consent
         self.fields["weekdays"].choices = [(d, weekday_label(d))
                                            for d in sorted(term.service_weekdays)]
         self.courses = list(courses)
@@ -125,7 +128,24 @@ class ApplicationForm(forms.Form):
             if data.get("dismissal") == Application.Dismissal.BUS and not clean_text(
                     data.get("bus_route")):
                 self.add_error("bus_route", exceptions.BUS_NEEDS_ROUTE)
+        self._clean_consent(data)
         return data
+
+    def _clean_consent(self, data):
+        consent = self.consent
+        if consent is None or consent.notice is None:
+            return
+        personal = consent.has_personal or data.get("consent_personal")
+        if ((clean_text(data.get("health_notes")) or clean_text(data.get("allergies")))
+                and not (consent.has_sensitive or data.get("consent_sensitive"))):
+            self.add_error("consent_sensitive", exceptions.SENSITIVE_CONSENT_REQUIRED)
+        elif data.get("consent_sensitive") and not personal:
+            self.add_error("consent_sensitive", exceptions.SENSITIVE_NEEDS_PERSONAL)
+        if (self.data.get("action") == "submit" and data.get("participates") == "yes"
+                and not personal):
+            self.add_error("consent_personal", (
+                exceptions.CONSENT_RENEW.format(version=consent.notice.version)
+                if consent.personal_outdated else exceptions.CONSENT_REQUIRED))
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -159,6 +159,9 @@ class ConsentWithdrawView(ChildMixin, View):
         return None
 
     def _render(self, form):
+        form.fields["reason"].widget.attrs["placeholder"] = (
+            "如：孩子转学，不再需要课后服务" if self.kind == Kind.PERSONAL
+            else "如：不希望学校保存孩子的健康信息")
         applications = list(Application.objects.filter(student=self.student)
                              .select_related("term").order_by("-term__start_date"))
         ending = [a for a in applications if move_for(a.status, Application.Status.WITHDRAWN)]

@@ -197,6 +197,7 @@ class ApplicationEditView(ApplicationMixin, View):
             term=self.term, grade_id=self.application.student.homeroom.grade_id)
         self.agreement = selectors.current_agreement(self.term)
         self.notice = selectors.current_notice(self.application.school_id)
+        self.consent = selectors.consent_state(self.application.student, self.notice)
 
     def _refuse(self):
         app = self.application
@@ -219,7 +220,9 @@ class ApplicationEditView(ApplicationMixin, View):
             "signature": selectors.signature_state(app, self.agreement),
             "status_sentence": status_sentence(app), "actor": self.actor,
             "has_courses": bool(form.courses), "saved": saved, "notice": self.notice,
-            "consent": selectors.consent_state(app.student, self.notice)})
+            # Read again: the request may have just recorded a consent.
+            "consent": (selectors.consent_state(app.student, self.notice) if saved
+                        else self.consent)})
 
     def get(self, request, pk):
         self._load(pk)
@@ -235,7 +238,8 @@ class ApplicationEditView(ApplicationMixin, View):
         refused = self._refuse()
         if refused:
             return refused
-        form = ApplicationForm(request.POST, term=self.term, courses=self.courses)
+        form = ApplicationForm(request.POST, term=self.term, courses=self.courses,
+                               consent=self.consent)
         formset = pickup_formset(request.POST)
         sign_form = SignForm(request.POST, required=False)
         if not (form.is_valid() and formset.is_valid() and sign_form.is_valid()):

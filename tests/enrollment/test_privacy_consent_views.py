@@ -211,8 +211,12 @@ def test_the_form_is_not_submitted_without_the_consent_tick(world, login):
     shown = client.get(url).content.decode()
     assert "个人信息保护告知书正文" in shown and 'name="consent_personal"' in shown
 
-    refused = client.post(url, _form_data(draft))
+    refused = client.post(url, _form_data(draft, allergies="花生"))
     assert refused.status_code == 200
+    # Both missing consents are named at once, each at its own tick.
+    assert exceptions.CONSENT_REQUIRED in refused.content.decode()
+    assert exceptions.SENSITIVE_CONSENT_REQUIRED in refused.content.decode()
+    refused = client.post(url, _form_data(draft))
     assert exceptions.CONSENT_REQUIRED in refused.content.decode()
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
