@@ -10,8 +10,8 @@ free text a person typed about the child, and the child's name inside notices al
 
 A guardian with no other child in the school is anonymised too: name, phone, e-mail, the login's
 link to the school, their notices; the login itself is closed when it has no other role anywhere.
-Consent records and the access log are kept: they prove what was done, and name the child only
-by the (now nameless) row.
+Consent records (E1's PrivacyConsent, a withdrawal's words scrubbed) and the access log are kept:
+they prove what was agreed and who looked, and name the child only by the (now nameless) row.
 
 Run inside the caller's transaction (:func:`privacy.services.data_request_carry_out`).
 """
@@ -45,7 +45,13 @@ from attendance.models import (
     PickupChange,
     PickupCode,
 )
-from enrollment.models import Application, ApplicationTransition, PickupPerson, Signature
+from enrollment.models import (
+    Application,
+    ApplicationTransition,
+    PickupPerson,
+    PrivacyConsent,
+    Signature,
+)
 from surveys.family import own_response
 from surveys.models import Survey, SurveyAnswer
 
@@ -129,6 +135,11 @@ def student_anonymise(student: Student) -> Counter:
     # the scores (the satisfaction rates) stay.
     done["调查文字回答"] = SurveyAnswer.objects.filter(
         response__in=child_responses(student)).exclude(text="").update(text="")
+    # Consents are never deleted (they prove what was agreed); a withdrawal's words may name
+    # people, so those are scrubbed like every other text.
+    for consent in PrivacyConsent.objects.filter(student=student).exclude(withdraw_reason=""):
+        consent.withdraw_reason = _without(consent.withdraw_reason, texts) or ERASED
+        consent.save(update_fields=["withdraw_reason"])
     for request in DataRequest.objects.filter(student=student):
         request.text = _without(request.text, texts)
         request.outcome = _without(request.outcome, texts)

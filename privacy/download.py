@@ -41,6 +41,7 @@ from enrollment.models import (
     Preference,
     Signature,
 )
+from enrollment.selectors import consents_of
 from surveys.models import SurveyAnswer
 
 from .anonymise import child_responses, published_surveys
@@ -156,6 +157,17 @@ def family_sections(actor: Actor) -> list[Section]:
             "signed_at": _moment(s.signed_at), "ip_address": s.ip_address or ""}
             for s in Signature.objects.filter(application_id__in=list(term_of))
             .select_related("agreement").order_by("application_id", "signed_at")]))
+
+    sections.append(Section("consents", "个人信息处理同意", [
+        ("child", "孩子"), ("kind", "同意事项"), ("version", "告知书版本"), ("given_by", "同意人"),
+        ("given_at", "同意时间"), ("ip_address", "IP 地址"), ("withdrawn_at", "撤回时间"),
+        ("withdrawn_by", "撤回人"), ("withdraw_reason", "撤回原因")], [{
+            "child": name_of.get(c.student_id, c.student.name), "kind": c.get_kind_display(),
+            "version": c.notice.version, "given_by": c.giver_name,
+            "given_at": _moment(c.given_at), "ip_address": c.ip_address or "",
+            "withdrawn_at": _moment(c.withdrawn_at), "withdrawn_by": c.withdrawer_name,
+            "withdraw_reason": c.withdraw_reason}
+            for c in consents_of(guardian=guardian).filter(student_id__in=ids)]))
 
     sections.append(Section("pickup_persons", "授权接送人", [
         ("child", "孩子"), ("term", "学期"), ("name", "姓名"), ("relation", "与孩子关系"),

@@ -69,7 +69,7 @@ class MineView(ActorMixin, TemplateView):
             request.history = history.get(request.pk, [])
             request.tone = REQUEST_TONE[request.status]
         return super().get_context_data(
-            children=children, requests=requests,
+            children=children, askable=askable, requests=requests,
             downloads=DataExport.objects.filter(guardian=self.actor.guardian)[:5],
             form=form or RequestForm(children=askable), purged=PURGED.values(),
             retention=services.retention_policy_for(self.actor.school), **kwargs)

@@ -43,6 +43,9 @@ def test_the_download_holds_every_kind_of_record_of_both_children(world):
     assert apps["张小明"]["contact_phone"] == "15800000001"
     assert [p["course"] for p in data["preferences"]] == ["篮球", "篮球"]
     assert {p["name"] for p in data["pickup_persons"]} == {"MINE爷爷1", "MINE爷爷2"}
+    assert {(c["child"], c["kind"], c["version"], c["given_by"]) for c in data["consents"]} == {
+        (child, kind, 1, "王丽") for child in ("张小明", "张小红")
+        for kind in ("个人信息处理", "敏感个人信息（健康情况、过敏史）处理")}
     assert {s["signed_name"] for s in data["signatures"]} == {"MINE签名1", "MINE签名2"}
     assert {(p["child"], p["section"]) for p in data["placements"]} == {
         ("张小明", "篮球1班"), ("张小红", "篮球1班")}
@@ -85,6 +88,7 @@ def test_nothing_of_the_other_family_is_in_it(world):
     assert {r["child"] for r in data["attendance"]} == {"张小明", "张小红"}
     assert len(data["placements"]) == 2
     assert {r["child"] for r in data["access_log"]} == {"张小明", "张小红"}
+    assert {r["child"] for r in data["consents"]} == {"张小明", "张小红"}
 
 
 def test_the_other_family_gets_its_own_and_not_the_siblings(world):

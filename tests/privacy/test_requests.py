@@ -19,7 +19,7 @@ from attendance.models import (
 )
 from dashboards import models as dash
 from dashboards.aggregates import rebuild
-from enrollment.models import Application, PickupPerson, Signature
+from enrollment.models import Application, PickupPerson, PrivacyConsent, Signature
 from evaluation.services.publications import month_content
 from privacy import exceptions as e
 from privacy import services
@@ -199,6 +199,7 @@ def test_deletion_anonymises_the_child_and_keeps_every_count(world):
     assert set(AttendanceRecord.objects.filter(student=child).values_list("note", flat=True)) \
         == {""}
     assert AbsenceAlert.objects.get(student=child).outcome == ERASED
+    assert PrivacyConsent.objects.filter(student=child).count() == 2   # the proof stays
     assert not SurveyAnswer.objects.filter(text="MINE孩子很喜欢").exists()
     assert SurveyAnswer.objects.filter(scale=5).exists()
     assert Notice.objects.get(title__endswith="已放学", user=world.guardian.user).body == \
