@@ -49,3 +49,29 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "status_changed_at", "submitted_at", "revision",
                        "decision_comment", "withdrawn_on", "withdraw_reason"]
     inlines = [PreferenceInline, PickupPersonInline, SignatureInline, TransitionInline]
+
+
+@admin.register(models.PrivacyNotice)
+class PrivacyNoticeAdmin(admin.ModelAdmin):
+    list_display = ["school", "version", "published_at", "published_by"]
+    list_filter = ["school"]
+    readonly_fields = ["published_at", "published_by"]
+
+
+@admin.register(models.PrivacyConsent)
+class PrivacyConsentAdmin(admin.ModelAdmin):
+    """A record of what a family said: read here, given and withdrawn only by the family."""
+
+    list_display = ["student", "kind", "notice", "guardian", "given_at", "withdrawn_at"]
+    list_filter = ["kind", "notice__school"]
+    raw_id_fields = ["student"]
+    list_select_related = ["student", "notice__school", "guardian"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
