@@ -336,3 +336,31 @@ def test_a_double_submit_at_once_records_one_consent(world, monkeypatch):
         thread.join(timeout=30)
     assert len(results) == 2 and results[0] == results[1], results
     assert PrivacyConsent.objects.filter(student=student).count() == 1
+
+
+# ---------------------------------------------------------------------------- the demo
+
+def test_the_demo_publishes_the_notice_and_records_the_families_consents(db):
+    from enrollment.demo import build_demo_applications
+
+    school = core.SchoolFactory(code="demo-privacy")
+    term = core.TermFactory(school=school)
+    homeroom = core.HomeroomFactory(school=school, number=1)
+    for _ in range(30):
+        student = core.StudentFactory(school=school, homeroom=homeroom)
+        core.link_guardian(student, core.GuardianFactory(school=school))
+    made = build_demo_applications(school=school)
+    assert made == 15
+    notice = selectors.current_notice(school)
+    assert notice.version == 1 and "我们收集哪些信息" in notice.text
+    answered = Application.objects.filter(term=term).exclude(status=Status.DRAFT)
+    consented = set(PrivacyConsent.objects.filter(notice=notice, kind=Kind.PERSONAL)
+                    .values_list("student_id", flat=True))
+    assert answered.exists() and set(answered.values_list("student_id", flat=True)) <= consented
+    with_health = Application.objects.filter(term=term).exclude(allergies="", health_notes="")
+    sensitive = set(PrivacyConsent.objects.filter(notice=notice, kind=Kind.SENSITIVE)
+                    .values_list("student_id", flat=True))
+    assert set(with_health.values_list("student_id", flat=True)) <= sensitive
+    # Run again: nothing doubled.
+    assert build_demo_applications(school=school) == 0
+    assert PrivacyNotice.objects.filter(school=school).count() == 1
