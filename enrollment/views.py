@@ -46,7 +46,7 @@ from .forms import (
     parse_selected,
     pickup_formset,
 )
-from .models import Application
+from .models import Application, PrivacyConsent
 from .transitions import APPROVE_NEXT, EDITABLE
 
 Status = Application.Status
@@ -92,6 +92,14 @@ class MyApplicationsView(ActorMixin, TemplateView):
         term = selectors.current_term(self.actor.school)
         ctx["term"] = term
         ctx["children"] = selectors.children_forms(children=children_of(self.actor), term=term)
+        # Children without a standing consent to the current notice (never given, withdrawn,
+        # or given to an older version): asked on the form, pointed at here.
+        notice = selectors.current_notice(self.actor.school)
+        consented = selectors.standing_kinds(
+            student_ids=[c.student.pk for c in ctx["children"]], notice=notice)
+        ctx["needs_consent"] = {c.student.pk for c in ctx["children"]
+                                if notice and PrivacyConsent.Kind.PERSONAL
+                                not in consented.get(c.student.pk, set())}
         return ctx
 
 

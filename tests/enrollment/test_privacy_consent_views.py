@@ -247,3 +247,15 @@ def test_a_new_version_shows_the_consent_again_on_the_form(world, login):
     page = client.get(url).content.decode()
     assert 'name="consent_personal"' in page and "第二版正文" in page
     assert "学校更新了《个人信息保护告知书》（第2版）" in page
+
+
+def test_the_guardians_list_marks_children_without_consent_and_links_their_pages(world, login):
+    student = core.StudentFactory(school=world.school, homeroom=world.homeroom, name="陈小雨")
+    core.link_guardian(student, world.guardian)
+    page = login(world.guardian.user).get(reverse("enrollment:my")).content.decode()
+    assert page.count("尚未同意告知书") == 1
+    for child in (world.child, world.sibling, student):
+        assert reverse("enrollment:privacy_child", args=[child.pk]) in page
+    consent_page = login(world.guardian.user).get(
+        reverse("enrollment:privacy_child", args=[world.child.pk])).content.decode()
+    assert reverse("school:child_access", args=[world.child.pk]) in consent_page
