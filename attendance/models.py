@@ -247,6 +247,43 @@ class AttendanceCorrection(models.Model):
         return f"{self.record}：{self.old_status or '未点名'} → {self.new_status}"
 
 
+class AttendanceTally(models.Model):
+    """One child's records of one month and one section, counted by status (a tally).
+
+    ``section_id`` is the lessons' section (0 for lessons with none: homework groups, homeroom
+    mode, fixed items, reading, told apart by ``kind``); ``month`` the first of the lessons'
+    month. Only lessons not cancelled count, as everywhere. The rows are written by PostgreSQL
+    triggers on the records and the lessons, in the writing transaction, so every writer keeps
+    them — the services, lesson generation, the demo, the loaders, a shell (see
+    :mod:`attendance.tally`, which also rebuilds and checks them). Monthly reports sum a few
+    rows a child instead of every record. No foreign keys: a child's or a school's rows go with
+    their last record, and a deleted section reads as no course.
+    """
+
+    school_id = models.BigIntegerField("学校")
+    month = models.DateField("月份")
+    student_id = models.BigIntegerField("学生")
+    section_id = models.BigIntegerField("教学班", default=0)
+    kind = models.CharField("类型", max_length=20, choices=Lesson.Kind.choices)
+    expected = models.IntegerField("应到", default=0)
+    present = models.IntegerField("出勤", default=0)
+    late = models.IntegerField("迟到", default=0)
+    on_leave = models.IntegerField("请假", default=0)
+    absent = models.IntegerField("缺勤", default=0)
+    missing = models.IntegerField("未点名", default=0)
+
+    class Meta:
+        verbose_name = "点名月计数"
+        verbose_name_plural = "点名月计数"
+        constraints = [
+            models.UniqueConstraint(fields=["school_id", "month", "student_id", "section_id",
+                                            "kind"], name="attendance_tally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} 学生{self.student_id} {self.kind}:{self.section_id}"
+
+
 class SubstitutionOrder(models.Model):
     """代课: another staff member takes a tutor's lessons on one date or a range of dates.
 

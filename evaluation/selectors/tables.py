@@ -7,8 +7,11 @@ current values — a correction after locking is already in the record — and `
 record never marked, so ``present + late + leave + absent + missing = expected`` row by row.
 The rate is (出勤 + 迟到) ÷ 应到.
 
-The homeroom and course tables are one query (one pass over the month's records), the teachers'
-a few grouped queries (:mod:`.ledger`); no row per child or per record reaches Python.
+The homeroom and course tables are one query: for a whole month on PostgreSQL over the month's
+tallies (:class:`~attendance.models.AttendanceTally`, a few rows a child, kept equal to the
+records by the database in every writing transaction), otherwise in one pass over the records;
+the teachers' a few grouped queries (:mod:`.ledger`). No row per child or per record reaches
+Python.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import datetime as dt
 from django.db import connection
 
 from afterschool.models import Homeroom, Staff, Student
-from attendance.models import AttendanceRecord, Lesson
+from afterschool.months import last_day
+from attendance.models import AttendanceRecord, AttendanceTally, Lesson
+from attendance.tally import tally_maintained
 from courses.models import Course, Section
 
 from ..models import WorkloadPolicy
@@ -26,6 +31,8 @@ from .ledger import staff_counts
 
 S = AttendanceRecord.Status
 STATUSES = ("present", "late", "leave", "absent")
+NAMES = [f"n_{s or 'missing'}" for s in (*STATUSES, "")]
+TALLY_COUNTS = ("present", "late", "on_leave", "absent", "missing")   # in NAMES' order
 # Lessons that belong to no course: one row each in the course table, so that its rows add
 # up to the same month as the homeroom table's.
 KIND_ROWS = {
@@ -52,8 +59,42 @@ def _row(name: str, students: int, counts: dict) -> dict:
     return row
 
 
-def _sql() -> str:
-    """Both tables in one pass over the month's records, as SQL.
+def _per_from_records() -> str:
+    """Each child's counts per course, from the records: one pass over the month's."""
+    q = connection.ops.quote_name
+    record, lesson = q(AttendanceRecord._meta.db_table), q(Lesson._meta.db_table)
+    term = q(Lesson._meta.get_field("term").related_model._meta.db_table)
+    section = q(Section._meta.db_table)
+    counts = ", ".join(f"SUM(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END) AS {name}"
+                       for s, name in zip((*STATUSES, ""), NAMES, strict=True))
+    kind = "CASE WHEN s.course_id IS NULL THEN l.kind ELSE '' END"
+    return f"""
+            SELECT r.student_id, s.course_id, {kind} AS kind, COUNT(*) AS n, {counts}
+            FROM {record} r
+            JOIN {lesson} l ON l.id = r.lesson_id
+            JOIN {term} t ON t.id = l.term_id
+            LEFT JOIN {section} s ON s.id = l.section_id
+            WHERE t.school_id = %s AND l.date >= %s AND l.date <= %s AND l.is_cancelled = %s
+            GROUP BY r.student_id, s.course_id, {kind}"""
+
+
+def _per_from_tallies() -> str:
+    """The same rows from the month's tallies (:mod:`attendance.tally`): a few per child."""
+    q = connection.ops.quote_name
+    tally, section = q(AttendanceTally._meta.db_table), q(Section._meta.db_table)
+    counts = ", ".join(f"SUM(a.{column}) AS {name}"
+                       for column, name in zip(TALLY_COUNTS, NAMES, strict=True))
+    kind = "CASE WHEN s.course_id IS NULL THEN a.kind ELSE '' END"
+    return f"""
+            SELECT a.student_id, s.course_id, {kind} AS kind, SUM(a.expected) AS n, {counts}
+            FROM {tally} a
+            LEFT JOIN {section} s ON s.id = a.section_id
+            WHERE a.school_id = %s AND a.month = %s AND a.expected > 0
+            GROUP BY a.student_id, s.course_id, {kind}"""
+
+
+def _sql(per: str) -> str:
+    """Both tables in one query, as SQL.
 
     First each child's counts per course (``per``: a row per child and course or kind of
     lesson, grouped by hashing in memory), then those rows summed per homeroom and per course.
@@ -62,24 +103,10 @@ def _sql() -> str:
     ``Lesson.section_id`` is a plain reference (a lesson outlives its section) that the ORM
     cannot join on, and a grouped subquery read twice is beyond it.
     """
-    q = connection.ops.quote_name
-    record, lesson = q(AttendanceRecord._meta.db_table), q(Lesson._meta.db_table)
-    term = q(Lesson._meta.get_field("term").related_model._meta.db_table)
-    section, student = q(Section._meta.db_table), q(Student._meta.db_table)
-    names = [f"n_{s or 'missing'}" for s in (*STATUSES, "")]
-    counts = ", ".join(f"SUM(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END) AS {name}"
-                       for s, name in zip((*STATUSES, ""), names, strict=True))
-    sums = ", ".join(f"SUM(per.{name})" for name in names)
-    kind = "CASE WHEN s.course_id IS NULL THEN l.kind ELSE '' END"
+    student = connection.ops.quote_name(Student._meta.db_table)
+    sums = ", ".join(f"SUM(per.{name})" for name in NAMES)
     return f"""
-        WITH per AS (
-            SELECT r.student_id, s.course_id, {kind} AS kind, COUNT(*) AS n, {counts}
-            FROM {record} r
-            JOIN {lesson} l ON l.id = r.lesson_id
-            JOIN {term} t ON t.id = l.term_id
-            LEFT JOIN {section} s ON s.id = l.section_id
-            WHERE t.school_id = %s AND l.date >= %s AND l.date <= %s AND l.is_cancelled = %s
-            GROUP BY r.student_id, s.course_id, {kind})
+        WITH per AS ({per})
         SELECT 'homeroom', st.homeroom_id, NULL, COUNT(DISTINCT per.student_id), SUM(per.n),
                {sums}
         FROM per JOIN {student} st ON st.id = per.student_id
@@ -100,8 +127,12 @@ def attendance_tables(school_id: int, first: dt.date, last: dt.date) -> tuple[li
     """(homerooms, courses): per homeroom (the child's), the children with a lesson in the
     month and their counts; per course (its sections' lessons), then a row per kind of lesson
     with no course. One query for the counts, one each for the names."""
+    whole_month = first.day == 1 and last == last_day(first)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [school_id, first, last, False])
+        if whole_month and tally_maintained():
+            cursor.execute(_sql(_per_from_tallies()), [school_id, first])
+        else:
+            cursor.execute(_sql(_per_from_records()), [school_id, first, last, False])
         rows = cursor.fetchall()
     homeroom_rows = {key: (int(students), _counts(expected, statuses))
                      for table, key, _, students, expected, *statuses in rows
