@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from afterschool.cleaning import mask_phone
 from afterschool.xlsx import BOLD, Book
 
 PERCENT = "0.0"
@@ -55,15 +56,17 @@ def publication_workbook(content: dict) -> bytes:
     return book.to_bytes()
 
 
-def payroll_workbook(statements, lines, *, month_text: str) -> bytes:
-    """``statements``: final ones, with ``staff`` joined; ``lines``: theirs, ordered."""
+def payroll_workbook(statements, lines, *, month_text: str, full_phones: bool = True) -> bytes:
+    """``statements``: final ones, with ``staff`` joined; ``lines``: theirs, ordered.
+    ``full_phones``: False for the principal, whose exports are masked (issue 15)."""
     book = Book()
     pay = book.sheet("补助发放表", widths=[6, 12, 14, 10, 10, 14, 14, 18], freeze="C2")
     pay.header(["序号", "姓名", "手机号", "类别", "课时", "标准（元/课时）", "金额（元）",
                 "定稿时间"])
     total_hours, total_money = Decimal("0"), Decimal("0")
     for n, s in enumerate(statements, start=1):
-        pay.row([n, s.staff.name, s.staff.phone, s.get_staff_type_display(), float(s.total),
+        phone = s.staff.phone if full_phones else mask_phone(s.staff.phone)
+        pay.row([n, s.staff.name, phone, s.get_staff_type_display(), float(s.total),
                  float(s.rate), float(s.subsidy),
                  f"{timezone.localtime(s.final_at):%Y-%m-%d %H:%M}" if s.final_at else ""],
                 formats={4: "0.00", 5: "0.00", 6: "#,##0.00"})

@@ -123,8 +123,10 @@ class PayrollView(ActorMixin, View):
                  .select_related("statement__staff")
                  .order_by("statement__staff__is_external", "statement__staff__name", "date",
                            "pk"))
+        # The office pays: whole numbers; the principal's export is masked (issue 15).
         content = payroll_workbook(statements, lines.iterator(chunk_size=2000),
-                                   month_text=month_label(month))
+                                   month_text=month_label(month),
+                                   full_phones=self.actor.is_coordinator)
         return xlsx_response(content, f"课后服务补助发放表-{month:%Y年%m月}.xlsx",
                              fallback=f"payroll-{month:%Y-%m}.xlsx")
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from afterschool.exceptions import ExportReasonRequired, FullPhonesOfficeOnly
 from afterschool.models import SensitiveAccess
 from tests.arrangement.test_safety_rosters import _section_of, published  # noqa: F401
+from tests.evaluation.test_statement_views import issued  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,20 @@ def test_the_principals_staff_roster_is_masked(world, login):
     assert staff_phone not in principal
     assert f"{staff_phone[:3]}****{staff_phone[-4:]}" in principal
     assert staff_phone in _cells(login(world.coordinator).get(reverse("school:roster_export_staff")))
+
+
+def test_the_principals_payroll_is_masked(world, login, issued):  # noqa: F811
+    from afterschool.cleaning import mask_phone
+
+    login(world.tutor.user).post(
+        reverse("evaluation:statement_confirm", args=[issued[world.tutor.pk].pk]))
+    url = reverse("evaluation:payroll") + "?month=2024-11"
+    principal = _sheet_cells(login(world.principal).get(url), "补助发放表")
+    assert mask_phone(world.tutor.phone) in principal and world.tutor.phone not in principal
+    assert world.tutor.phone in _sheet_cells(login(world.coordinator).get(url), "补助发放表")
+
+
+def _sheet_cells(response, name) -> list[str]:
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    return [str(v) for row in book[name].values for v in row if v is not None]
