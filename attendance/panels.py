@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from afterschool.access import Actor, children_of
+from afterschool.access import Actor, own_children
 from afterschool.models import Role
 
 # ---------------------------------------------------------------------------- leave and alerts
@@ -17,7 +17,7 @@ def guardian_attendance_panel(actor: Actor) -> dict | None:
     from . import selectors
     from .models import AbsenceAlert, LeaveRequest
 
-    children = list(children_of(actor))
+    children = own_children(actor)  # read once per request for every panel
     if not children:
         return None
     ids = [c.pk for c in children]

@@ -19,7 +19,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from afterschool.formatting import weekday_label
 from afterschool.models import Homeroom, Staff, Term
@@ -134,14 +135,15 @@ class CapacityPlan:
         return max(self.weekdays, key=lambda d: d.children, default=None)
 
 
+def _scalar(qs, aggregate):
+    """One aggregate of a correlated queryset grouped on its outer key, 0 when no row."""
+    return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1]), 0)
+
+
 def capacity_plan(term: Term) -> CapacityPlan:
     """The term's demand as the forms stand now."""
     service_days = sorted(d for d in set(term.service_weekdays or []) if 1 <= d <= 7)
     forms = Application.objects.filter(term=term, student__is_active=True)
-    counts = forms.aggregate(
-        taking=Count("pk", filter=Q(status__in=IN_THE_RUNNING, participates=True)),
-        declined=Count("pk", filter=Q(status__in=IN_THE_RUNNING, participates=False)),
-        drafts=Count("pk", filter=Q(status=Status.DRAFT)))
     taking = forms.filter(status__in=IN_THE_RUNNING, participates=True)
 
     homerooms = {h.pk: HomeroomDemand(homeroom=h) for h in (
@@ -152,9 +154,20 @@ def capacity_plan(term: Term) -> CapacityPlan:
         h.students = h.homeroom.n
     by_day = defaultdict(int)
     no_days = 0
-    # One row per homeroom and set of weekdays: a few dozen rows, not one per child.
-    for homeroom_id, weekdays, n in (taking.values_list("student__homeroom_id", "weekdays")
-                                     .annotate(n=Count("pk")).order_by()):
+    counts = {"taking": 0, "declined": 0, "drafts": 0}
+    # One query for the three counts and the demand: one row per homeroom, set of weekdays,
+    # status and "takes part" — a few dozen rows, not one per child.
+    for homeroom_id, weekdays, status, participates, n in (
+            forms.filter(status__in=(*IN_THE_RUNNING, Status.DRAFT))
+            .values_list("student__homeroom_id", "weekdays", "status", "participates")
+            .annotate(n=Count("pk")).order_by()):
+        if status == Status.DRAFT:
+            counts["drafts"] += n
+            continue
+        if not participates:
+            counts["declined"] += n
+            continue
+        counts["taking"] += n
         row = homerooms.get(homeroom_id)
         if row is None:
             continue
@@ -175,19 +188,19 @@ def capacity_plan(term: Term) -> CapacityPlan:
                               homework_groups=sum(h.groups(d) for h in homerooms.values()))
                 for d in service_days]
 
-    courses = {c.pk: CourseDemand(course=c) for c in Course.objects.filter(
-        term=term, is_fixed=False).order_by("category", "name")}
-    for course_id, first, any_rank in (Preference.objects.filter(application__in=taking)
-                                       .values_list("course_id")
-                                       .annotate(first=Count("pk", filter=Q(rank=1)),
-                                                 any_rank=Count("pk")).order_by()):
-        if course_id in courses:
-            courses[course_id].first_choice, courses[course_id].any_choice = first, any_rank
-    for course_id, sections, capacity in (Section.objects.filter(course_id__in=list(courses))
-                                          .values_list("course_id")
-                                          .annotate(n=Count("pk"), seats=Sum("capacity"))
-                                          .order_by()):
-        courses[course_id].sections, courses[course_id].capacity = sections, capacity or 0
+    # The courses with their preference and section counts in one query (correlated
+    # subqueries: a join of both would multiply the rows).
+    prefs = (Preference.objects.filter(course=OuterRef("pk"), application__in=taking)
+             .order_by().values("course"))
+    sections = Section.objects.filter(course=OuterRef("pk")).order_by().values("course")
+    courses = {}
+    for c in (Course.objects.filter(term=term, is_fixed=False).order_by("category", "name")
+              .annotate(first=_scalar(prefs.filter(rank=1), Count("pk")),
+                        any_rank=_scalar(prefs, Count("pk")),
+                        n_sections=_scalar(sections, Count("pk")),
+                        seats=_scalar(sections, Sum("capacity")))):
+        courses[c.pk] = CourseDemand(course=c, first_choice=c.first, any_choice=c.any_rank,
+                                     sections=c.n_sections, capacity=c.seats)
     ordered = sorted(courses.values(), key=lambda c: (-c.first_choice, -c.any_choice,
                                                       c.course.name))
     return CapacityPlan(term=term, weekdays=weekdays, homerooms=list(homerooms.values()),

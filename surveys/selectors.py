@@ -20,7 +20,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from afterschool.models import Grade, Homeroom, School, Staff, Student, Term
 from attendance.models import AttendanceRecord, Lesson
@@ -96,9 +97,18 @@ def cuts_of(term: Term, students: list[Student]) -> dict[int, Cuts]:
 
 
 def surveys_with_counts(qs: QuerySet[Survey]) -> QuerySet[Survey]:
+    """With the answers' and the questions' counts, each a correlated subquery: joining both
+    and counting distinct rows multiplied a survey's answers by its questions (30 ms for the
+    demo's 326 answers on the office's home page)."""
+
+    def count(model):
+        return Coalesce(Subquery(model.objects.filter(survey=OuterRef("pk")).order_by()
+                                 .values("survey").annotate(n=Count("pk")).values("n")[:1]),
+                        0)
+
     return qs.select_related("term").annotate(
-        response_count=Count("responses", distinct=True),
-        question_count=Count("questions", distinct=True)).order_by("-created_at", "-pk")
+        response_count=count(SurveyResponse), question_count=count(Question)).order_by(
+        "-created_at", "-pk")
 
 
 def questions_of(survey: Survey) -> list[Question]:
