@@ -3,7 +3,8 @@
     .venv/bin/python bench/web.py --setup          # new database bench_web: migrate, demo, ANALYZE
     .venv/bin/python bench/web.py                  # measure (about 10 s a page)
 
-It starts gunicorn (2 sync workers, DEBUG off) on 127.0.0.1 against PostgreSQL, signs in as each
+It starts gunicorn (2 sync workers, DEBUG off) on 127.0.0.1 against PostgreSQL and Redis (as in
+production: sessions are read from it; ``BENCH_REDIS_URL``, default db 14), signs in as each
 demo role by making a session in the database, checks that every page answers 200, then drives
 each page with wrk (8 connections, 2 threads) for ``--seconds``. The reference — a plain Django
 view rendering 60 rows from one query (``bench/web/urls.py``) — is measured first and last in the
@@ -42,13 +43,18 @@ class Target:
     queries: int = 0
 
 
-def _env(db: str) -> dict:
+# The server's Redis, as in production (sessions are read from it: settings/base.py). Setting
+# up runs without it, so the demo's arrangement is computed inline.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _env(db: str, redis: str = "") -> dict:
     env = {**os.environ}
     env.update({
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
         "DJANGO_SETTINGS_MODULE": "bench.web.settings",
         "PYTHONPATH": str(ROOT),
-        "REDIS_URL": "",
+        "REDIS_URL": redis,
         "CONN_MAX_AGE": "600",
     })
     return env
@@ -140,7 +146,7 @@ def publish_demo_run(db: str) -> None:
 
 def targets(db: str) -> list[Target]:
     """Sessions for the demo roles and the URLs of their main pages, read from the database."""
-    os.environ.update(_env(db))
+    os.environ.update(_env(db, REDIS_URL))
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -295,7 +301,7 @@ def main() -> None:
         [str(VENV_BIN / "gunicorn"), "afterschool.wsgi", "--workers", "2",
          "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning",
          "--env", "DJANGO_SETTINGS_MODULE=bench.web.settings"],
-        env=_env(args.db), cwd=ROOT, start_new_session=True)
+        env=_env(args.db, REDIS_URL), cwd=ROOT, start_new_session=True)
     try:
         for _ in range(100):
             try:

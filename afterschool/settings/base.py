@@ -169,6 +169,12 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
+    # Sessions read from Redis and written to both: one query fewer on every signed-in
+    # request, the database still the source (a cache lost or flushed costs one query, never
+    # a sign-in). Sign-out and a new key delete the cached copy; a password changed elsewhere
+    # still ends the other sessions, by the hash checked against the user's row each request.
+    # Not without Redis: a cache per process would keep a session signed out in another one.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
