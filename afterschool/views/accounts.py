@@ -144,7 +144,8 @@ class AccountLinksView(ActorMixin, TemplateView):
 
 
 class AccountEventListView(ActorMixin, ListView):
-    """账号记录: every reset, activation, link, reissued code and printed letter of the school."""
+    """账号记录: every reset, activation, link, reissued code, printed letter and offboarding
+    (a member of staff stopped, a role removed) of the school."""
 
     allowed_roles = (Role.PRINCIPAL, Role.COORDINATOR)
     template_name = "afterschool/account_events.html"
