@@ -105,8 +105,13 @@ class Sheet:
     def row(self, values: Iterable = (), *, font: Font | None = None,
             fill: PatternFill | None = None, formats: Mapping[int, str] | None = None) -> None:
         formats = {**self.number_formats, **(formats or {})}
-        self._ws.append([make_cell(self._ws, value, font=font, fill=fill,
-                                   number_format=formats.get(index))
+        plain = font is None and fill is None
+        # A plain number (or an empty cell) goes to openpyxl as it is: it makes the same cell,
+        # without a cell object of ours per value (most of a report's cells are numbers).
+        self._ws.append([value if plain and index not in formats and (
+                            value is None or type(value) in (int, float))
+                         else make_cell(self._ws, value, font=font, fill=fill,
+                                        number_format=formats.get(index))
                          for index, value in enumerate(values)])
 
     def header(self, titles: Iterable[str]) -> None:

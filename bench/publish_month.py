@@ -8,19 +8,24 @@ openpyxl write-only dump, in one run.
 50, 16 service days × 3 periods in November 2024: a homework group of 25 and two course
 sections of 25 per child and period, the same all month — 48 records a child, 240,000 at
 5,000), with roll calls as a school takes them (most present, a few late, on leave or absent,
-2 % of lessons never taken), then ANALYZE.
+2 % of lessons never taken), then ANALYZE and ``manage.py attendance_tally --check`` (the
+records are written through the ORM, so the database's triggers keep the monthly tallies the
+build reads; the check recounts the records and fails on any difference).
 
 Each measurement runs in a fresh child process (so peak RSS is its own), warmed once, then:
 
 - **build**: ``publication_build`` — the real service: the grouped queries, the workbook in
   write-only mode, the version saved in its transaction;
-- **dump of the same cells**: the version's tables written by bare openpyxl (write-only, no
-  styles): the reference the issue names;
+- **dump of the same cells** (``cells``): the version's tables' rows written by bare openpyxl
+  (write-only, no styles) into one sheet: the reference the issue names, as first measured;
+- **the same cells in the 公示's sheets** (``sheets``): every cell of the version's workbook —
+  the five sheets with their headers, totals, patrol rows and lists — by bare openpyxl;
 - **dump of the records**: every record the 公示 counts, one row each (date, lesson, child,
   homeroom, status), streamed from the database into bare openpyxl write-only: what building
   the 公示 from Python-side rows would have to touch at least.
 
-Time is the median of three runs; peak memory is tracemalloc's peak of Python allocations (a
+Time is the median of three runs (``--rounds N``: of N such processes each; ``--no-records``
+leaves out the slow last one); peak memory is tracemalloc's peak of Python allocations (a
 separate run, since tracing slows Python down) and the child's peak RSS.
 """
 
@@ -73,6 +78,8 @@ def setup(db: str) -> None:
                        env=_env(db), check=True, cwd=ROOT)
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", "ANALYZE"],
                    check=True)
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "attendance_tally", "--check"],
+                   env=_env(db), check=True, cwd=ROOT)
 
 
 def make_school(db: str, size: int) -> None:
@@ -216,6 +223,49 @@ def measure(db: str, size: int, what: str) -> dict:
                              r["leave"], r["absent"], r["missing"], r["rate"]])
         last["bytes"] = len(_bare_dump(rows))
 
+    def sheets():
+        # Every cell of the version's workbook — headers, totals, the patrol sheet and the
+        # lists — in its own sheets, as bare openpyxl writes them (no styles, widths or
+        # frozen panes): the same cells as the build's file, where ``cells`` is one sheet of
+        # the tables' rows.
+        from io import BytesIO
+
+        from openpyxl import Workbook
+
+        content = last["content"]
+        columns = ["学生数", "应到", "出勤", "迟到", "请假", "缺勤", "未点名", "出勤率（%）"]
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("教师")
+        sheet.append(["姓名", "应上课次", "实上课次", "按时点名", "代课", "值日（天）",
+                      "巡查（天）", "课时"])
+        for t in content["teachers"]:
+            sheet.append([t["name"], t["lessons_scheduled"], t["lessons_delivered"],
+                          t["roll_calls_on_time"], t["substitutions"], t["duties"],
+                          t["patrols"], t["period_equivalents"]])
+        for table, title in (("homerooms", "班级"), ("courses", "课程")):
+            sheet = book.create_sheet(title)
+            sheet.append([title, *columns])
+            for r in content[table]:
+                sheet.append([r["name"], r["students"], r["expected"], r["present"], r["late"],
+                              r["leave"], r["absent"], r["missing"], r["rate"]])
+            t = content["totals"]
+            sheet.append(["合计", None, t["expected"], t["present"], t["late"], t["leave"],
+                          t["absent"], t["missing"], t["rate"]])
+        sheet = book.create_sheet("巡查")
+        sheet.append(["项目", "数量"])
+        for label, value in content["patrols"]["rows"]:
+            sheet.append([label, value])
+        if content.get("lists_confirmed"):
+            sheet = book.create_sheet("表彰与通报")
+            sheet.append(["名单", "姓名", "考核得分"])
+            for item in content["commendations"]:
+                sheet.append(["表彰", item["name"], item["score"]])
+            for item in content["follow_ups"]:
+                sheet.append(["通报", item["name"], item["score"]])
+        out = BytesIO()
+        book.save(out)
+        last["bytes"] = len(out.getvalue())
+
     def records():
         qs = (AttendanceRecord.objects.filter(lesson__term__school=school,
                                               lesson__date__range=(month, dt.date(2024, 11, 30)),
@@ -224,8 +274,8 @@ def measure(db: str, size: int, what: str) -> dict:
                            "student__homeroom__number", "status").iterator(chunk_size=5000))
         last["bytes"] = len(_bare_dump([d.isoformat(), t, n, h, s] for d, t, n, h, s in qs))
 
-    run = {"build": build, "cells": cells, "records": records}[what]
-    if what == "cells":
+    run = {"build": build, "cells": cells, "sheets": sheets, "records": records}[what]
+    if what in ("cells", "sheets"):
         build()
     run()  # warm: connections, imports, the planner's caches
     times = []
@@ -252,6 +302,11 @@ def main() -> None:
     parser.add_argument("--setup", action="store_true")
     parser.add_argument("--make", type=int)
     parser.add_argument("--measure", nargs=2, metavar=("SIZE", "WHAT"))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat every measurement in this many fresh processes; the table "
+                             "shows the median of the rounds' medians (the machine is shared)")
+    parser.add_argument("--no-records", action="store_true",
+                        help="skip the slow dump of the records")
     args = parser.parse_args()
     if args.setup:
         setup(args.db)
@@ -262,23 +317,41 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.db, int(args.measure[0]), args.measure[1])))
         return
+    kinds = ("build", "cells", "sheets") + (() if args.no_records else ("records",))
+    rounds: dict = {}
+    for n in range(args.rounds):
+        for size in SIZES:
+            for what in kinds:
+                out = subprocess.run([sys.executable, __file__, "--db", args.db, "--measure",
+                                      str(size), what], env=_env(args.db), cwd=ROOT,
+                                     check=True, capture_output=True, text=True).stdout
+                found = json.loads(out.strip().splitlines()[-1])
+                rounds.setdefault((size, what), []).append(found)
+                print(f"round {n + 1} {size} {what}: {found['seconds']:.4f} s", file=sys.stderr)
     results = {}
-    for size in SIZES:
-        for what in ("build", "cells", "records"):
-            out = subprocess.run([sys.executable, __file__, "--db", args.db, "--measure",
-                                  str(size), what], env=_env(args.db), cwd=ROOT, check=True,
-                                 capture_output=True, text=True).stdout
-            results[size, what] = json.loads(out.strip().splitlines()[-1])
+    for key, found in rounds.items():
+        results[key] = {**found[-1], "seconds": statistics.median(f["seconds"] for f in found),
+                        "spread": (min(f["seconds"] for f in found),
+                                   max(f["seconds"] for f in found))}
     print("| students | records | build: s | build: peak Python MiB | build: peak RSS MiB "
-          "| bare dump of the same cells: s | build ÷ that | bare dump of the records: s "
-          "| its peak Python MiB | build ÷ that | .xlsx KiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| bare dump of the same cells, one sheet: s | build ÷ that "
+          "| bare dump of the same cells in the 公示's sheets: s | build ÷ that "
+          "| bare dump of the records: s | build ÷ that | .xlsx KiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in SIZES:
-        b, c, r = (results[size, w] for w in ("build", "cells", "records"))
+        b, c, h = (results[size, w] for w in ("build", "cells", "sheets"))
+        r = results.get((size, "records"))
+        records = (f"{r['seconds']:.2f} | {b['seconds'] / r['seconds']:.2f}×" if r
+                   else "– | –")
         print(f"| {size:,} | {b['records']:,} | {b['seconds']:.3f} | {b['peak_mib']:.1f} "
-              f"| {b['rss_mib']:.0f} | {c['seconds']:.4f} | {b['seconds'] / c['seconds']:.0f}× "
-              f"| {r['seconds']:.2f} | {r['peak_mib']:.1f} | {b['seconds'] / r['seconds']:.2f}× "
-              f"| {b['xlsx_kib']:.0f} |")
+              f"| {b['rss_mib']:.0f} | {c['seconds']:.4f} | {b['seconds'] / c['seconds']:.1f}× "
+              f"| {h['seconds']:.4f} | {b['seconds'] / h['seconds']:.1f}× "
+              f"| {records} | {b['xlsx_kib']:.0f} |")
+    if args.rounds > 1:
+        print(f"\nmedians of {args.rounds} rounds; spread (min–max, s):")
+        for (size, what), found in sorted(results.items()):
+            lo, hi = found["spread"]
+            print(f"- {size:,} {what}: {lo:.4f}–{hi:.4f}")
 
 
 if __name__ == "__main__":

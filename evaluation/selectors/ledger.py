@@ -70,7 +70,10 @@ def credits(school_id: int, first: dt.date, last: dt.date):
     under which each names the lesson and the expression of its lesson id."""
     lessons = month_lessons(school_id, first, last)
     substituted = lessons.filter(substitute__isnull=False)
-    taught = Through.objects.filter(lesson__in=lessons.filter(substitute__isnull=True))
+    # The same lessons, joined once (``lesson__in=`` a subquery read the lessons twice).
+    taught = Through.objects.filter(lesson__term__school_id=school_id,
+                                    lesson__date__range=(first, last),
+                                    lesson__is_cancelled=False, lesson__substitute__isnull=True)
     return (
         (substituted, "", "pk", "substitute_id", True),
         (taught, "lesson__", "lesson_id", "staff_id", False),

@@ -65,11 +65,11 @@ def _per_from_records() -> str:
     record, lesson = q(AttendanceRecord._meta.db_table), q(Lesson._meta.db_table)
     term = q(Lesson._meta.get_field("term").related_model._meta.db_table)
     section = q(Section._meta.db_table)
-    counts = ", ".join(f"SUM(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END) AS {name}"
+    counts = ", ".join(f"SUM(CASE WHEN r.status = '{s}' THEN 1 ELSE 0 END)::integer AS {name}"
                        for s, name in zip((*STATUSES, ""), NAMES, strict=True))
     kind = "CASE WHEN s.course_id IS NULL THEN l.kind ELSE '' END"
     return f"""
-            SELECT r.student_id, s.course_id, {kind} AS kind, COUNT(*) AS n, {counts}
+            SELECT r.student_id, s.course_id, {kind} AS kind, COUNT(*)::integer AS n, {counts}
             FROM {record} r
             JOIN {lesson} l ON l.id = r.lesson_id
             JOIN {term} t ON t.id = l.term_id
@@ -82,11 +82,12 @@ def _per_from_tallies() -> str:
     """The same rows from the month's tallies (:mod:`attendance.tally`): a few per child."""
     q = connection.ops.quote_name
     tally, section = q(AttendanceTally._meta.db_table), q(Section._meta.db_table)
-    counts = ", ".join(f"SUM(a.{column}) AS {name}"
+    counts = ", ".join(f"SUM(a.{column})::integer AS {name}"
                        for column, name in zip(TALLY_COUNTS, NAMES, strict=True))
     kind = "CASE WHEN s.course_id IS NULL THEN a.kind ELSE '' END"
     return f"""
-            SELECT a.student_id, s.course_id, {kind} AS kind, SUM(a.expected) AS n, {counts}
+            SELECT a.student_id, s.course_id, {kind} AS kind, SUM(a.expected)::integer AS n,
+                   {counts}
             FROM {tally} a
             LEFT JOIN {section} s ON s.id = a.section_id
             WHERE a.school_id = %s AND a.month = %s AND a.expected > 0
@@ -105,11 +106,17 @@ def _sql(per: str) -> str:
     """
     student = connection.ops.quote_name(Student._meta.db_table)
     sums = ", ".join(f"SUM(per.{name})" for name in NAMES)
+    per_kid = ", ".join(f"SUM(per.{name})::integer AS {name}" for name in NAMES)
+    kid_sums = ", ".join(f"SUM(kid.{name})" for name in NAMES)
+    # ``kid``: a row per child, so the homerooms count children without COUNT(DISTINCT …)
+    # (which sorts); every step is a hash aggregate, of integers (a SUM of bigints would be
+    # numeric, slower to add).
     return f"""
-        WITH per AS ({per})
-        SELECT 'homeroom', st.homeroom_id, NULL, COUNT(DISTINCT per.student_id), SUM(per.n),
-               {sums}
-        FROM per JOIN {student} st ON st.id = per.student_id
+        WITH per AS ({per}),
+        kid AS (SELECT per.student_id, SUM(per.n)::integer AS n, {per_kid}
+                FROM per GROUP BY per.student_id)
+        SELECT 'homeroom', st.homeroom_id, NULL, COUNT(*), SUM(kid.n), {kid_sums}
+        FROM kid JOIN {student} st ON st.id = kid.student_id
         GROUP BY st.homeroom_id
         UNION ALL
         SELECT 'course', per.course_id, per.kind, COUNT(*), SUM(per.n), {sums}
