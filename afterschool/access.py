@@ -33,6 +33,7 @@ from .models import (
     Staff,
     Student,
     StudentGuardian,
+    Term,
 )
 from .params import parse_id
 
@@ -118,6 +119,7 @@ class _Seen:
     in_district: bool
     heads_homeroom: bool
     has_children: bool
+    term: Term | None = None
 
     @property
     def is_member(self) -> bool:
@@ -132,10 +134,11 @@ def _columns(model, alias: str) -> str:
 
 @functools.cache
 def _actor_sql(by_pk: bool) -> str:
-    """The Actor query: the school, the login's staff and guardian rows there (outer joins)
-    and its roles (scalar subqueries), one row. Written as SQL because the same query built
-    with the ORM (filtered relations, eleven ``Exists``) cost more to build and compile than
-    the seven small queries it replaces; this text is built once per process."""
+    """The Actor query: the school, the login's staff and guardian rows there and the
+    school's current term (outer joins) and its roles (scalar subqueries), one row. Written
+    as SQL because the same query built with the ORM (filtered relations, eleven ``Exists``)
+    cost more to build and compile than the seven small queries it replaces; this text is
+    built once per process."""
     quote = connection.ops.quote_name
 
     def table(model):
@@ -149,6 +152,7 @@ def _actor_sql(by_pk: bool) -> str:
               f"WHERE r.user_id = %(user)s AND r.role = '{district}' AND r.district = s.district))")
     return f"""
         SELECT {_columns(School, "s")}, {_columns(Staff, "st")}, {_columns(Guardian, "g")},
+          {_columns(Term, "t")},
           (SELECT COALESCE(SUM(CASE r.role {bits} ELSE 0 END), 0) FROM {ra} r
             WHERE r.user_id = %(user)s AND r.school_id = s.id),
           (SELECT r.district FROM {ra} r WHERE r.user_id = %(user)s AND r.role = '{district}'
@@ -161,6 +165,8 @@ def _actor_sql(by_pk: bool) -> str:
         LEFT JOIN {table(Staff)} st ON st.school_id = s.id AND st.user_id = %(user)s
           AND st.is_active = %(true)s
         LEFT JOIN {table(Guardian)} g ON g.school_id = s.id AND g.user_id = %(user)s
+        LEFT JOIN {table(Term)} t ON t.id = (SELECT t2.id FROM {table(Term)} t2
+          WHERE t2.school_id = s.id ORDER BY t2.is_current DESC, t2.start_date DESC LIMIT 1)
         WHERE {"s.id = %(school)s" if by_pk else member}
         ORDER BY s.name, s.id, st.name, st.id, g.name, g.id
         LIMIT 1"""
@@ -188,12 +194,13 @@ def _seen_by(user, school_id: int | None = None) -> _Seen | None:
         return None
     row = list(row)
     parts = []
-    for model in (School, Staff, Guardian):
+    for model in (School, Staff, Guardian, Term):
         n = len(model._meta.concrete_fields)
         parts.append(row[:n])
         row = row[n:]
     granted, user_district, in_district, heads_homeroom, has_children = row
     return _Seen(
+        term=_instance(Term, parts[3]) if parts[3][0] is not None else None,
         school=_instance(School, parts[0]),
         staff=_instance(Staff, parts[1]) if parts[1][0] is not None else None,
         guardian=_instance(Guardian, parts[2]) if parts[2][0] is not None else None,
@@ -218,8 +225,13 @@ def _actor_of(user, seen: _Seen, school: School | None = None) -> Actor:
         seen.guardian._state.fields_cache["school"] = school
         if seen.has_children:
             roles.add(Role.GUARDIAN)
+    # The school's current term came with the same row (what selectors.term_of reads; None
+    # when the school has no term): an Actor lives for one request, so it is never stale.
+    if seen.term is not None:
+        seen.term._state.fields_cache["school"] = school
     return Actor(user=user, school=school, roles=frozenset(roles), staff=seen.staff,
-                 guardian=seen.guardian, district=seen.user_district)
+                 guardian=seen.guardian, district=seen.user_district,
+                 memo={"current_term": seen.term})
 
 
 def _district_actor(user, district: str | None = None) -> Actor:

@@ -92,6 +92,13 @@ def homerooms_with_counts(qs: QuerySet[Homeroom]) -> QuerySet[Homeroom]:
     ).order_by("grade__number", "number")
 
 
+def school_homerooms_counted(actor) -> list[Homeroom]:
+    """The actor's school's homerooms with their children counted, read once per request:
+    the office's home page shows them in the statistics and in the capacity panel."""
+    return actor.remember("school_homerooms_counted", lambda: list(
+        homerooms_with_counts(Homeroom.objects.filter(school=actor.school))))
+
+
 def students_with_guardians(qs: QuerySet[Student]) -> QuerySet[Student]:
     return qs.select_related("homeroom__grade").prefetch_related(
         Prefetch("guardian_links",

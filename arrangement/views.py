@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, SensitiveAccess
 from afterschool.params import id_or_404, parse_id, text_param
-from afterschool.selectors import current_term
+from afterschool.selectors import term_of
 from afterschool.xlsx import xlsx_response
 from courses.access import NO_TERM, term_or_current, terms_visible_to
 from courses.services import section_warnings
@@ -641,7 +642,9 @@ class MyScheduleView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        term = current_term(self.actor.school)
+        term = term_of(self.actor)  # read with the Actor: no query of its own
+        if term is not None:  # every child's week reads them: once
+            prefetch_related_objects([term], "periods")
         today = timezone.localdate()
         children = list(children_of(self.actor))
         entries = selectors.children_schedules(children, term, today)
@@ -658,7 +661,7 @@ class MySectionsView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        term = current_term(self.actor.school)
+        term = term_of(self.actor)  # read with the Actor: no query of its own
         run = selectors.published_arrangement(term) if term else None
         ctx.update(term=term, run=run, sections=selectors.tutor_sections(run, self.actor.staff),
                    groups=selectors.tutor_homework_groups(run, self.actor.staff))

@@ -19,12 +19,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from afterschool.formatting import weekday_label
 from afterschool.models import Homeroom, Staff, Term
 from afterschool.norms import STUDENTS_PER_TUTOR
+from afterschool.selectors import homerooms_with_counts
 from courses.models import Course, Section
 from enrollment.models import Application, Preference
 
@@ -140,18 +141,16 @@ def _scalar(qs, aggregate):
     return Coalesce(Subquery(qs.annotate(v=aggregate).values("v")[:1]), 0)
 
 
-def capacity_plan(term: Term) -> CapacityPlan:
-    """The term's demand as the forms stand now."""
+def capacity_plan(term: Term, homerooms: list[Homeroom] | None = None) -> CapacityPlan:
+    """The term's demand as the forms stand now. ``homerooms``: the school's, already counted
+    (``afterschool.selectors.school_homerooms_counted``), when the page has read them."""
     service_days = sorted(d for d in set(term.service_weekdays or []) if 1 <= d <= 7)
     forms = Application.objects.filter(term=term, student__is_active=True)
     taking = forms.filter(status__in=IN_THE_RUNNING, participates=True)
 
-    homerooms = {h.pk: HomeroomDemand(homeroom=h) for h in (
-        Homeroom.objects.filter(school_id=term.school_id).select_related("grade")
-        .annotate(n=Count("students", filter=Q(students__is_active=True)))
-        .order_by("grade__number", "number"))}
-    for h in homerooms.values():
-        h.students = h.homeroom.n
+    if homerooms is None:
+        homerooms = homerooms_with_counts(Homeroom.objects.filter(school_id=term.school_id))
+    homerooms = {h.pk: HomeroomDemand(homeroom=h, students=h.student_count) for h in homerooms}
     by_day = defaultdict(int)
     no_days = 0
     counts = {"taking": 0, "declined": 0, "drafts": 0}

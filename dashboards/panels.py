@@ -10,14 +10,14 @@ def capacity_panel(actor: Actor) -> dict | None:
     """办公室: while the application window is open, the busiest day's demand at a glance."""
     if actor.school is None or not actor.has(Role.COORDINATOR):
         return None
-    from afterschool.selectors import term_of
+    from afterschool.selectors import school_homerooms_counted, term_of
 
     term = term_of(actor)
     if term is None or not term.window_is_open():
         return None
     from .capacity import capacity_plan
 
-    plan = capacity_plan(term)
+    plan = capacity_plan(term, school_homerooms_counted(actor))
     if not plan.forms:
         return None
     short = [c for c in plan.courses if c.gap > 0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from afterschool.access import Actor, own_children
 from afterschool.models import Role
-from afterschool.selectors import term_of
+from afterschool.selectors import school_homerooms_counted, term_of
 
 from . import selectors
 from .access import reviewable_students
@@ -62,7 +62,7 @@ def office_panel(actor: Actor) -> dict | None:
     # The school's statistics hold the office's two numbers too (the forms waiting for the
     # homeroom teacher and for the school): two queries for the whole panel.
     stats = selectors.participation_statistics(
-        homerooms=actor.school.homerooms.all(), term=term, with_totals=True)
+        homerooms=school_homerooms_counted(actor), term=term, with_totals=True)
     return {"template": "enrollment/_panel_office.html", "order": 15, "term": term,
             "to_recheck": stats.total.class_approved, "pending": stats.total.pending,
             "total": stats.total, "unfinished": len(stats.unfinished),

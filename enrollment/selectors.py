@@ -360,8 +360,10 @@ class Statistics:
 
 
 def participation_statistics(*, homerooms, term: Term, with_totals: bool) -> Statistics:
-    """Per homeroom (and per grade and school when ``with_totals``): two queries in all."""
-    homerooms = list(core_selectors.homerooms_with_counts(homerooms))
+    """Per homeroom (and per grade and school when ``with_totals``): two queries in all, one
+    when ``homerooms`` is a list already counted (``school_homerooms_counted``)."""
+    if not isinstance(homerooms, list):
+        homerooms = list(core_selectors.homerooms_with_counts(homerooms))
     rows: dict[int, StatRow] = {}
     for homeroom in homerooms:
         rows[homeroom.pk] = StatRow(

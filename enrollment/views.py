@@ -24,6 +24,7 @@ from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, SensitiveAccess
 from afterschool.params import parse_id, safe_next
+from afterschool.selectors import term_of
 from afterschool.xlsx import xlsx_response
 
 from . import exceptions, exports, selectors, services
@@ -428,7 +429,7 @@ class ReviewQueueView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        term = selectors.current_term(self.actor.school)
+        term = term_of(self.actor)  # read with the Actor: no query of its own
         ctx["term"] = term
         if term is None:
             return ctx
