@@ -25,6 +25,15 @@ def policy_for(school_id: int) -> AttendancePolicy:
             or AttendancePolicy(school_id=school_id))
 
 
+def policy_of(school) -> AttendancePolicy:
+    """:func:`policy_for` of a school read with ``select_related("attendance_policy")``: no
+    query then (without it, one)."""
+    try:
+        return school.attendance_policy
+    except AttendancePolicy.DoesNotExist:
+        return AttendancePolicy(school_id=school.pk)
+
+
 def _at(date: dt.date, time: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(date, time))
 

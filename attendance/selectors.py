@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from afterschool.cleaning import mask_phone
 
@@ -18,17 +18,32 @@ LeaveStatus = LeaveRequest.Status
 # ---------------------------------------------------------------------------- leave
 
 
+def _approved_leave_covering(lesson: Lesson):
+    """Approved leave covering ``lesson``: the lesson's date is in its range and it names no
+    particular lessons, or names this one."""
+    return (LeaveRequest.objects
+            .filter(status=LeaveStatus.APPROVED, start_date__lte=lesson.date,
+                    end_date__gte=lesson.date)
+            .filter(Q(lessons__isnull=True) | Q(lessons=lesson)))
+
+
 def approved_leave_for(lesson: Lesson) -> dict[int, LeaveRequest]:
     """The approved leave of each student expected at ``lesson``: {student_id: leave}, in one
-    query. A leave covers the lesson when the lesson's date is in its range and it names no
-    particular lessons, or names this one."""
+    query; of two covering the same child, the later requested."""
     expected = AttendanceRecord.objects.filter(lesson=lesson).values("student_id")
-    leaves = (LeaveRequest.objects
-              .filter(status=LeaveStatus.APPROVED, student_id__in=expected,
-                      start_date__lte=lesson.date, end_date__gte=lesson.date)
-              .filter(Q(lessons__isnull=True) | Q(lessons=lesson))
+    leaves = (_approved_leave_covering(lesson).filter(student_id__in=expected)
               .order_by("requested_at", "pk"))
     return {leave.student_id: leave for leave in leaves}
+
+
+def records_with_approved_leave(lesson: Lesson):
+    """The lesson's records, each with ``approved_leave_id``: the id of the approved leave
+    covering its child (the later requested, as :func:`approved_leave_for`) or None, read in
+    the same query (the roll call's write path)."""
+    latest = (_approved_leave_covering(lesson).filter(student_id=OuterRef("student_id"))
+              .order_by("-requested_at", "-pk").values("pk")[:1])
+    return AttendanceRecord.objects.filter(lesson=lesson).annotate(
+        approved_leave_id=Subquery(latest))
 
 
 def leave_covering(*, lessons: Iterable[Lesson],

@@ -70,6 +70,10 @@ def lesson_saved(sender, instance, created=False, update_fields=None, **kwargs) 
         return
     from attendance.models import Lesson
 
+    if Lesson.term.is_cached(instance):  # the roll call read it with the lesson: no query
+        found = (instance.term.school_id, instance.date)
+        _after_commit(lambda: found)
+        return
     lesson_id = instance.pk
     _after_commit(lambda: Lesson.objects.filter(pk=lesson_id).values_list(
         "term__school_id", "date").first())

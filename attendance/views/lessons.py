@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from afterschool.params import parse_id
 from .. import policy as pol
 from .. import selectors as sel
 from ..access import lessons_visible_to
-from ..models import AttendanceRecord
+from ..models import AttendanceRecord, Lesson
 from ..services import may_take_roll_call, roll_call_submit
 
 STAFF = (Role.TUTOR, Role.EXTERNAL_INSTRUCTOR, Role.HOMEROOM_TEACHER, Role.COORDINATOR,
@@ -90,7 +91,10 @@ class RollCallView(ActorMixin, TemplateView):
         return self.render_to_response(self.get_context_data(self.lesson(pk)))
 
     def post(self, request, pk):
-        lesson = self.lesson(pk)
+        # The service reads the lesson under lock and refuses anyone who is not its tutor or
+        # substitute — who can all see it — so the lesson is read through the visibility
+        # scope only when the answer is not a fresh roll call (a refusal, a resend): someone
+        # who may not see it gets the 404 the page gives them.
         marks, notes = {}, {}
         for key, value in request.POST.items():
             if key.startswith("s-"):
@@ -102,23 +106,27 @@ class RollCallView(ActorMixin, TemplateView):
                 student_id = parse_id(key[5:])
                 if student_id is not None:
                     notes[student_id] = value[:200]
-        if request.POST.get("all_present"):
-            # "全部到齐": everyone on the lesson present, whatever was tapped.
-            marks = dict.fromkeys(lesson.records.values_list("student_id", flat=True), RecordStatus.PRESENT)
         revision = parse_id(request.POST.get("revision"))
         try:
             result = roll_call_submit(
-                lesson=lesson, actor=self.actor, marks=marks, notes=notes,
+                lesson=pk, actor=self.actor, marks=marks, notes=notes,
+                # "全部到齐": everyone on the lesson present, whatever was tapped.
+                all_present=bool(request.POST.get("all_present")),
                 revision=revision if revision is not None else 0,
                 token=(request.POST.get("token") or "")[:40])
+        except Lesson.DoesNotExist:
+            raise Http404 from None
         except DomainError as exc:
+            lesson = self.lesson(pk)
             roster = sel.lesson_roster(lesson)
             for row in roster:  # keep the taps the tutor made
                 if row["student"].pk in marks and marks[row["student"].pk] in RecordStatus.values:
                     row["status"] = marks[row["student"].pk]
             return self.render_to_response(
                 self.get_context_data(lesson, roster=roster, error=exc.message), status=400)
-        lesson = result.lesson
+        if result.duplicate:
+            self.lesson(pk)
+        lesson, marks = result.lesson, result.marks
         n_absent = sum(1 for v in marks.values() if v == RecordStatus.ABSENT)
         messages.success(request, f"{lesson.title}：点名已提交（{len(marks)} 人"
                          + (f"，缺勤 {n_absent} 人，已通知家长和班主任" if n_absent else "")

@@ -116,6 +116,31 @@ def test_no_alert_for_an_absence_with_approved_leave(world, people, hw,
         world.other_guardian.user_id, world.homeroom_teacher.user_id}
 
 
+def test_a_roll_calls_leave_names_the_approved_leave_covering_that_lesson(world, people, hw):
+    """请假 on the roll call links the approved leave covering the lesson (read with the
+    records in one query): not a leave for another lesson of the day, not a pending one."""
+    club = lesson(world.term, MONDAY, [world.child, world.other_child], start=(17, 30),
+                  end=(18, 10), title="社团", tutors=[world.tutor])
+
+    def ask(student, by, **when):
+        return leave_request_create(student=student, term=world.term, reason="看病",
+                                    actor=people[by], now=at(MONDAY, 8), **when)
+
+    for_club = ask(world.child, "guardian", lessons=[club])
+    leave_transition(leave=for_club, to_status=LeaveRequest.Status.APPROVED,
+                     actor=people["homeroom_teacher"], now=at(MONDAY, 9))
+    ask(world.other_child, "other_guardian", start_date=MONDAY, end_date=MONDAY)  # pending
+    take(hw, people, {world.child.pk: "leave", world.other_child.pk: "leave"})
+    assert dict(hw.records.values_list("student_id", "leave_id")) == {
+        world.child.pk: None, world.other_child.pk: None}
+    take(club, people, {world.child.pk: "present", world.other_child.pk: "leave"})
+    assert dict(club.records.values_list("student_id", "leave_id")) == {
+        world.child.pk: None, world.other_child.pk: None}
+    take(club, people, {world.child.pk: "leave", world.other_child.pk: "leave"}, token="t2")
+    assert dict(club.records.values_list("student_id", "leave_id")) == {
+        world.child.pk: for_club.pk, world.other_child.pk: None}
+
+
 def test_a_pending_leave_does_not_silence_the_alarm(world, people, hw):
     leave_request_create(student=world.child, term=world.term, reason="看病",
                          start_date=MONDAY, end_date=MONDAY, actor=people["guardian"],
