@@ -58,6 +58,21 @@ def month_param(value) -> "dt.date | None":
     return dt.date(int(year), int(month), 1)
 
 
+def date_param(value, default: "dt.date | None" = None) -> "dt.date | None":
+    """The day in ``?date=2026-10-09`` (an ISO date), else ``default``: empty, malformed or
+    outside the years of this service (a date near year 9999 would overflow a week's sum)."""
+    text = str(value or "").strip()
+    if not text or len(text) > 10:
+        return default
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return default
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        return default
+    return day
+
+
 def text_param(value, max_length: int = 100) -> str:
     """A search box's text: trimmed, without NUL characters (PostgreSQL refuses them), bounded."""
     return str(value or "").replace("\x00", "").strip()[:max_length]

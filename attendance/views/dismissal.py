@@ -26,7 +26,7 @@ from afterschool.audit import acting_role, log_access
 from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role, SensitiveAccess
-from afterschool.params import ids, parse_id
+from afterschool.params import date_param, ids, parse_id
 
 from .. import selectors
 from ..access import dismissal_lessons_visible_to, on_duty, pickup_changes_visible_to
@@ -269,10 +269,7 @@ class PickupView(ActorMixin, TemplateView):
         action = request.POST.get("action")
         try:
             if action == "add":
-                try:
-                    day = dt.date.fromisoformat(_post(request, "date", 10))
-                except ValueError:
-                    day = timezone.localdate()
+                day = date_param(_post(request, "date", 10), timezone.localdate())
                 change = pickup_change_add(
                     actor=self.actor, student=student, day=day, name=_post(request, "name"),
                     relation=_post(request, "relation", 20), phone=_post(request, "phone", 20))

@@ -16,7 +16,7 @@ from afterschool.exceptions import DomainError
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
 from afterschool.months import shift
-from afterschool.params import month_param, parse_id
+from afterschool.params import date_param, month_param, parse_id
 from afterschool.xlsx import xlsx_response
 from courses.models import Course
 
@@ -30,13 +30,6 @@ from .lessons import lessons_with_state
 OFFICE = (Role.COORDINATOR, Role.PRINCIPAL)
 
 
-def _date(value, default=None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _first_of_month(value) -> dt.date:
     return month_param(value) or timezone.localdate().replace(day=1)
 
@@ -46,7 +39,7 @@ class HomeroomDayView(ActorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         homeroom = get_object_or_404(homerooms_visible_to(self.actor), pk=self.kwargs["pk"])
-        date = _date(self.request.GET.get("date"), timezone.localdate())
+        date = date_param(self.request.GET.get("date"), timezone.localdate())
         return super().get_context_data(
             homeroom=homeroom, date=date, rows=sel.homeroom_day(homeroom, date),
             prev_day=date - dt.timedelta(days=1), next_day=date + dt.timedelta(days=1), **kwargs)
@@ -118,8 +111,8 @@ class RecordsReportView(ActorMixin, TemplateView):
             if parse_id(get.get("homeroom")) else None,
             "course": courses.filter(pk=parse_id(get.get("course"))).first()
             if parse_id(get.get("course")) else None,
-            "date_from": _date(get.get("date_from"), today - dt.timedelta(days=6)),
-            "date_to": _date(get.get("date_to"), today),
+            "date_from": date_param(get.get("date_from"), today - dt.timedelta(days=6)),
+            "date_to": date_param(get.get("date_to"), today),
         }
         return chosen, {"grades": grades, "homerooms": homerooms, "courses": courses}
 

@@ -18,7 +18,7 @@ from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
-from afterschool.params import month_param, text_param
+from afterschool.params import date_param, month_param, text_param
 from attendance.policy import starts_at
 
 from .. import selectors as sel
@@ -26,7 +26,7 @@ from ..access import is_leader, may_patrol, patrol_lessons, patrols_visible_to
 from ..display import PRESENCE_TONE, summary_text
 from ..forms import PatrolForm
 from ..services import patrol_record, responsible_staff
-from .roster import StaffGate, parse_date
+from .roster import StaffGate
 
 LEADERS = (Role.COORDINATOR, Role.PRINCIPAL)
 
@@ -132,7 +132,7 @@ class PatrolListView(ActorMixin, StaffGate, TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        day = parse_date(self.request.GET.get("date"), today)
+        day = date_param(self.request.GET.get("date"), today)
         visible = patrols_visible_to(self.actor).filter(date=day)
         patrols = list(sel.patrols_listed(visible))
         for p in patrols:

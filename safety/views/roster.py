@@ -19,7 +19,7 @@ from afterschool.exceptions import DomainError
 from afterschool.forms import add_domain_error
 from afterschool.mixins import ActorMixin
 from afterschool.models import Role
-from afterschool.params import parse_id
+from afterschool.params import date_param, parse_id
 from afterschool.selectors import current_term
 from afterschool.xlsx import xlsx_response
 from attendance.display import day_label
@@ -34,13 +34,6 @@ from ..services import unavailability_set as unavailability_write
 
 OFFICE = (Role.COORDINATOR,)
 LEADERS = (Role.COORDINATOR, Role.PRINCIPAL)
-
-
-def parse_date(value, default: dt.date | None = None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except (TypeError, ValueError):
-        return default
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -91,7 +84,7 @@ class RosterView(ActorMixin, StaffGate, TemplateView):
         roster = rosters_visible_to(self.actor).filter(term=term).first()
         today = timezone.localdate()
         default = min(max(today, term.start_date), term.end_date)
-        week = monday_of(parse_date(self.request.GET.get("week"), default))
+        week = monday_of(date_param(self.request.GET.get("week"), default))
         week = min(max(week, monday_of(term.start_date)), monday_of(term.end_date))
         end = week + dt.timedelta(days=6)
         days = sel.roster_days(roster, week, end) if roster else []
