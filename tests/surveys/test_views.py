@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from surveys import exceptions as e
 from surveys.models import Question, Survey, SurveyResponse
 from tests import factories as f
 
@@ -153,10 +154,19 @@ def test_results_refuse_a_small_cut_by_url_and_leak_nothing(client, login, world
         small = client.get(f"{base}?by=homeroom&group={homeroom.pk}")
         assert small.status_code == 404 and "少于 5 份" in small.content.decode()
         assert "非常不满意（1分）" not in small.content.decode()
-    for query in ("?by=homeroom&group=abc", "?by=secret&group=1", "?group=1",
-                  f"?by=tutor&group={world.tutor.pk}"):
+    # A malformed or unknown cut is no page; a group that does not exist is refused exactly as
+    # a small one, so the answer does not tell whether it exists.
+    for query, message in (("?by=homeroom&group=abc", e.CUT_UNKNOWN),
+                           ("?by=secret&group=1", e.CUT_UNKNOWN), ("?group=1", e.CUT_UNKNOWN),
+                           ("?by=tutor&group=999999999", e.CUT_TOO_SMALL.format(min=5))):
         response = client.get(base + query)
-        assert response.status_code in (200, 404), query
+        assert response.status_code == 404 and message in response.content.decode(), query
+        assert "91.7%" not in response.content.decode(), query
+    # The homework tutor of all twelve children: a group large enough to show.
+    tutor = client.get(f"{base}?by=tutor&group={world.tutor.pk}")
+    assert tutor.status_code == 200
+    assert f"辅导教师：{world.tutor.name}" in tutor.content.decode()
+    assert "答卷 12 份" in tutor.content.decode()
     shown = client.get(f"{base}?by=homeroom&group={world.homeroom.pk}").content.decode()
     assert "七年级1班" in shown and "答卷 6 份" in shown
     book = load_workbook(BytesIO(client.get(f"{base}?format=xlsx").content))
