@@ -63,7 +63,7 @@ KNOWN_BUGS: set[str] = set()
 
 
 APPS = ("afterschool", "courses", "enrollment", "arrangement", "attendance", "safety",
-        "surveys", "evaluation", "dashboards")
+        "surveys", "evaluation", "dashboards", "privacy")
 
 
 def project_patterns(resolver=None, prefix="", namespace=""):
@@ -171,6 +171,8 @@ def path_args(name: str, ids: dict) -> dict:
         "safety:patrol_photo": {"pk": ids["patrol"]},
         "safety:follow_up": {"pk": ids["follow_up"]},
         "safety:follow_up_move": {"pk": ids["follow_up"]},
+        "privacy:withdraw": {"pk": ids["data_request"]},
+        "privacy:office_detail": {"pk": ids["data_request"]},
     }
     if name in table:
         return table[name]
@@ -230,6 +232,7 @@ def ids(world, django_capture_on_commit_callbacks):
         **_safety_ids(world, st.term, attendance["lesson"]),
         **_survey_ids(world, st.term),
         "school": world.school.pk, "plan": _plan_id(world),
+        "data_request": _data_request_id(world),
         "homeroom": world.homeroom.pk, "grade": st.grade.pk, "staff": world.tutor.pk,
         "guardian": world.guardian.pk, "job": job.pk, "student": world.child.pk,
         "application": st.applications[0].pk, "course": course.pk,
@@ -315,6 +318,15 @@ def _survey_ids(world, term) -> dict:
                                            closes_at=timezone.now() + dt.timedelta(days=7))
     survey_services.survey_publish(actor=office, survey=survey)
     return {"survey": survey.pk, "question": survey.questions.order_by("number").first().pk}
+
+
+def _data_request_id(world) -> int:
+    """A guardian's waiting deletion request (the family's and the office's privacy pages)."""
+    from privacy.models import DataRequest
+
+    return DataRequest.objects.create(school=world.school, guardian=world.guardian,
+                                      student=world.child, kind="deletion", text="请删除",
+                                      created_by=world.guardian.user).pk
 
 
 def _plan_id(world) -> int:
