@@ -117,6 +117,8 @@ def path_args(name: str, ids: dict) -> dict:
         "school:roster_template": {"kind": "students"},
         "school:roster_export_grade": {"pk": ids["grade"]},
         "enrollment:start": {"student_pk": ids["student"]},
+        "enrollment:privacy_child": {"student_pk": ids["student"]},
+        "enrollment:privacy_withdraw": {"student_pk": ids["student"], "kind": "personal"},
         "courses:catalog_section_update": {"pk": ids["section"]},
         "courses:catalog_section_tutors": {"pk": ids["section"]},
         "courses:catalog_section_delete": {"pk": ids["section"]},
